@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Counter — one entry point for the two quick-start commands.
+#   bash run.sh demo   set everything up, then start the app with demo data
+#   bash run.sh test   set everything up, then run the whole test suite
+# Anything after the command is passed on (to main.py or to pytest).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+APT_PACKAGES=(
+  # Qt runtime (offscreen and xcb)
+  libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
+  libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
+  libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
+  libxcb-xkb1 libxrandr2 libpulse0 libnss3 libasound2
+  # fonts that embed in PDFs: CJK and the rare-character fallback
+  fonts-wqy-microhei fonts-hanazono
+  # PDF tools for tests and review, virtual screen for screenshots
+  poppler-utils xvfb xauth
+  # printing (CUPS with a PDF printer) and scanning (SANE test backend)
+  cups cups-client cups-bsd printer-driver-cups-pdf sane-utils libsane1
+  # the central platform's scale path
+  postgresql
+)
+
+need_apt=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing system packages: ${need_apt[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+VENV=.venv
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+stamp="$VENV/.installed"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/pip" install -q -e ".[test]"
+  touch "$stamp"
+fi
+"$VENV/bin/python" scripts/i18n.py compile >/dev/null
+
+cmd="${1:-demo}"
+shift || true
+case "$cmd" in
+  demo)
+    exec "$VENV/bin/python" main.py demo "$@"
+    ;;
+  test)
+    export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
+    export PYTHON_KEYRING_BACKEND="${PYTHON_KEYRING_BACKEND:-keyrings.alt.file.PlaintextKeyring}"
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: bash run.sh demo|test [args]" >&2
+    exit 2
+    ;;
+esac
