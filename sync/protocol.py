@@ -1,0 +1,459 @@
+"""Wire schema shared by the desk's sync engine and the central platform.
+
+Everything the two sides must agree on lives here: URL paths, header names,
+request/response shapes, result and reason codes, change kinds, the canonical
+JSON used for idempotency hashes, the password verifier format and the op id
+generator. Standard library only (plus ``typing_extensions`` so FastAPI can
+validate these TypedDicts directly); central imports nothing else of ours.
+
+Exchange in short (all JSON, UTF-8; ``Authorization: Bearer <token>`` on every
+call except enrollment and the public status page):
+
+``POST /api/v1/enroll``  :class:`EnrollRequest` → :class:`EnrollResponse`.
+    The code is one-time; a used or unknown code answers 403 with
+    :class:`ErrorBody` ``error=ERROR_ENROLLMENT_CODE``.
+
+``POST /api/v1/ops``  :class:`OpsRequest` → :class:`OpsResponse`.
+    One :class:`OpResult` per op, in order. ``applied`` and ``duplicate`` are
+    both success (ack the op). ``conflict`` carries ``current`` (the server's
+    record, with its ``version``): merge and push a *new* op with
+    ``base_version=current["version"]``. ``rejected`` carries a ``reason``
+    (``REASON_*``) and goes to the dead-letter list, except
+    ``REASON_BLOB_MISSING``: upload the blobs and resend the same op.
+    A body over the server's limit answers 413: split the batch.
+    The first ``applied`` of an application carries ``status_url`` (the
+    public status page for the applicant's receipt); a ``duplicate`` repeats
+    whatever the original answer carried.
+
+``HEAD /api/v1/blobs/{sha256}``  → headers ``Upload-Offset`` (bytes the
+    server has) and ``Upload-Complete`` (``0``/``1``); 404 = nothing yet.
+``PUT /api/v1/blobs/{sha256}`` with ``Content-Range: bytes START-END/TOTAL``
+    (END inclusive) appends one chunk. START must equal the server's offset,
+    else 409 with the right ``Upload-Offset``. The last chunk makes the server
+    verify SHA-256: mismatch → 422 and the partial data is discarded (restart
+    from 0). A complete blob answers 200 ``Upload-Complete: 1`` at once.
+    Response body: :class:`BlobStatus`.
+
+``GET /api/v1/changes?since=CURSOR&limit=N``  → :class:`ChangesResponse`.
+    Omit ``since`` on first pull. Keep calling while ``more`` is true, then
+    store ``cursor``. ``resnapshot=true`` means the server sent its full
+    current state (first pull, expired cursor, or a different server epoch):
+    replace, don't merge, everything of those kinds the desk holds.
+
+``GET /api/v1/certificates?id_number=...``  → :class:`CertificatesResponse`.
+``GET /api/v1/time``  → :class:`TimeResponse`.
+``GET /status/{acceptance_no}?k=KEY``  → HTML for the applicant (404 on a
+    wrong key).
+
+Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
+the local clock and warn above :data:`CLOCK_SKEW_WARNING_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, NotRequired
+
+from typing_extensions import TypedDict
+
+# --- paths and headers -----------------------------------------------------
+
+API_PREFIX: Final = "/api/v1"
+PATH_ENROLL: Final = API_PREFIX + "/enroll"
+PATH_OPS: Final = API_PREFIX + "/ops"
+PATH_BLOBS: Final = API_PREFIX + "/blobs"  # + "/{sha256}"
+PATH_CHANGES: Final = API_PREFIX + "/changes"
+PATH_CERTIFICATES: Final = API_PREFIX + "/certificates"
+PATH_TIME: Final = API_PREFIX + "/time"
+PATH_STATUS_PAGE: Final = "/status"  # + "/{acceptance_no}?k=KEY"
+
+HEADER_AUTHORIZATION: Final = "Authorization"
+HEADER_UPLOAD_OFFSET: Final = "Upload-Offset"
+HEADER_UPLOAD_COMPLETE: Final = "Upload-Complete"
+HEADER_CONTENT_RANGE: Final = "Content-Range"
+BLOB_CONTENT_TYPE: Final = "application/octet-stream"
+
+#: Default server limit on any request body (ops batch or blob chunk).
+DEFAULT_MAX_BODY_BYTES: Final = 2 * 1024 * 1024
+#: Chunk size a client should use for blob uploads (well under the limit).
+RECOMMENDED_CHUNK_BYTES: Final = 512 * 1024
+#: Skew between desk and server clocks above which the desk shows a warning.
+CLOCK_SKEW_WARNING_SECONDS: Final = 10 * 60
+DEFAULT_CHANGES_LIMIT: Final = 500
+MAX_CHANGES_LIMIT: Final = 5000
+
+# --- entities, results, reasons ------------------------------------------------
+
+ENTITY_APPLICATION: Final = "application"
+ENTITY_CONSULTATION: Final = "consultation"
+ENTITY_EVALUATION: Final = "evaluation"
+ENTITY_EVENT: Final = "event"
+ENTITY_DAY_CLOSE: Final = "day_close"
+ENTITY_PRINT_JOB: Final = "print_job"
+#: Append-only kinds: stored once per op, never updated, never conflict.
+APPEND_ONLY_ENTITIES: Final = frozenset(
+    {
+        ENTITY_CONSULTATION,
+        ENTITY_EVALUATION,
+        ENTITY_EVENT,
+        ENTITY_DAY_CLOSE,
+        ENTITY_PRINT_JOB,
+    }
+)
+ENTITIES: Final = frozenset({ENTITY_APPLICATION}) | APPEND_ONLY_ENTITIES
+
+Result = Literal["applied", "duplicate", "conflict", "rejected"]
+RESULT_APPLIED: Final = "applied"
+RESULT_DUPLICATE: Final = "duplicate"
+RESULT_CONFLICT: Final = "conflict"
+RESULT_REJECTED: Final = "rejected"
+#: Results after which the desk acknowledges (deletes) the op.
+SUCCESS_RESULTS: Final = frozenset({RESULT_APPLIED, RESULT_DUPLICATE})
+
+# Reasons of a "rejected" result (stable codes; the desk translates them).
+REASON_BLOB_MISSING: Final = "blob missing"  # upload, then resend the same op
+REASON_OP_ID_REUSED: Final = "op_id reused with a different body"
+REASON_UNKNOWN_ENTITY: Final = "unknown entity"
+REASON_INVALID_PAYLOAD: Final = "invalid payload"
+REASON_NOT_OWNER: Final = "application belongs to another desk"
+#: Rejections worth retrying with the very same op after fixing the cause.
+RETRYABLE_REASONS: Final = frozenset({REASON_BLOB_MISSING})
+
+# Error codes in :class:`ErrorBody` of non-2xx JSON answers.
+ERROR_ENROLLMENT_CODE: Final = "enrollment_code_invalid"
+ERROR_UNAUTHORIZED: Final = "unauthorized"
+ERROR_TOO_LARGE: Final = "request_too_large"
+ERROR_BAD_RANGE: Final = "bad_content_range"
+ERROR_OFFSET_MISMATCH: Final = "offset_mismatch"
+ERROR_HASH_MISMATCH: Final = "hash_mismatch"
+ERROR_NOT_FOUND: Final = "not_found"
+
+# Application statuses (DESIGN.md "Status model").
+STATUS_DRAFT: Final = "draft"
+STATUS_SUBMITTED: Final = "submitted"
+STATUS_IN_REVIEW: Final = "in_review"
+STATUS_APPROVED: Final = "approved"
+STATUS_DENIED: Final = "denied"
+STATUS_RESULT_READY: Final = "result_ready"
+STATUS_DELIVERED: Final = "delivered"
+STATUS_NOTIFIED_TO_SUPPLEMENT: Final = "notified_to_supplement"
+STATUS_REJECTED: Final = "rejected"
+STATUS_WITHDRAWN: Final = "withdrawn"
+STATUS_SUSPENDED: Final = "suspended"
+#: Statuses the back office sets (arrive at the desk by pull).
+BACK_OFFICE_STATUSES: Final = frozenset(
+    {
+        STATUS_IN_REVIEW,
+        STATUS_APPROVED,
+        STATUS_DENIED,
+        STATUS_SUSPENDED,
+        STATUS_RESULT_READY,
+    }
+)
+
+# Change kinds of the pull feed.
+CHANGE_CATALOG_ITEM: Final = "catalog_item"  # body: item dict, or {code, deleted}
+CHANGE_CATALOG_META: Final = "catalog_meta"  # body: {format, version, conditions}
+CHANGE_CALENDAR_YEAR: Final = "calendar_year"  # body: {year, holidays, workdays}
+CHANGE_USER: Final = "user"  # body: UserBody
+CHANGE_APPLICATION_STATUS: Final = "application_status"  # body: StatusChangeBody
+CHANGE_SITE_APPLICATION: Final = "site_application"  # body: SiteApplicationBody
+CHANGE_KINDS: Final = frozenset(
+    {
+        CHANGE_CATALOG_ITEM,
+        CHANGE_CATALOG_META,
+        CHANGE_CALENDAR_YEAR,
+        CHANGE_USER,
+        CHANGE_APPLICATION_STATUS,
+        CHANGE_SITE_APPLICATION,
+    }
+)
+
+ROLE_CLERK: Final = "clerk"
+ROLE_SUPERVISOR: Final = "supervisor"
+ROLES: Final = frozenset({ROLE_CLERK, ROLE_SUPERVISOR})
+
+# --- request / response shapes ---------------------------------------------
+
+
+class ErrorBody(TypedDict):
+    error: str  # ERROR_* code
+    message: str  # Simplified Chinese, for logs and support
+    server_time: NotRequired[str]
+
+
+class EnrollRequest(TypedDict):
+    code: str
+    desk_name: NotRequired[str]
+
+
+class EnrollResponse(TypedDict):
+    desk_id: str
+    token: str
+    site_code: str
+    window_code: str
+    server_time: str
+
+
+class Op(TypedDict):
+    op_id: str  # UUIDv7 text, from new_op_id()
+    entity: str  # one of ENTITIES
+    entity_id: str
+    base_version: int | None  # None/0: the desk has never seen a server version
+    payload: dict[str, Any]  # application: the full record; may list "blobs"
+    created_at: str
+    blobs: NotRequired[list[str]]  # sha256 hex of referenced scans
+
+
+class OpsRequest(TypedDict):
+    ops: list[Op]
+
+
+class OpResult(TypedDict):
+    op_id: str
+    result: Result
+    reason: NotRequired[str]  # REASON_* when rejected
+    detail: NotRequired[str]  # e.g. which blob is missing
+    server_version: NotRequired[int]  # applications: version after this op
+    current: NotRequired[dict[str, Any]]  # conflict: the server's record
+    status_url: NotRequired[str]  # applications: public status page path
+
+
+class OpsResponse(TypedDict):
+    results: list[OpResult]
+    server_time: str
+
+
+class BlobStatus(TypedDict):
+    sha256: str
+    offset: int
+    complete: bool
+
+
+class Change(TypedDict):
+    seq: int
+    kind: str  # one of CHANGE_KINDS
+    body: dict[str, Any]
+
+
+class ChangesResponse(TypedDict):
+    changes: list[Change]
+    cursor: str  # opaque; pass back as ?since=
+    more: bool
+    resnapshot: bool
+    server_time: str
+
+
+class UserBody(TypedDict):
+    username: str
+    display_name: str
+    role: str
+    site_code: str
+    password_verifier: str  # hash_password() format
+    active: bool
+
+
+class StatusChangeBody(TypedDict):
+    application_id: str
+    acceptance_no: str
+    status: str
+    version: int  # the server's version after the change: next base_version
+    note: str
+    at: str
+
+
+class SiteApplicationBody(TypedDict):
+    application_id: str
+    desk_id: str
+    window_code: str
+    acceptance_no: str
+    status: str
+    version: int
+    record: dict[str, Any]  # the owning desk's application record, read-only
+    updated_at: str
+
+
+class Certificate(TypedDict):
+    id_number: str
+    cert_type: str
+    name: str
+    issuer: str
+    valid_until: str
+
+
+class CertificatesResponse(TypedDict):
+    certificates: list[Certificate]
+    server_time: str
+
+
+class TimeResponse(TypedDict):
+    server_time: str
+
+
+# --- helpers both sides use ------------------------------------------------------
+
+
+def utc_now_iso() -> str:
+    """Server timestamps: UTC, ISO 8601 with milliseconds and ``+00:00``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def canonical_json(obj: Any) -> bytes:
+    """Sorted keys, no spaces, UTF-8, no NaN: the same bytes on both sides."""
+    return json.dumps(
+        obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+#: Op fields that define its meaning; ``created_at`` is metadata, not hashed.
+OP_HASH_FIELDS: Final = (
+    "op_id",
+    "entity",
+    "entity_id",
+    "base_version",
+    "payload",
+    "blobs",
+)
+
+
+def body_hash(op: Op | dict[str, Any]) -> str:
+    """SHA-256 hex of the op's canonical body, for idempotency on ``op_id``.
+
+    A missing ``blobs`` and an empty one hash alike; ``base_version`` 0 and
+    None too, so a resend after a round trip through a database still matches.
+    """
+    body: dict[str, Any] = {k: op.get(k) for k in OP_HASH_FIELDS}
+    body["blobs"] = sorted(body["blobs"] or [])
+    body["base_version"] = body["base_version"] or 0
+    return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def op_blobs(op: Op | dict[str, Any]) -> list[str]:
+    """Every blob an op references: ``op["blobs"]`` and ``payload["blobs"]``."""
+    found: list[str] = list(op.get("blobs") or [])
+    payload = op.get("payload")
+    if isinstance(payload, dict):
+        found.extend(payload.get("blobs") or [])
+    return sorted(set(found))
+
+
+def is_sha256_hex(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
+# --- password verifiers ---------------------------------------------------------
+
+SCRYPT_N: Final = 2**14
+SCRYPT_R: Final = 8
+SCRYPT_P: Final = 1
+SCRYPT_DKLEN: Final = 32
+_SCRYPT_MAXMEM: Final = 64 * 1024 * 1024
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii").rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def hash_password(password: str) -> str:
+    """``scrypt$n$r$p$salt_b64$hash_b64`` (standard base64, no padding)."""
+    salt = os.urandom(16)
+    key = hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=salt,
+        n=SCRYPT_N,
+        r=SCRYPT_R,
+        p=SCRYPT_P,
+        dklen=SCRYPT_DKLEN,
+        maxmem=_SCRYPT_MAXMEM,
+    )
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(key)}"
+
+
+def is_password_verifier(verifier: str) -> bool:
+    """Well-formed and with parameters this module is willing to compute."""
+    parts = verifier.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        return False
+    try:
+        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+        salt, key = _unb64(parts[4]), _unb64(parts[5])
+    except ValueError:
+        return False
+    # Bounded so a hostile verifier cannot make a login take minutes.
+    return (
+        2 <= n <= 2**20
+        and n & (n - 1) == 0
+        and 1 <= r <= 32
+        and 1 <= p <= 16
+        and 128 * n * r * p <= _SCRYPT_MAXMEM
+        and len(salt) >= 8
+        and len(key) >= 16
+    )
+
+
+def verify_password(password: str, verifier: str) -> bool:
+    if not is_password_verifier(verifier):
+        return False
+    _, n, r, p, salt_b64, key_b64 = verifier.split("$")
+    expected = _unb64(key_b64)
+    key = hashlib.scrypt(
+        password.encode("utf-8"),
+        salt=_unb64(salt_b64),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        dklen=len(expected),
+        maxmem=_SCRYPT_MAXMEM,
+    )
+    return hmac.compare_digest(key, expected)
+
+
+# --- op ids (UUIDv7, RFC 9562) ---------------------------------------------------
+
+_uuid_lock = threading.Lock()
+_last_ms = 0
+_counter = 0
+_COUNTER_BITS: Final = 12  # rand_a holds a counter: monotonic within a ms
+_COUNTER_MAX: Final = (1 << _COUNTER_BITS) - 1
+
+
+def new_op_id() -> str:
+    """A UUIDv7 string: 48-bit Unix ms, version 7, 12-bit counter, variant 10,
+    62 random bits. Strictly increasing within this process, even when
+    several ids fall in one millisecond or the clock steps back."""
+    global _last_ms, _counter
+    with _uuid_lock:
+        ms = time.time_ns() // 1_000_000
+        if ms > _last_ms:
+            _last_ms = ms
+            # Start low in the counter space so a busy ms has room to count.
+            _counter = secrets.randbits(_COUNTER_BITS - 1)
+        else:
+            _counter += 1
+            if _counter > _COUNTER_MAX:
+                _last_ms += 1  # borrow the next ms rather than repeat
+                _counter = 0
+        ms, counter = _last_ms, _counter
+    rand_b = secrets.randbits(62)
+    value = (
+        (ms & 0xFFFF_FFFF_FFFF) << 80 | 0x7 << 76 | counter << 64 | 0b10 << 62 | rand_b
+    )
+    return str(uuid.UUID(int=value))
+
+
+def op_id_timestamp_ms(op_id: str) -> int:
+    """The Unix millisecond an op id was made (for ordering and debugging)."""
+    return uuid.UUID(op_id).int >> 80
