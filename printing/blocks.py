@@ -1,0 +1,178 @@
+"""Building blocks the document templates share."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.graphics.barcode.code128 import Code128
+from reportlab.graphics.barcode.qr import QrCode
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, LongTable, Paragraph, Table, TableStyle
+
+from counter_app.i18n import _
+from printing.fonts import BODY, markup
+from printing.model import MaterialLine
+from printing.styles import Styles
+
+GRID = colors.Color(0.35, 0.35, 0.35)
+HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
+
+
+def para(text: str, style: object) -> Paragraph:
+    return Paragraph(markup(text), style)
+
+
+def title(text: str, styles: Styles) -> Paragraph:
+    return para(text, styles.title)
+
+
+def _table_style(*, header: bool, pad: float) -> TableStyle:
+    commands: list[tuple[object, ...]] = [
+        # Table cells default to Helvetica, which would not be embedded.
+        ("FONTNAME", (0, 0), (-1, -1), BODY),
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad),
+        ("RIGHTPADDING", (0, 0), (-1, -1), pad),
+        ("TOPPADDING", (0, 0), (-1, -1), pad * 0.7),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad * 0.7),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), HEAD_FILL))
+    return TableStyle(commands)
+
+
+def field_table(rows: Sequence[tuple[str, str]], width: float, styles: Styles) -> Table:
+    """Label | value rows; long values wrap inside their cell."""
+    label_w = min(30 * mm, width * 0.3)
+    data = [[para(k, styles.cell), para(v, styles.cell)] for k, v in rows]
+    table = Table(data, colWidths=[label_w, width - label_w], hAlign="LEFT")
+    table.setStyle(_table_style(header=False, pad=4 if width > 100 * mm else 2))
+    table.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), HEAD_FILL)]))
+    return table
+
+
+def grid_table(
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    widths: Sequence[float],
+    styles: Styles,
+) -> LongTable:
+    """A table that flows over pages with its header row repeated."""
+    data = [[para(h, styles.cell_head) for h in header]]
+    data += [[para(c, styles.cell) for c in row] for row in rows]
+    table = LongTable(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
+    table.setStyle(_table_style(header=True, pad=3 if sum(widths) > 100 * mm else 1.5))
+    return table
+
+
+def proportional(width: float, weights: Sequence[float]) -> list[float]:
+    total = sum(weights)
+    return [width * w / total for w in weights]
+
+
+def materials_table(
+    materials: Sequence[MaterialLine], width: float, styles: Styles
+) -> LongTable:
+    if width < 100 * mm:  # receipt roll: name and counts only
+        header = [_("材料"), _("原件"), _("复印件")]
+        rows = [
+            [
+                m.name + (f"（{m.state_label}）" if m.state_label else ""),
+                str(m.originals),
+                str(m.copies),
+            ]
+            for m in materials
+        ]
+        return grid_table(header, rows, proportional(width, [5, 1.2, 1.4]), styles)
+    header = [_("序号"), _("材料名称"), _("原件"), _("复印件"), _("状态"), _("备注")]
+    rows = [
+        [str(i), m.name, str(m.originals), str(m.copies), m.state_label, m.note]
+        for i, m in enumerate(materials, start=1)
+    ]
+    widths = proportional(width, [0.8, 6, 1, 1.2, 1.8, 3])
+    return grid_table(header, rows, widths, styles)
+
+
+def qr_code(value: str, size: float) -> Flowable:
+    # The flowable draws on the canvas directly; the graphics Drawing would
+    # pull in an unembedded Helvetica.
+    return QrCode(value, width=size, height=size, qrLevel="M", qrBorder=2)
+
+
+class Barcode128(Flowable):  # type: ignore[misc]
+    """Code128 bars scaled to fit the available width (no Helvetica text)."""
+
+    def __init__(self, value: str, *, height: float, max_width: float) -> None:
+        super().__init__()
+        self._value = value
+        self._bar_height = height
+        self._max_width = max_width
+
+    def wrap(self, avail_w: float, avail_h: float) -> tuple[float, float]:
+        self._code = Code128(
+            self._value,
+            barHeight=self._bar_height,
+            barWidth=0.3 * mm,
+            humanReadable=False,
+            quiet=False,
+        )
+        self._scale = min(1.0, min(avail_w, self._max_width) / self._code.width)
+        self.width = self._code.width * self._scale
+        self.height = self._bar_height
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.canv.saveState()
+        self.canv.scale(self._scale, 1)
+        self._code.drawOn(self.canv, 0, 0)
+        self.canv.restoreState()
+
+
+def codes_block(
+    value: str, caption: str, width: float, styles: Styles, *, qr_value: str = ""
+) -> Table:
+    """QR code beside a Code128 of ``value`` with the number printed below."""
+    small = width < 100 * mm
+    qr_size = 22 * mm if small else 28 * mm
+    bar = Barcode128(
+        value, height=10 * mm if small else 12 * mm, max_width=width - qr_size - 4 * mm
+    )
+    label = _("{label}：{value}").format(label=caption, value=value)
+    right = [bar, para(label, styles.center)]
+    table = Table(
+        [[qr_code(qr_value or value, qr_size), right]],
+        colWidths=[qr_size + 2 * mm, width - qr_size - 2 * mm],
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), BODY),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("ALIGN", (1, 0), (1, 0), "CENTER"),
+            ]
+        )
+    )
+    return table
+
+
+def seal_block(organ: str, when: str, styles: Styles) -> list[Flowable]:
+    """Right-aligned seal placeholder with the organ name and date."""
+    out: list[Flowable] = [para(_("【受理专用章】"), styles.right)]
+    if organ:
+        out.append(para(organ, styles.right))
+    out.append(para(when, styles.right))
+    return out
+
+
+def signature_line(label: str, styles: Styles) -> Paragraph:
+    return para(
+        _("{label}：＿＿＿＿＿＿＿＿＿＿　日期：　　　　年　　月　　日").format(
+            label=label
+        ),
+        styles.body,
+    )

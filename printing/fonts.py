@@ -1,0 +1,243 @@
+"""Embedded CJK fonts for printed documents.
+
+Documents embed a subset of WenQuanYi Micro Hei (wide BMP coverage) and fall
+back to HanaMin A/B for rare characters (CJK Ext. A/B+), switching font per
+character run so a name such as 𠮷 or 䶮 prints everywhere alike.
+
+reportlab writes each ToUnicode entry as one 16-bit code, which truncates
+characters beyond the BMP; ``CjkTTFont`` rewrites those maps with UTF-16
+surrogate pairs so text extraction (archive search, ``pdftotext``) returns
+the real character.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfmetrics import registerFontFamily
+from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
+
+from counter_app.i18n import _
+
+BODY = "CounterSans"
+RARE_A = "CounterRareA"
+RARE_B = "CounterRareB"
+
+_FONT_DIRS_ENV = "COUNTER_FONT_DIRS"
+
+# (font name, candidate file names, subfont index, required)
+_SPECS: tuple[tuple[str, tuple[str, ...], int, bool], ...] = (
+    (BODY, ("wqy/wqy-microhei.ttc", "wqy-microhei.ttc"), 0, True),
+    (RARE_A, ("hanazono/HanaMinA.ttf", "HanaMinA.ttf"), 0, False),
+    (RARE_B, ("hanazono/HanaMinB.ttf", "HanaMinB.ttf"), 0, False),
+)
+
+
+class FontNotFound(RuntimeError):
+    """No usable CJK font file: documents cannot be printed."""
+
+
+def _search_dirs() -> list[Path]:
+    dirs: list[Path] = []
+    extra = os.environ.get(_FONT_DIRS_ENV, "")
+    dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
+    dirs.append(Path(__file__).resolve().parent.parent / "resources" / "fonts")
+    dirs.extend(
+        Path(p)
+        for p in (
+            "/usr/share/fonts/truetype",
+            "/usr/share/fonts",
+            "/usr/local/share/fonts",
+        )
+    )
+    return dirs
+
+
+def find_font_file(candidates: Sequence[str]) -> Path | None:
+    """First existing file among ``candidates`` under the font directories."""
+    for directory in _search_dirs():
+        for name in candidates:
+            path = directory / name
+            if path.is_file():
+                return path
+    return None
+
+
+def make_to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
+    """A ToUnicode CMap whose entries beyond U+FFFF are surrogate pairs."""
+    entries = [f"<{i:02X}> <{_utf16_hex(code)}>" for i, code in enumerate(subset)]
+    lines = [
+        "/CIDInit /ProcSet findresource begin",
+        "12 dict begin",
+        "begincmap",
+        "/CIDSystemInfo",
+        f"<< /Registry ({fontname})",
+        f"/Ordering ({fontname})",
+        "/Supplement 0",
+        ">> def",
+        f"/CMapName /{fontname} def",
+        "/CMapType 2 def",
+        "1 begincodespacerange",
+        f"<00> <{len(subset) - 1:02X}>",
+        "endcodespacerange",
+    ]
+    # A bfchar block holds at most 100 entries (PDF reference, 5.9.2).
+    for start in range(0, len(entries), 100):
+        chunk = entries[start : start + 100]
+        lines.append(f"{len(chunk)} beginbfchar")
+        lines.extend(chunk)
+        lines.append("endbfchar")
+    lines += [
+        "endcmap",
+        "CMapName currentdict /CMap defineresource pop",
+        "end",
+        "end",
+    ]
+    return "\n".join(lines)
+
+
+def _utf16_hex(code: int) -> str:
+    if code <= 0xFFFF:
+        return f"{code:04X}"
+    code -= 0x10000
+    return f"{0xD800 + (code >> 10):04X}{0xDC00 + (code & 0x3FF):04X}"
+
+
+class CjkTTFont(TTFont):  # type: ignore[misc]
+    """A TTFont whose ToUnicode maps keep characters beyond the BMP."""
+
+    def addObjects(self, doc: Any) -> None:
+        state = self.state.get(doc)
+        subsets = [list(s) for s in state.subsets] if state is not None else []
+        super().addObjects(doc)
+        for n, subset in enumerate(subsets):
+            if all(code <= 0xFFFF for code in subset):
+                continue
+            base = b"".join(
+                (SUBSETN(n), b"+", self.face.name, self.face.subfontNameX)
+            ).decode("pdfdoc")
+            stream = doc.idToObject.get("toUnicodeCMap:" + base)
+            if stream is not None:
+                stream.content = make_to_unicode_cmap(base, subset)
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    names: tuple[str, ...]
+    coverage: tuple[frozenset[int], ...]
+
+
+_lock = threading.Lock()
+_loaded: _Loaded | None = None
+
+
+def register_fonts() -> tuple[str, ...]:
+    """Register the document fonts once; return their names, body font first.
+
+    Raises FontNotFound when the body font is missing.
+    """
+    global _loaded
+    with _lock:
+        if _loaded is not None:
+            return _loaded.names
+        names: list[str] = []
+        coverage: list[frozenset[int]] = []
+        for name, candidates, index, required in _SPECS:
+            path = find_font_file(candidates)
+            if path is None:
+                if required:
+                    raise FontNotFound(
+                        _(
+                            "未找到中文字体 {font}（已查找：{dirs}），无法打印。"
+                            "请运行 bash run.sh 安装"
+                        ).format(
+                            font=candidates[0],
+                            dirs="、".join(str(d) for d in _search_dirs()),
+                        )
+                    )
+                continue
+            font = CjkTTFont(name, str(path), subfontIndex=index)
+            pdfmetrics.registerFont(font)
+            # No bold/italic faces: map them to the same file so <b> never fails.
+            registerFontFamily(
+                name, normal=name, bold=name, italic=name, boldItalic=name
+            )
+            names.append(name)
+            coverage.append(frozenset(font.face.charToGlyph))
+        _loaded = _Loaded(tuple(names), tuple(coverage))
+        return _loaded.names
+
+
+def _state() -> _Loaded:
+    register_fonts()
+    assert _loaded is not None
+    return _loaded
+
+
+def font_for(char: str) -> str:
+    """The first registered font that has a glyph for ``char``."""
+    loaded = _state()
+    code = ord(char)
+    for name, cover in zip(loaded.names, loaded.coverage, strict=True):
+        if code in cover:
+            return name
+    return loaded.names[0]
+
+
+def split_runs(text: str) -> list[tuple[str, str]]:
+    """Split ``text`` into (font name, run) pairs by glyph coverage."""
+    runs: list[tuple[str, str]] = []
+    for char in text:
+        # Whitespace and line breaks stay with the current run.
+        name = runs[-1][0] if runs and char.isspace() else font_for(char)
+        if runs and runs[-1][0] == name:
+            runs[-1] = (name, runs[-1][1] + char)
+        else:
+            runs.append((name, char))
+    return runs
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """Characters no registered font can draw."""
+    loaded = _state()
+    return [
+        c
+        for c in text
+        if not c.isspace() and not any(ord(c) in cov for cov in loaded.coverage)
+    ]
+
+
+def markup(text: str) -> str:
+    """Escape ``text`` for a Paragraph, wrapping rare runs in <font> tags."""
+    body = _state().names[0]
+    parts: list[str] = []
+    for name, run in split_runs(text):
+        escaped = escape(run).replace("\n", "<br/>")
+        parts.append(
+            escaped if name == body else f'<font name="{name}">{escaped}</font>'
+        )
+    return "".join(parts)
+
+
+def draw_text(
+    canvas: Any, x: float, y: float, text: str, *, size: float, anchor: str = "left"
+) -> float:
+    """Draw ``text`` on a canvas font run by font run; return its width."""
+    runs = split_runs(text)
+    width = float(sum(pdfmetrics.stringWidth(run, name, size) for name, run in runs))
+    if anchor == "center":
+        x -= width / 2
+    elif anchor == "right":
+        x -= width
+    for name, run in runs:
+        canvas.setFont(name, size)
+        canvas.drawString(x, y, run)
+        x += pdfmetrics.stringWidth(run, name, size)
+    return width
