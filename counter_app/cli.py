@@ -1,0 +1,75 @@
+"""Command line: no arguments start the window application; sub-commands
+serve operations, demos and tests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import platformdirs
+
+from counter_app.domain.errors import DomainError
+from counter_app.i18n import _, set_language
+from counter_app.services.context import PermissionDenied
+from counter_app.store.db import Store, StoreError
+
+Handler = Callable[[argparse.Namespace], int]
+_COMMANDS: dict[str, Handler] = {}
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("Counter", "Counter"))
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    from counter_app.services.setup import ensure_seeded
+
+    store = Store.open(Path(args.data_dir))
+    ensure_seeded(store)
+    return store
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description=_("Counter 政务服务窗口受理系统。不带参数时启动窗口程序。"),
+    )
+    parser.add_argument(
+        "--data-dir", default=str(default_data_dir()),
+        help=_("数据目录（默认：{path}）").format(path=default_data_dir()),
+    )
+    parser.add_argument("--lang", choices=["zh_CN", "en"], default=None,
+                        help=_("界面和打印语言"))
+    sub = parser.add_subparsers(dest="command", metavar=_("子命令"))
+    from counter_app import cli_commands
+
+    cli_commands.register(sub, _COMMANDS)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _peek_lang(argv)
+    if lang:
+        set_language(lang)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command = args.command or "gui"
+    try:
+        return _COMMANDS[command](args)
+    except (StoreError, DomainError, PermissionDenied, OSError) as exc:
+        print(_("错误：{message}").format(message=exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _peek_lang(argv: list[str]) -> str | None:
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None

@@ -1,0 +1,290 @@
+"""Numbered schema migrations, applied at start. Append-only: never edit one
+that has shipped; add the next number instead."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("counter")
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE users (
+            username TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('clerk', 'supervisor')),
+            password_verifier TEXT NOT NULL,
+            site_code TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE catalog_conditions (
+            key TEXT PRIMARY KEY,
+            label TEXT NOT NULL
+        );
+        CREATE TABLE catalog_items (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            department TEXT NOT NULL,
+            item_type TEXT NOT NULL,
+            legal_days INTEGER,
+            promised_days INTEGER NOT NULL,
+            fee TEXT NOT NULL,
+            on_the_spot INTEGER NOT NULL,
+            allows_commitment INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            pinyin_initials TEXT NOT NULL,
+            pinyin_full TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE catalog_materials (
+            item_code TEXT NOT NULL REFERENCES catalog_items(code) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            originals INTEGER NOT NULL,
+            copies INTEGER NOT NULL,
+            e_cert INTEGER NOT NULL,
+            can_defer INTEGER NOT NULL,
+            condition TEXT,
+            source TEXT,
+            note TEXT,
+            PRIMARY KEY (item_code, key)
+        );
+        CREATE TABLE bundles (
+            code TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL,
+            item_codes TEXT NOT NULL
+        );
+        -- Trigram full-text search over the catalog; queries shorter than
+        -- three characters (e.g. 执照) fall back to LIKE on this small table.
+        CREATE VIRTUAL TABLE catalog_fts USING fts5(
+            code, name, pinyin_initials, pinyin_full, department, materials,
+            tokenize = 'trigram'
+        );
+        CREATE TABLE calendar_days (
+            day TEXT PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday'))
+        );
+        CREATE TABLE calendar_years (
+            year INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            imported_at TEXT NOT NULL
+        );
+        CREATE TABLE window_sequences (
+            site_code TEXT NOT NULL,
+            window_code TEXT NOT NULL,
+            day TEXT NOT NULL,
+            last_sequence INTEGER NOT NULL,
+            PRIMARY KEY (site_code, window_code, day)
+        );
+        CREATE TABLE consultations (
+            id TEXT PRIMARY KEY,
+            item_code TEXT,
+            bundle_code TEXT,
+            answers TEXT NOT NULL,
+            applicant_name TEXT,
+            phone TEXT,
+            clerk TEXT NOT NULL,
+            site_code TEXT NOT NULL,
+            window_code TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            application_id TEXT
+        );
+        CREATE TABLE applications (
+            id TEXT PRIMARY KEY,
+            acceptance_no TEXT UNIQUE,
+            item_code TEXT NOT NULL,
+            item_name TEXT NOT NULL,
+            department TEXT NOT NULL,
+            bundle_code TEXT,
+            group_id TEXT,
+            status TEXT NOT NULL,
+            decision TEXT,
+            applicant_type TEXT NOT NULL,
+            applicant_name TEXT NOT NULL,
+            id_type TEXT,
+            id_number TEXT,
+            birth_date TEXT,
+            sex TEXT,
+            phone TEXT,
+            org_name TEXT,
+            uscc TEXT,
+            agent_name TEXT,
+            agent_id_type TEXT,
+            agent_id_number TEXT,
+            agent_relation TEXT,
+            address TEXT,
+            assisted INTEGER NOT NULL DEFAULT 0,
+            answers TEXT NOT NULL DEFAULT '{}',
+            site_code TEXT NOT NULL,
+            window_code TEXT NOT NULL,
+            desk_id TEXT,
+            clerk TEXT NOT NULL,
+            origin TEXT NOT NULL DEFAULT 'local',
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            day TEXT NOT NULL,
+            accepted_on TEXT,
+            promised_days INTEGER,
+            due_date TEXT,
+            due_provisional INTEGER NOT NULL DEFAULT 0,
+            promise_date TEXT,
+            reason TEXT,
+            reason_code TEXT,
+            notice_deadline TEXT,
+            consultation_id TEXT,
+            intake_seconds INTEGER,
+            status_url TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX applications_day ON applications(day, window_code);
+        CREATE INDEX applications_status ON applications(status, due_date);
+        CREATE INDEX applications_id_number ON applications(id_number);
+        CREATE INDEX applications_name ON applications(applicant_name);
+        CREATE INDEX applications_phone ON applications(phone);
+        CREATE INDEX applications_item ON applications(item_code);
+        CREATE INDEX applications_group ON applications(group_id);
+        CREATE INDEX applications_updated ON applications(updated_at);
+        CREATE TABLE application_materials (
+            application_id TEXT NOT NULL
+                REFERENCES applications(id) ON DELETE CASCADE,
+            material_key TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            originals INTEGER NOT NULL DEFAULT 0,
+            copies INTEGER NOT NULL DEFAULT 0,
+            problem TEXT,
+            note TEXT,
+            reused_from TEXT,
+            received_at TEXT,
+            PRIMARY KEY (application_id, material_key)
+        );
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mime TEXT NOT NULL,
+            pages INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            uploaded_at TEXT
+        );
+        CREATE TABLE material_files (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT NOT NULL,
+            material_key TEXT NOT NULL,
+            sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            position INTEGER NOT NULL,
+            pages INTEGER NOT NULL DEFAULT 1,
+            rotation INTEGER NOT NULL DEFAULT 0,
+            source TEXT,
+            original_name TEXT,
+            created_at TEXT NOT NULL,
+            removed_at TEXT
+        );
+        CREATE INDEX material_files_app ON material_files(application_id, material_key);
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            application_id TEXT,
+            kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_application ON events(application_id, id);
+        CREATE INDEX events_at ON events(at);
+        CREATE TABLE outbox (
+            op_id TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            base_version INTEGER,
+            payload TEXT NOT NULL,
+            blobs TEXT NOT NULL DEFAULT '[]',
+            state TEXT NOT NULL DEFAULT 'pending'
+                CHECK (state IN ('pending', 'in_flight', 'acked', 'rejected')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            acked_at TEXT,
+            result TEXT,
+            reason TEXT
+        );
+        CREATE INDEX outbox_state ON outbox(state, seq);
+        CREATE TABLE sync_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY,
+            entity TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            op_id TEXT,
+            local TEXT NOT NULL,
+            remote TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolved_by TEXT
+        );
+        CREATE TABLE print_jobs (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT,
+            document TEXT NOT NULL,
+            printer TEXT,
+            copies INTEGER NOT NULL DEFAULT 1,
+            reprint INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,
+            error TEXT,
+            actor TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            finished_at TEXT
+        );
+        CREATE INDEX print_jobs_application ON print_jobs(application_id);
+        CREATE TABLE evaluations (
+            id TEXT PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            level INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+            reasons TEXT NOT NULL DEFAULT '[]',
+            comment TEXT,
+            channel TEXT NOT NULL,
+            clerk TEXT NOT NULL,
+            window_code TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            follow_up TEXT,
+            follow_up_by TEXT,
+            follow_up_at TEXT
+        );
+        CREATE INDEX evaluations_day ON evaluations(day);
+        CREATE TABLE drafts (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE day_closes (
+            site_code TEXT NOT NULL,
+            window_code TEXT NOT NULL,
+            day TEXT NOT NULL,
+            closed_at TEXT NOT NULL,
+            closed_by TEXT NOT NULL,
+            totals TEXT NOT NULL,
+            pending_ops INTEGER NOT NULL,
+            pending_confirmed INTEGER NOT NULL DEFAULT 0,
+            archive_path TEXT,
+            PRIMARY KEY (site_code, window_code, day)
+        );
+        """
+    )

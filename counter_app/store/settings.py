@@ -1,0 +1,64 @@
+"""Desk settings: who this desk is and the local [T] rules, in one table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+DEFAULTS: dict[str, str] = {
+    "site_code": "320102001",
+    "window_code": "01",
+    "center_name": "示范区政务服务中心",
+    "window_name": "综合受理 1 号窗口",
+    "center_address": "示范区人民路 100 号 政务服务中心一楼",
+    "center_hours": "周一至周五 9:00–12:00，13:30–17:00",
+    "supervision_phone": "12345",
+    "status_base_url": "http://127.0.0.1:8765/status",
+    "desk_id": "",
+    "idle_lock_minutes": "10",
+    "bad_rating_follow_up_days": "15",
+    "notice_bring_days": "20",
+    "warn_days_left": "2",
+    "language": "zh_CN",
+    "scan.max_file_bytes": str(30 * 1024 * 1024),
+    "scan.max_application_bytes": str(200 * 1024 * 1024),
+}
+
+
+def get(db: Database, key: str) -> str:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    if row is not None:
+        return str(row[0])
+    return DEFAULTS.get(key, "")
+
+
+def get_int(db: Database, key: str) -> int:
+    return int(get(db, key) or 0)
+
+
+def put(db: Database, key: str, value: str) -> None:
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+
+
+@dataclass(frozen=True)
+class DeskIdentity:
+    site_code: str
+    window_code: str
+    center_name: str
+    window_name: str
+    desk_id: str
+
+
+def identity(db: Database) -> DeskIdentity:
+    return DeskIdentity(
+        site_code=get(db, "site_code"),
+        window_code=get(db, "window_code"),
+        center_name=get(db, "center_name"),
+        window_name=get(db, "window_name"),
+        desk_id=get(db, "desk_id"),
+    )
