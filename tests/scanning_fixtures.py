@@ -6,41 +6,50 @@ import io
 import random
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+_HANZI = (
+    "申请人营业执照经营范围住所法定代表人注册资本成立日期统一社会信用代码登记机关年月日"
+)
+
 
 def text_page(
-    *,
-    dpi: int = 300,
-    mode: str = "RGB",
-    seed: int = 1,
-    size_mm: tuple[int, int] = (210, 297),
+    *, dpi: int = 300, mode: str = "RGB", seed: int = 1, noise: int = 6
 ) -> Image.Image:
-    """A synthetic document page: margins, a title bar, lines of 'words'."""
-    width = round(size_mm[0] / 25.4 * dpi)
-    height = round(size_mm[1] / 25.4 * dpi)
+    """A synthetic A4 scan: red header, 12 pt Chinese text lines, paper noise."""
+    width, height = round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)
     rng = random.Random(seed)
-    im = Image.new("RGB", (width, height), (250, 248, 240))
+    im = Image.new("RGB", (width, height), (246, 244, 236))
     draw = ImageDraw.Draw(im)
-    unit = dpi / 100
-    margin = int(20 * unit)
+    mm = dpi / 25.4
+    margin = int(25 * mm)
     draw.rectangle(
-        (margin, margin, width - margin, margin + int(12 * unit)), fill=(180, 30, 30)
+        (margin, margin, width - margin, margin + int(10 * mm)), fill=(190, 30, 30)
     )
-    y = margin + int(30 * unit)
-    line_h = int(7 * unit)
-    while y < height - margin:
-        x = margin
-        while x < width - margin - int(20 * unit):
-            w = int(rng.randint(4, 18) * unit)
-            draw.rectangle((x, y, x + w, y + int(3.5 * unit)), fill=(20, 20, 30))
-            x += w + int(2 * unit)
-        y += line_h
+    size = int(12 / 72 * dpi)  # 12 pt
+    font = ImageFont.truetype(str(FONT), size) if FONT.exists() else None
+    y = margin + int(20 * mm)
+    while y < height - margin - size:
+        chars = rng.randint(20, 34)
+        line = "".join(rng.choice(_HANZI) for _ in range(chars))
+        if font is not None:
+            draw.text((margin, y), line, fill=(25, 25, 35), font=font)
+        else:
+            draw.rectangle(
+                (margin, y, margin + chars * size, y + size * 0.8), fill=(25, 25, 35)
+            )
+        y += int(size * 1.6)
+    if noise:
+        grain = Image.effect_noise((width, height), noise).convert("L")
+        im = Image.blend(im, Image.merge("RGB", (grain, grain, grain)), 0.08)
+    im.info["dpi"] = (dpi, dpi)
     if mode != "RGB":
         im = im.convert(mode)
+        im.info["dpi"] = (dpi, dpi)
     return im
 
 
