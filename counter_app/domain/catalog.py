@@ -431,7 +431,7 @@ def item_from_dict(
             "code",
             _("事项编码“{code}”格式不正确").format(code=code),
             _(
-                "基本编码应为 2 位类型字母（XK/QR/JF/GG/QT）+ 5 位主项编码"
+                "请改为基本编码格式：2 位类型字母（XK/QR/JF/GG/QT）+ 5 位主项编码"
                 " + 3 位子项编码，如 XK00012001。"
             ),
         )
@@ -464,7 +464,7 @@ def item_from_dict(
             _("即办件标记与承诺时限（{promised} 个工作日）不一致").format(
                 promised=promised
             ),
-            _("承诺时限为 0 的事项是即办件（true），其余为承诺件（false）。"),
+            _("请改正：承诺时限为 0 的即办件填 true，其余承诺件填 false。"),
         )
     guide_url = _text(w, d, "guide_url")
     if not guide_url.startswith(("https://", "http://")):
