@@ -1,0 +1,261 @@
+"""Applying pushed operations: once per op id, one transaction per op."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from sync import protocol as p
+
+from .db import Conn, Database
+from .feed import Desk, emit, site_body, status_body
+from .statuspage import status_path
+
+
+@dataclass(frozen=True)
+class OpsContext:
+    db: Database
+    secret: str
+    public_url: str = ""  # prefix for status_url; empty → a path
+
+
+def _integrity_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [sqlite3.IntegrityError]
+    try:
+        import psycopg
+
+        errors.append(psycopg.IntegrityError)
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    return tuple(errors)
+
+
+def apply_ops(ctx: OpsContext, desk: Desk, ops: list[p.Op]) -> list[p.OpResult]:
+    return [apply_op(ctx, desk, op) for op in ops]
+
+
+def apply_op(ctx: OpsContext, desk: Desk, op: p.Op) -> p.OpResult:
+    digest = p.body_hash(op)
+    for attempt in range(2):
+        try:
+            with ctx.db.transaction() as conn:
+                result = _apply(ctx, conn, desk, op, digest)
+                if result["result"] != p.RESULT_APPLIED:
+                    # Nothing of a refused op stays: a resend is judged afresh.
+                    raise _Refused(result)
+                stored = {k: v for k, v in result.items() if k != "op_id"}
+                conn.execute(
+                    "INSERT INTO ops (op_id, desk_id, entity, entity_id, body_hash,"
+                    " received_at, result) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        op["op_id"],
+                        desk.id,
+                        op["entity"],
+                        op["entity_id"],
+                        digest,
+                        p.utc_now_iso(),
+                        json.dumps(stored, ensure_ascii=False),
+                    ),
+                )
+            return result
+        except _Refused as refused:
+            return refused.result
+        except _integrity_errors():
+            # A concurrent request carried the same op id; look again.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+class _Refused(Exception):
+    def __init__(self, result: p.OpResult) -> None:
+        super().__init__(result["result"])
+        self.result = result
+
+
+def _rejected(op: p.Op, reason: str, detail: str = "") -> p.OpResult:
+    result = p.OpResult(op_id=op["op_id"], result="rejected", reason=reason)
+    if detail:
+        result["detail"] = detail
+    return result
+
+
+def _apply(
+    ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op, digest: str
+) -> p.OpResult:
+    seen = conn.one(
+        "SELECT desk_id, body_hash, result FROM ops WHERE op_id = ?", (op["op_id"],)
+    )
+    if seen is not None:
+        if seen["body_hash"] != digest or seen["desk_id"] != desk.id:
+            return _rejected(op, p.REASON_OP_ID_REUSED)
+        earlier: dict[str, Any] = json.loads(seen["result"])
+        earlier.update(op_id=op["op_id"], result=p.RESULT_DUPLICATE)
+        return p.OpResult(**earlier)  # type: ignore[typeddict-item]
+    if op["entity"] not in p.ENTITIES:
+        return _rejected(op, p.REASON_UNKNOWN_ENTITY, op["entity"])
+    if not op["entity_id"] or not isinstance(op["payload"], dict):
+        return _rejected(op, p.REASON_INVALID_PAYLOAD, "entity_id/payload")
+    for sha in p.op_blobs(op):
+        if not isinstance(sha, str) or not p.is_sha256_hex(sha):
+            return _rejected(op, p.REASON_INVALID_PAYLOAD, f"blob {sha!r}")
+        complete = conn.scalar("SELECT complete FROM blobs WHERE sha256 = ?", (sha,))
+        if not complete:
+            return _rejected(op, p.REASON_BLOB_MISSING, sha)
+    if op["entity"] == p.ENTITY_APPLICATION:
+        return _apply_application(ctx, conn, desk, op)
+    payload = op["payload"]
+    ref = payload.get("acceptance_no") or payload.get("application_id")
+    conn.execute(
+        "INSERT INTO records (op_id, entity, entity_id, desk_id, ref, body,"
+        " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            op["op_id"],
+            op["entity"],
+            op["entity_id"],
+            desk.id,
+            None if ref is None else str(ref),
+            json.dumps(payload, ensure_ascii=False),
+            p.utc_now_iso(),
+        ),
+    )
+    return p.OpResult(op_id=op["op_id"], result="applied")
+
+
+def current_record(row: dict[str, Any]) -> dict[str, Any]:
+    """The server's view of an application: the desk's record with the
+    server-owned ``status`` and ``version`` on top."""
+    record: dict[str, Any] = json.loads(row["body"])
+    record.update(
+        id=row["id"],
+        status=row["status"],
+        version=int(row["version"]),
+        acceptance_no=row["acceptance_no"],
+        updated_at=row["updated_at"],
+    )
+    return record
+
+
+def _apply_application(ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op) -> p.OpResult:
+    payload = op["payload"]
+    status = payload.get("status")
+    number = payload.get("acceptance_no")
+    if not isinstance(status, str) or not status:
+        return _rejected(op, p.REASON_INVALID_PAYLOAD, "status")
+    if number is not None and not isinstance(number, str):
+        return _rejected(op, p.REASON_INVALID_PAYLOAD, "acceptance_no")
+    app_id = op["entity_id"]
+    now = p.utc_now_iso()
+    body = json.dumps(payload, ensure_ascii=False)
+    row = conn.one("SELECT * FROM applications WHERE id = ?", (app_id,))
+    if row is None:
+        conn.execute(
+            "INSERT INTO applications (id, desk_id, site_code, window_code,"
+            " acceptance_no, status, version, body, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            (
+                app_id,
+                desk.id,
+                desk.site_code,
+                desk.window_code,
+                number,
+                status,
+                body,
+                now,
+            ),
+        )
+        version, old_status = 1, None
+    else:
+        if row["desk_id"] != desk.id:
+            return _rejected(op, p.REASON_NOT_OWNER)
+        base = int(op["base_version"] or 0)
+        version = int(row["version"])
+        changed = 0
+        if base == version:
+            changed = conn.execute(
+                "UPDATE applications SET acceptance_no = ?, status = ?,"
+                " version = version + 1, body = ?, updated_at = ?"
+                " WHERE id = ? AND version = ?",
+                (number, status, body, now, app_id, version),
+            )
+        if not changed:
+            # The back office (or another push) moved past what the desk saw.
+            return p.OpResult(
+                op_id=op["op_id"],
+                result="conflict",
+                server_version=version,
+                current=current_record(row),
+            )
+        version, old_status = version + 1, row["status"]
+    if status != old_status:
+        conn.execute(
+            "INSERT INTO status_history (application_id, status, source, note, at)"
+            " VALUES (?, ?, 'desk', ?, ?)",
+            (app_id, status, str(payload.get("status_note", "")), now),
+        )
+    fresh = conn.one("SELECT * FROM applications WHERE id = ?", (app_id,))
+    assert fresh is not None
+    emit(
+        conn,
+        p.CHANGE_SITE_APPLICATION,
+        dict(site_body(fresh)),
+        entity_id=app_id,
+        site_code=desk.site_code,
+        origin_desk_id=desk.id,
+    )
+    result = p.OpResult(op_id=op["op_id"], result="applied", server_version=version)
+    if number:
+        result["status_url"] = ctx.public_url + status_path(ctx.secret, number)
+    return result
+
+
+class UnknownApplication(LookupError):
+    pass
+
+
+def set_status(db: Database, *, acceptance_no: str, status: str, note: str = "") -> int:
+    """Back-office decision on an application; returns its new version.
+    The owning desk gets ``application_status``, the site's other desks a
+    fresh ``site_application`` copy."""
+    if status not in p.BACK_OFFICE_STATUSES:
+        allowed = ", ".join(sorted(p.BACK_OFFICE_STATUSES))
+        raise ValueError(f"后台只能设置这些状态：{allowed}（收到 {status}）")
+    now = p.utc_now_iso()
+    with db.transaction() as conn:
+        row = conn.one(
+            "SELECT * FROM applications WHERE acceptance_no = ?"
+            " ORDER BY updated_at DESC LIMIT 1",
+            (acceptance_no,),
+        )
+        if row is None:
+            raise UnknownApplication(f"没有受理编号为 {acceptance_no} 的办件")
+        conn.execute(
+            "UPDATE applications SET status = ?, version = version + 1,"
+            " updated_at = ? WHERE id = ?",
+            (status, now, row["id"]),
+        )
+        conn.execute(
+            "INSERT INTO status_history (application_id, status, source, note, at)"
+            " VALUES (?, ?, 'back_office', ?, ?)",
+            (row["id"], status, note, now),
+        )
+        fresh = conn.one("SELECT * FROM applications WHERE id = ?", (row["id"],))
+        assert fresh is not None
+        emit(
+            conn,
+            p.CHANGE_APPLICATION_STATUS,
+            dict(status_body(conn, fresh)),
+            entity_id=str(row["id"]),
+            desk_id=str(row["desk_id"]),
+        )
+        emit(
+            conn,
+            p.CHANGE_SITE_APPLICATION,
+            dict(site_body(fresh)),
+            entity_id=str(row["id"]),
+            site_code=str(row["site_code"]),
+            origin_desk_id=str(row["desk_id"]),
+        )
+    return int(fresh["version"])
