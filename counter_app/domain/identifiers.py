@@ -412,7 +412,7 @@ def _landline(digits: str) -> tuple[str, str] | None:
 
 def validate_phone(text: str, *, field: str | None = None) -> str:
     """A mainland mobile ("13812345678"), landline ("010-12345678",
-    "0755-1234567-123" with extension) or 400/800 number ("400-123-4567")."""
+    "0755-1234567转123" with extension) or 400/800 number ("400-123-4567")."""
     raw = normalize(text)
     if not raw:
         raise _fail(_("请填写联系电话"), field, PHONE_FIELD)
@@ -451,7 +451,10 @@ def validate_phone(text: str, *, field: str | None = None) -> str:
         else:
             split = None
     if split is not None:
-        return "-".join([*split, extension] if extension else split)
+        number = "-".join(split)
+        # "转" keeps the extension unambiguous: "0755-1234567-8" could also
+        # be read as the 8-digit local number 12345678.
+        return f"{number}转{extension}" if extension else number
     if digits.startswith("1") and len(digits) != 11:
         raise _fail(
             _("手机号码应为11位数字，以13至19开头，现为{count}位").format(
@@ -494,7 +497,7 @@ def mask_phone(text: str) -> str:
         return value[:2] + "*" * (len(value) - 4) + value[-2:]
     if _MOBILE.fullmatch(value):
         return value[:3] + "****" + value[-4:]
-    head, local = value.split("-")[:2]
+    head, local = value.split("转")[0].split("-")[:2]
     if head in ("400", "800"):
         return head + "-***-" + value[-4:]
     return head + "-" + "*" * (len(local) - 4) + local[-4:]
