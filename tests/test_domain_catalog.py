@@ -99,6 +99,7 @@ def test_materials_for_agent_and_not_agent(catalog: Catalog) -> None:
     assert "代理人居民身份证" not in own
     assert by_agent - own == {"授权委托书", "代理人居民身份证"}
     assert {m.name for m in item.materials_for({"agent": False})} == own
+    assert item.condition_keys() == ("rented_premises", "prerequisite", "agent")
 
 
 def test_organisation_condition(catalog: Catalog) -> None:

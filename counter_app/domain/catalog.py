@@ -32,8 +32,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import NoReturn
 
-from pypinyin import Style, lazy_pinyin
-
 from counter_app.domain.errors import DomainError
 from counter_app.i18n import N_, _
 
@@ -114,6 +112,10 @@ class Item:
             for m in self.materials
             if m.condition is None or answers.get(m.condition, False)
         )
+
+    def condition_keys(self) -> tuple[str, ...]:
+        """The conditions worth asking about for this item, in material order."""
+        return tuple(dict.fromkeys(m.condition for m in self.materials if m.condition))
 
 
 @dataclass(frozen=True)
@@ -208,12 +210,17 @@ def _ascii_keep(chunks: list[str]) -> str:
 @lru_cache(maxsize=4096)
 def pinyin_initials(text: str) -> str:
     """营业执照 → ``yyzz``; ASCII letters/digits kept (lower-cased)."""
+    # Imported on first use: loading the pinyin tables costs ~0.1 s at start-up.
+    from pypinyin import Style, lazy_pinyin
+
     return _ascii_keep(lazy_pinyin(text, style=Style.FIRST_LETTER))
 
 
 @lru_cache(maxsize=4096)
 def pinyin_full(text: str) -> str:
     """营业执照 → ``yingyezhizhao``; ASCII letters/digits kept (lower-cased)."""
+    from pypinyin import lazy_pinyin
+
     return _ascii_keep(lazy_pinyin(text))
 
 
