@@ -12,10 +12,12 @@ from counter_app.domain.workdays import (
     CalendarYearMissing,
     DueDate,
     WorkCalendar,
+    WorkingDayCount,
     YearSchedule,
     due_date_or_provisional,
     format_calendar,
     parse_calendar,
+    working_days_between_or_provisional,
 )
 
 D = date
@@ -182,6 +184,19 @@ def test_provisional_due_date_across_2026_2027(cal: WorkCalendar) -> None:
     assert due_date_or_provisional(cal, D(2026, 12, 28), 3) == DueDate(
         D(2026, 12, 31), False
     )
+
+
+def test_days_left_into_a_missing_year(cal: WorkCalendar) -> None:
+    today, due = D(2026, 12, 28), D(2027, 1, 4)
+    assert working_days_between_or_provisional(cal, today, due) == WorkingDayCount(
+        5, True
+    )
+    assert working_days_between_or_provisional(cal, due, today) == WorkingDayCount(
+        -5, True
+    )
+    assert working_days_between_or_provisional(
+        cal, D(2026, 2, 13), D(2026, 2, 24)
+    ) == WorkingDayCount(2, False)
 
 
 def test_provisional_becomes_final_when_the_year_arrives(cal: WorkCalendar) -> None:

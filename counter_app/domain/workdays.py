@@ -215,6 +215,18 @@ def format_calendar(years: Mapping[int, YearSchedule], *, source: str = "") -> s
 # -- computing --------------------------------------------------------------
 
 
+def _count_between(
+    start: date, end: date, *, is_working: Callable[[date], bool]
+) -> int:
+    if end < start:
+        return -_count_between(end, start, is_working=is_working)
+    count, day = 0, start
+    while day < end:
+        day += _ONE_DAY
+        count += is_working(day)
+    return count
+
+
 def _nth_working_day(
     accepted_on: date,
     working_days: int,
@@ -295,13 +307,7 @@ class WorkCalendar:
         ``end`` = the due date, a positive value is days left, a negative one
         the working days overdue.
         """
-        if end < start:
-            return -self.working_days_between(end, start)
-        count, day = 0, start
-        while day < end:
-            day += _ONE_DAY
-            count += self.is_working_day(day)
-        return count
+        return _count_between(start, end, is_working=self.is_working_day)
 
     def merged(self, years: Mapping[int, YearSchedule]) -> WorkCalendar:
         """A calendar with ``years`` added, replacing schedules of the same year."""
@@ -317,6 +323,21 @@ class DueDate:
     provisional: bool
 
 
+class _WeekdayFallback:
+    """Calendar days for known years, Monday–Friday for the others (noted)."""
+
+    def __init__(self, cal: WorkCalendar) -> None:
+        self._cal = cal
+        self._known = cal.years
+        self.used = False
+
+    def __call__(self, day: date) -> bool:
+        if day.year in self._known:
+            return self._cal.is_working_day(day)
+        self.used = True
+        return day.weekday() < 5
+
+
 def due_date_or_provisional(
     cal: WorkCalendar,
     accepted_on: date,
@@ -327,19 +348,28 @@ def due_date_or_provisional(
     """Like ``WorkCalendar.due_date``, but days of a year the calendar lacks
     count Monday–Friday and the result is flagged ``provisional``, to be
     recomputed once that year's schedule arrives."""
-    known = cal.years
-    missing: list[int] = []
-
-    def is_working(day: date) -> bool:
-        if day.year in known:
-            return cal.is_working_day(day)
-        missing.append(day.year)
-        return day.weekday() < 5
-
+    is_working = _WeekdayFallback(cal)
     day = _nth_working_day(
         accepted_on,
         working_days,
         is_working=is_working,
         suspended=frozenset(suspended_days),
     )
-    return DueDate(date=day, provisional=bool(missing))
+    return DueDate(date=day, provisional=is_working.used)
+
+
+@dataclass(frozen=True)
+class WorkingDayCount:
+    days: int
+    provisional: bool
+
+
+def working_days_between_or_provisional(
+    cal: WorkCalendar, start: date, end: date
+) -> WorkingDayCount:
+    """Like ``WorkCalendar.working_days_between`` (days left when positive,
+    overdue when negative), counting Monday–Friday in years the calendar
+    lacks and then flagged ``provisional``."""
+    is_working = _WeekdayFallback(cal)
+    days = _count_between(start, end, is_working=is_working)
+    return WorkingDayCount(days=days, provisional=is_working.used)
