@@ -160,9 +160,11 @@ def codes_block(
     return table
 
 
-def seal_block(organ: str, when: str, styles: Styles) -> list[Flowable]:
+def seal_block(
+    organ: str, when: str, styles: Styles, *, seal: str = ""
+) -> list[Flowable]:
     """Right-aligned seal placeholder with the organ name and date."""
-    out: list[Flowable] = [para(_("【受理专用章】"), styles.right)]
+    out: list[Flowable] = [para(seal or _("【受理专用章】"), styles.right)]
     if organ:
         out.append(para(organ, styles.right))
     out.append(para(when, styles.right))

@@ -220,6 +220,9 @@ def markup(text: str) -> str:
     parts: list[str] = []
     for name, run in split_runs(text):
         escaped = escape(run).replace("\n", "<br/>")
+        # Paragraph collapses and strips U+3000 like any space; no-break
+        # spaces of the same width keep indents and blank date fields.
+        escaped = escaped.replace("\u3000", "\u00a0" * 4)
         parts.append(
             escaped if name == body else f'<font name="{name}">{escaped}</font>'
         )

@@ -5,11 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reportlab.lib import colors
+from reportlab.lib import textsplit as _textsplit
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import paragraph as _paragraph
 
 from printing.fonts import BODY
 from printing.model import Paper
+
+# reportlab's CJK wrap keeps these off the start of a line, but its list is
+# Japanese and lacks the Chinese full-width marks.
+_CHINESE_CANNOT_START = "，。、；：？！）》〉」』】”’…"
+for _module in (_paragraph, _textsplit):
+    if not _module.ALL_CANNOT_START.endswith(_CHINESE_CANNOT_START):
+        _module.ALL_CANNOT_START += _CHINESE_CANNOT_START
 
 
 @dataclass(frozen=True)
@@ -19,6 +28,7 @@ class Styles:
     title: ParagraphStyle
     heading: ParagraphStyle
     body: ParagraphStyle
+    text: ParagraphStyle  # running text, first line indented two characters
     small: ParagraphStyle
     cell: ParagraphStyle
     cell_head: ParagraphStyle
@@ -43,6 +53,7 @@ def _make(base: float, title: float, center: float) -> Styles:
         ),
         heading=_style("heading", base + 0.5, spaceBefore=base * 0.8, spaceAfter=3),
         body=_style("body", base, spaceAfter=2),
+        text=_style("text", base, spaceAfter=2, firstLineIndent=base * 2),
         small=_style("small", max(base - 1.5, 8)),
         cell=_style("cell", max(base - 1, 8)),
         cell_head=_style("cell_head", max(base - 1, 8), alignment=TA_CENTER),
