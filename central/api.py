@@ -47,6 +47,26 @@ def _error_response(exc: ApiError) -> JSONResponse:
     return JSONResponse(dict(body), status_code=exc.status, headers=exc.headers)
 
 
+def current_desk(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> feed.Desk:
+    scheme, _, token = (authorization or "").partition(" ")
+    desk = None
+    if scheme.lower() == "bearer" and token.strip():
+        desk = admin.desk_for_token(request.app.state.db, token.strip())
+    if desk is None:
+        raise ApiError(
+            401,
+            p.ERROR_UNAUTHORIZED,
+            "终端未注册或令牌已失效，请重新注册",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return desk
+
+
+DeskDep = Annotated[feed.Desk, Depends(current_desk)]
+
+
 def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     secret = db.meta("secret") or ""
@@ -57,29 +77,12 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     )
 
     app = FastAPI(title="Counter central platform", version="1")
+    app.state.db = db
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _error_response(exc)
-
-    def current_desk(
-        authorization: Annotated[str | None, Header()] = None,
-    ) -> feed.Desk:
-        scheme, _, token = (authorization or "").partition(" ")
-        desk = None
-        if scheme.lower() == "bearer" and token.strip():
-            desk = admin.desk_for_token(db, token.strip())
-        if desk is None:
-            raise ApiError(
-                401,
-                p.ERROR_UNAUTHORIZED,
-                "终端未注册或令牌已失效，请重新注册",
-                {"WWW-Authenticate": "Bearer"},
-            )
-        return desk
-
-    DeskDep = Annotated[feed.Desk, Depends(current_desk)]
 
     @app.get(p.PATH_TIME)
     def get_time() -> p.TimeResponse:
