@@ -288,3 +288,68 @@ def m0001_initial(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0003_application_search")
+def m0003_application_search(db: Database) -> None:
+    # Trigram FTS finds nothing for 2-character names (王磊), the commonest
+    # search at a window; a term table of single characters and bigrams of
+    # every name, filled by triggers, answers 1- and 2-character queries and
+    # narrows longer ones. Characters are code points, so 𠮷 is one term.
+    positions = ",".join(f"({n})" for n in range(1, 129))
+    db.executescript(
+        f"""
+        CREATE TABLE term_positions (n INTEGER PRIMARY KEY);
+        INSERT INTO term_positions (n) VALUES {positions};
+        CREATE TABLE application_terms (
+            term TEXT NOT NULL,
+            application_id TEXT NOT NULL,
+            PRIMARY KEY (term, application_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX application_terms_app ON application_terms(application_id);
+        CREATE TRIGGER applications_terms_insert AFTER INSERT ON applications
+        BEGIN
+            INSERT OR IGNORE INTO application_terms (term, application_id)
+            SELECT substr(name, n, size), NEW.id
+            FROM (SELECT NEW.applicant_name AS name UNION ALL
+                  SELECT NEW.agent_name UNION ALL SELECT NEW.org_name) AS names,
+                 term_positions,
+                 (SELECT 1 AS size UNION ALL SELECT 2) AS sizes
+            WHERE name IS NOT NULL AND n + size - 1 <= length(name);
+        END;
+        CREATE TRIGGER applications_terms_update
+        AFTER UPDATE OF applicant_name, agent_name, org_name ON applications
+        BEGIN
+            DELETE FROM application_terms WHERE application_id = OLD.id;
+            INSERT OR IGNORE INTO application_terms (term, application_id)
+            SELECT substr(name, n, size), NEW.id
+            FROM (SELECT NEW.applicant_name AS name UNION ALL
+                  SELECT NEW.agent_name UNION ALL SELECT NEW.org_name) AS names,
+                 term_positions,
+                 (SELECT 1 AS size UNION ALL SELECT 2) AS sizes
+            WHERE name IS NOT NULL AND n + size - 1 <= length(name);
+        END;
+        CREATE TRIGGER applications_terms_delete AFTER DELETE ON applications
+        BEGIN
+            DELETE FROM application_terms WHERE application_id = OLD.id;
+        END;
+        INSERT OR IGNORE INTO application_terms (term, application_id)
+        SELECT substr(name, n, size), id
+        FROM (SELECT id, applicant_name AS name FROM applications UNION ALL
+              SELECT id, agent_name FROM applications UNION ALL
+              SELECT id, org_name FROM applications) AS names,
+             term_positions,
+             (SELECT 1 AS size UNION ALL SELECT 2) AS sizes
+        WHERE name IS NOT NULL AND n + size - 1 <= length(name);
+        -- The list is newest first; each filter has an index ending in the
+        -- sort key so a page is read in order without sorting.
+        CREATE INDEX applications_created ON applications(created_at, id);
+        CREATE INDEX applications_status_created
+            ON applications(status, created_at);
+        CREATE INDEX applications_window_created
+            ON applications(window_code, created_at);
+        CREATE INDEX applications_agent_id ON applications(agent_id_number);
+        CREATE INDEX applications_id_last4 ON applications(substr(id_number, -4));
+        CREATE INDEX applications_phone_last4 ON applications(substr(phone, -4));
+        """
+    )

@@ -1,0 +1,311 @@
+"""Read side of the workspace: the applications list and the detail view.
+
+One search box takes an acceptance number, a name (any length, rare
+characters included), an ID number (whole or its last 4), a phone number or
+an item. Every branch is answered from an index — the name branch from
+``application_terms`` (single characters and bigrams) — so a desk with a
+million applications still answers within a frame or two. Lists show ID
+numbers and phones masked; reading a full record writes ``record.read`` to
+the audit log.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter_app import clock
+from counter_app.domain.identifiers import (
+    InvalidIdentifier,
+    mask_identifier,
+    mask_phone,
+    normalize,
+    validate_phone,
+)
+from counter_app.domain.status import Status
+from counter_app.domain.workdays import (
+    WorkCalendar,
+    working_days_between_or_provisional,
+)
+from counter_app.i18n import _
+from counter_app.services.applications import NotFound
+from counter_app.services.context import DeskContext
+from counter_app.store import records
+from counter_app.store.calendar import load_calendar
+from counter_app.store.db import Store
+from counter_app.store.events import add_event
+
+# Statuses whose promised deadline is still running at the back office.
+RUNNING = (Status.SUBMITTED.value, Status.IN_REVIEW.value)
+_ID_TAIL = re.compile(r"[0-9]{3}[0-9X]")
+_DIGITS = re.compile(r"[0-9]+")
+_ID_FULL = re.compile(r"[0-9A-Z]{8,18}")
+_LIST_COLUMNS = (
+    "a.id, a.acceptance_no, a.created_at, a.item_code, a.item_name,"
+    " a.applicant_name, a.org_name, a.id_number, a.phone, a.status, a.due_date,"
+    " a.due_provisional, a.window_code"
+)
+
+
+@dataclass(frozen=True)
+class ApplicationQuery:
+    """What the list shows: search text and filters (all optional)."""
+
+    text: str = ""
+    statuses: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    window_code: str = ""
+    overdue_only: bool = False
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Keyset position: the last row of the previous page."""
+
+    created_at: str
+    id: str
+
+
+@dataclass(frozen=True)
+class ListRow:
+    id: str
+    acceptance_no: str
+    created_at: str
+    item_code: str
+    item_name: str
+    applicant_name: str
+    id_masked: str
+    phone_masked: str
+    status: Status
+    window_code: str
+    due_date: date | None
+    due_provisional: bool
+    days_left: int | None  # working days; negative = overdue by that many
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[ListRow]
+    next_cursor: Cursor | None
+
+
+@dataclass
+class RecordView:
+    """A full record for the detail view (unmasked: the read is audited)."""
+
+    record: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    evaluations: list[dict[str, Any]] = field(default_factory=list)
+    days_left: int | None = None
+
+
+def search_terms(text: str) -> list[str]:
+    """Index terms that every match must carry: bigrams of the text (or the
+    single character itself)."""
+    chars = list(text)
+    if len(chars) == 1:
+        return chars
+    return sorted({"".join(chars[i : i + 2]) for i in range(len(chars) - 1)})
+
+
+def _where(db: Database, query: ApplicationQuery) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    text = " ".join(query.text.split())
+    if text:
+        branch, branch_params = _text_clause(db, text)
+        clauses.append(branch)
+        params.extend(branch_params)
+    if query.statuses:
+        clauses.append("a.status IN (" + ",".join("?" * len(query.statuses)) + ")")
+        params.extend(query.statuses)
+    if query.date_from:
+        clauses.append("a.day >= ?")
+        params.append(query.date_from.isoformat())
+    if query.date_to:
+        clauses.append("a.day <= ?")
+        params.append(query.date_to.isoformat())
+    if query.window_code:
+        clauses.append("a.window_code = ?")
+        params.append(query.window_code)
+    if query.overdue_only:
+        clauses.append(
+            "a.status IN (" + ",".join("?" * len(RUNNING)) + ") AND a.due_date < ?"
+        )
+        params.extend([*RUNNING, clock.today().isoformat()])
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _text_clause(db: Database, text: str) -> tuple[str, list[Any]]:
+    """One OR of indexed branches for whatever the text might be."""
+    code = normalize(text).upper()
+    branches: list[str] = []
+    params: list[Any] = []
+    if _DIGITS.fullmatch(code) and len(code) >= 12:
+        # acceptance numbers, whole or a leading part
+        branches.append("a.acceptance_no >= ? AND a.acceptance_no < ?")
+        params.extend([code, code + "~"])
+    if len(code) >= 8 and _ID_FULL.fullmatch(code):
+        branches.append("a.id_number = ? OR a.agent_id_number = ?")
+        params.extend([code, code])
+    if _ID_TAIL.fullmatch(code):
+        branches.append("substr(a.id_number, -4) = ? OR substr(a.phone, -4) = ?")
+        params.extend([code, code])
+    phone = _phone(text)
+    if phone:
+        branches.append("a.phone = ?")
+        params.append(phone)
+    items = _matching_items(db, text)
+    if items:
+        branches.append("a.item_code IN (" + ",".join("?" * len(items)) + ")")
+        params.extend(items)
+    terms = search_terms(text)
+    if terms and not _DIGITS.fullmatch(code):
+        sub = " INTERSECT ".join(
+            "SELECT application_id FROM application_terms WHERE term = ?"
+            for _t in terms
+        )
+        branches.append(
+            f"a.id IN ({sub}) AND (instr(a.applicant_name, ?) > 0"
+            " OR instr(coalesce(a.agent_name, ''), ?) > 0"
+            " OR instr(coalesce(a.org_name, ''), ?) > 0)"
+        )
+        params.extend([*terms, text, text, text])
+    if not branches:
+        return "0", []
+    return "(" + " OR ".join(f"({b})" for b in branches) + ")", params
+
+
+def _phone(text: str) -> str:
+    if not re.fullmatch(r"[0-9０-９ +()（）-]{7,}", text):
+        return ""
+    try:
+        return validate_phone(text)
+    except InvalidIdentifier:
+        return ""
+
+
+def _matching_items(db: Database, text: str) -> list[str]:
+    """Catalog items whose code or name contains the text (a small table)."""
+    if len(text) < 2:
+        return []
+    rows = db.execute(
+        "SELECT code FROM catalog_items WHERE instr(name, ?) > 0 OR code = ?"
+        " OR instr(pinyin_initials, lower(?)) = 1",
+        [text, text.upper(), text],
+    ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def list_page(
+    store: Store,
+    query: ApplicationQuery,
+    *,
+    after: Cursor | None = None,
+    limit: int = 100,
+) -> Page:
+    """One page of the list, newest first; pass ``next_cursor`` for the next."""
+    db = store.db
+    where, params = _where(db, query)
+    if after is not None:
+        where += " AND " if where else " WHERE "
+        where += "(a.created_at < ? OR (a.created_at = ? AND a.id < ?))"
+        params.extend([after.created_at, after.created_at, after.id])
+    sql = (
+        f"SELECT {_LIST_COLUMNS} FROM applications a{where}"
+        " ORDER BY a.created_at DESC, a.id DESC LIMIT ?"
+    )
+    raw = db.execute(sql, [*params, limit + 1]).fetchall()
+    more = len(raw) > limit
+    raw = raw[:limit]
+    calendar = load_calendar(db)
+    today = clock.today()
+    rows = [_list_row(r, calendar, today) for r in raw]
+    cursor = Cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
+    return Page(rows, cursor)
+
+
+def count(store: Store, query: ApplicationQuery) -> int:
+    where, params = _where(store.db, query)
+    row = store.db.execute(
+        f"SELECT COUNT(*) FROM applications a{where}", params
+    ).fetchone()
+    return int(row[0])
+
+
+def window_codes(store: Store) -> list[str]:
+    return [
+        str(r[0])
+        for r in store.db.execute(
+            "SELECT DISTINCT window_code FROM applications ORDER BY window_code"
+        )
+    ]
+
+
+def _days_left(
+    calendar: WorkCalendar, today: date, status: str, due: date | None
+) -> int | None:
+    if due is None or status not in RUNNING:
+        return None
+    return working_days_between_or_provisional(calendar, today, due).days
+
+
+def _list_row(r: Any, calendar: WorkCalendar, today: date) -> ListRow:
+    due = date.fromisoformat(r[10]) if r[10] else None
+    return ListRow(
+        id=r[0],
+        acceptance_no=r[1] or "",
+        created_at=r[2],
+        item_code=r[3],
+        item_name=r[4],
+        applicant_name=r[5] or r[6] or "",
+        id_masked=mask_identifier(r[7]) if r[7] else "",
+        phone_masked=mask_phone(r[8]) if r[8] else "",
+        status=Status(r[9]),
+        due_date=due,
+        due_provisional=bool(r[11]),
+        window_code=r[12],
+        days_left=_days_left(calendar, today, r[9], due),
+    )
+
+
+def read_record(store: Store, ctx: DeskContext, application_id: str) -> RecordView:
+    """The full record with its timeline; the read itself is audited."""
+    with store.transaction() as db:
+        record = records.application(db, application_id)
+        if record is None:
+            raise NotFound(_("找不到该办件，可能已被删除或尚未同步。"))
+        add_event(
+            db,
+            kind="record.read",
+            actor=ctx.username,
+            application_id=application_id,
+            detail={"role": ctx.role},
+        )
+        timeline = records.timeline(db, application_id)
+        evaluations = [
+            dict(r)
+            for r in db.query(
+                "SELECT id, level, reasons, comment, created_at, follow_up"
+                " FROM evaluations WHERE application_id = ? ORDER BY created_at",
+                [application_id],
+            )
+        ]
+    due = date.fromisoformat(record["due_date"]) if record.get("due_date") else None
+    days = _days_left(load_calendar(store.db), clock.today(), record["status"], due)
+    return RecordView(record, timeline, evaluations, days)
+
+
+def open_evaluation(store: Store, application_id: str) -> str | None:
+    """A bad rating of this application still waiting for its follow-up."""
+    row = store.db.execute(
+        "SELECT id FROM evaluations WHERE application_id = ? AND level <= 2"
+        " AND follow_up IS NULL ORDER BY created_at DESC LIMIT 1",
+        [application_id],
+    ).fetchone()
+    return None if row is None else str(row[0])

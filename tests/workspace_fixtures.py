@@ -1,0 +1,75 @@
+"""Fixtures for the workspace tests: a demo store with ~60 applications
+made through the services, and one applicant with a rare-character name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlite_utils import Database
+
+from counter_app.domain.identifiers import IdType, make_resident_id
+from counter_app.domain.status import Decision
+from counter_app.services import applications as apps
+from counter_app.services.demo import demo_context, seed_demo
+from counter_app.services.intake import (
+    Applicant,
+    IntakeForm,
+    MaterialEntry,
+    MaterialState,
+)
+from counter_app.store.catalog import get_item
+from counter_app.store.db import Store
+
+if not hasattr(
+    Database, "executemany"
+):  # sqlite-utils 4.2 lacks it; store code calls it
+    Database.executemany = lambda self, sql, rows: self.conn.executemany(sql, rows)  # type: ignore[attr-defined]
+
+RARE_NAME = "李𠮷"
+RARE_ID = make_resident_id("320102", date(1990, 5, 17), 21)
+RARE_PHONE = "13912345678"
+
+
+def add_rare_applicant(store: Store, *, decision: Decision = Decision.ACCEPT) -> str:
+    """One application by 李𠮷, accepted (or noticed) through the services."""
+    ctx = demo_context(store, "clerk01")
+    item = get_item(
+        store.db,
+        store.db.execute(
+            "SELECT code FROM catalog_items ORDER BY code LIMIT 1"
+        ).fetchone()[0],
+    )
+    materials = item.materials_for({})
+    entries = [
+        MaterialEntry(
+            m.key,
+            MaterialState.ORIGINAL if m.originals else MaterialState.COPY,
+            m.originals,
+            m.copies,
+        )
+        for m in materials
+    ]
+    if decision is Decision.NOTICE:
+        entries[0].state = MaterialState.MISSING
+    form = IntakeForm(
+        item_codes=[item.code],
+        applicant=Applicant(
+            name=RARE_NAME,
+            id_type=IdType.RESIDENT_ID.value,
+            id_number=RARE_ID,
+            phone=RARE_PHONE,
+        ),
+        materials=entries,
+    )
+    return apps.decide(store, ctx, form, decision)[0].application_id
+
+
+@pytest.fixture
+def demo_store() -> Iterator[Store]:
+    s = Store.memory()
+    seed_demo(s, applications=60)
+    add_rare_applicant(s)
+    yield s
+    s.close()
