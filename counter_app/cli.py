@@ -37,11 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
         description=_("Counter 政务服务窗口受理系统。不带参数时启动窗口程序。"),
     )
     parser.add_argument(
-        "--data-dir", default=str(default_data_dir()),
+        "--data-dir",
+        default=str(default_data_dir()),
         help=_("数据目录（默认：{path}）").format(path=default_data_dir()),
     )
-    parser.add_argument("--lang", choices=["zh_CN", "en"], default=None,
-                        help=_("界面和打印语言"))
+    parser.add_argument(
+        "--lang", choices=["zh_CN", "en"], default=None, help=_("界面和打印语言")
+    )
     sub = parser.add_subparsers(dest="command", metavar=_("子命令"))
     from counter_app import cli_commands
 

@@ -21,8 +21,9 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     table["gui"] = cmd_gui
     add("gui", cmd_gui, _("启动窗口程序（默认）"))
     p = add("demo", cmd_demo, _("准备演示数据并启动窗口程序"))
-    p.add_argument("--applications", type=int, default=300,
-                   help=_("首次运行时生成的演示办件数"))
+    p.add_argument(
+        "--applications", type=int, default=300, help=_("首次运行时生成的演示办件数")
+    )
     p.add_argument("--no-gui", action="store_true", help=_("只准备数据，不启动界面"))
 
     p = add("demo-seed", cmd_demo_seed, _("通过业务服务生成演示办件"))
@@ -32,20 +33,28 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
     p = add("catalog", cmd_catalog, _("事项目录"))
     csub = p.add_subparsers(dest="catalog_command", required=True)
-    s = csub.add_parser("search", help=_("按名称、编码或拼音首字母查找事项"),
-                        description=_("按名称、编码或拼音首字母查找事项"))
+    s = csub.add_parser(
+        "search",
+        help=_("按名称、编码或拼音首字母查找事项"),
+        description=_("按名称、编码或拼音首字母查找事项"),
+    )
     s.add_argument("text", help=_("查找内容，例如 营业执照、yyzz"))
     s.add_argument("--limit", type=int, default=20)
 
     p = add("calendar", cmd_calendar, _("节假日日历"))
     csub = p.add_subparsers(dest="calendar_command", required=True)
-    s = csub.add_parser("import", help=_("导入节假日日历文件（JSON）"),
-                        description=_("导入节假日日历文件（JSON）"))
+    s = csub.add_parser(
+        "import",
+        help=_("导入节假日日历文件（JSON）"),
+        description=_("导入节假日日历文件（JSON）"),
+    )
     s.add_argument("file", type=Path)
 
     p = add("user", cmd_user, _("用户管理"))
     usub = p.add_subparsers(dest="user_command", required=True)
-    s = usub.add_parser("add", help=_("添加或重置用户"), description=_("添加或重置用户"))
+    s = usub.add_parser(
+        "add", help=_("添加或重置用户"), description=_("添加或重置用户")
+    )
     s.add_argument("username")
     s.add_argument("--name", required=True, help=_("显示姓名"))
     s.add_argument("--role", choices=["clerk", "supervisor"], default="clerk")
@@ -60,7 +69,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from counter_app.cli import open_store
-    from counter_app.services.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo, seed_users
+    from counter_app.services.demo import (
+        DEMO_PASSWORD,
+        DEMO_USERS,
+        seed_demo,
+        seed_users,
+    )
 
     store = open_store(args)
     empty = store.db.execute("SELECT 1 FROM applications LIMIT 1").fetchone() is None
@@ -87,14 +101,23 @@ def cmd_demo_seed(args: argparse.Namespace) -> int:
     started = time.perf_counter()
 
     def progress(done: int, total: int) -> None:
-        print(_("已生成 {done}/{total}").format(done=done, total=total),
-              file=sys.stderr)
+        print(
+            _("已生成 {done}/{total}").format(done=done, total=total), file=sys.stderr
+        )
 
-    made = seed_demo(store, applications=args.applications, days=args.days,
-                     seed=args.seed, progress=progress)
+    made = seed_demo(
+        store,
+        applications=args.applications,
+        days=args.days,
+        seed=args.seed,
+        progress=progress,
+    )
     store.close()
-    print(_("已生成 {n} 件演示办件，用时 {seconds:.1f} 秒。").format(
-        n=made, seconds=time.perf_counter() - started))
+    print(
+        _("已生成 {n} 件演示办件，用时 {seconds:.1f} 秒。").format(
+            n=made, seconds=time.perf_counter() - started
+        )
+    )
     return 0
 
 
@@ -106,12 +129,18 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     hits = search(store.db, args.text, limit=args.limit)
     store.close()
     if not hits:
-        print(_("没有找到与“{text}”相符的事项。可换用事项名称中的词、编码或拼音首字母。").format(
-            text=args.text), file=sys.stderr)
+        print(
+            _(
+                "没有找到与“{text}”相符的事项。可换用事项名称中的词、编码或拼音首字母。"
+            ).format(text=args.text),
+            file=sys.stderr,
+        )
         return 1
     for hit in hits:
-        print(f"{hit.code}\t{hit.name}\t{hit.department}\t"
-              + _("承诺 {days} 个工作日").format(days=hit.promised_days))
+        print(
+            f"{hit.code}\t{hit.name}\t{hit.department}\t"
+            + _("承诺 {days} 个工作日").format(days=hit.promised_days)
+        )
     return 0
 
 
@@ -122,8 +151,11 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     store = open_store(args)
     years = import_calendar(store, args.file, actor="cli")
     store.close()
-    print(_("已导入 {years} 年的节假日安排。").format(
-        years="、".join(str(y) for y in years)))
+    print(
+        _("已导入 {years} 年的节假日安排。").format(
+            years="、".join(str(y) for y in years)
+        )
+    )
     return 0
 
 
@@ -132,8 +164,13 @@ def cmd_user(args: argparse.Namespace) -> int:
     from counter_app.services.users import add_user
 
     store = open_store(args)
-    add_user(store, username=args.username, display_name=args.name, role=args.role,
-             password=args.password)
+    add_user(
+        store,
+        username=args.username,
+        display_name=args.name,
+        role=args.role,
+        password=args.password,
+    )
     store.close()
     print(_("用户 {username} 已保存。").format(username=args.username))
     return 0

@@ -8,10 +8,10 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
 
-from counter_app import clock  # noqa: E402
-from counter_app.i18n import set_language  # noqa: E402
-from counter_app.services.context import DeskContext  # noqa: E402
-from counter_app.store.db import Store  # noqa: E402
+from counter_app import clock
+from counter_app.i18n import set_language
+from counter_app.services.context import DeskContext
+from counter_app.store.db import Store
 
 
 @pytest.fixture(autouse=True)
@@ -41,11 +41,21 @@ def seeded_store(store: Store) -> Store:
 
 @pytest.fixture
 def clerk() -> DeskContext:
-    return DeskContext(username="clerk01", display_name="王晓明", role="clerk",
-                       site_code="320102001", window_code="01")
+    return DeskContext(
+        username="clerk01",
+        display_name="王晓明",
+        role="clerk",
+        site_code="320102001",
+        window_code="01",
+    )
 
 
 @pytest.fixture
 def supervisor() -> DeskContext:
-    return DeskContext(username="chief01", display_name="张堃", role="supervisor",
-                       site_code="320102001", window_code="01")
+    return DeskContext(
+        username="chief01",
+        display_name="张堃",
+        role="supervisor",
+        site_code="320102001",
+        window_code="01",
+    )

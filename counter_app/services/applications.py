@@ -21,7 +21,12 @@ from counter_app.domain.identifiers import (
     resident_id_info,
 )
 from counter_app.domain.numbering import format_acceptance_number
-from counter_app.domain.status import Decision, Status, check_transition, status_for_decision
+from counter_app.domain.status import (
+    Decision,
+    Status,
+    check_transition,
+    status_for_decision,
+)
 from counter_app.domain.workdays import due_date_or_provisional
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
@@ -82,10 +87,14 @@ def decide(
         plans.append((item, pairs))
     if decision is Decision.NOTICE:
         if all(e.state in RECEIVED for _i, pairs in plans for _m, e in pairs):
-            raise IntakeError(_("材料已齐全，无需一次性告知，请直接受理。"), field="decision")
+            raise IntakeError(
+                _("材料已齐全，无需一次性告知，请直接受理。"), field="decision"
+            )
     else:
         for item, pairs in plans:
-            check_decision(item, pairs, decision, reason=reason, promise_date=promise_date)
+            check_decision(
+                item, pairs, decision, reason=reason, promise_date=promise_date
+            )
     status = status_for_decision(decision)
     group_id = str(uuid.uuid4()) if len(items) > 1 else None
     results = []
@@ -111,34 +120,57 @@ def decide(
                 " reason_code, notice_deadline, consultation_id, intake_seconds,"
                 " updated_at) VALUES (" + ",".join("?" * 43) + ")",
                 [
-                    app_id, number, item.code, item.name, item.department,
-                    form.bundle_code or None, group_id, status.value, decision.value,
-                    applicant.applicant_type, applicant.name,
+                    app_id,
+                    number,
+                    item.code,
+                    item.name,
+                    item.department,
+                    form.bundle_code or None,
+                    group_id,
+                    status.value,
+                    decision.value,
+                    applicant.applicant_type,
+                    applicant.name,
                     applicant.id_type if applicant.id_number else None,
-                    applicant.id_number or None, *_birth_and_sex(applicant),
-                    applicant.phone or None, applicant.org_name or None,
-                    applicant.uscc or None, applicant.agent_name or None,
+                    applicant.id_number or None,
+                    *_birth_and_sex(applicant),
+                    applicant.phone or None,
+                    applicant.org_name or None,
+                    applicant.uscc or None,
+                    applicant.agent_name or None,
                     applicant.agent_id_type if applicant.agent_id_number else None,
                     applicant.agent_id_number or None,
-                    applicant.agent_relation or None, applicant.address or None,
+                    applicant.agent_relation or None,
+                    applicant.address or None,
                     int(applicant.assisted),
-                    json.dumps(form.answers, sort_keys=True), ctx.site_code,
-                    ctx.window_code, ctx.desk_id or None, ctx.username,
-                    clock.now_iso(), clock.now_iso(), today.isoformat(),
+                    json.dumps(form.answers, sort_keys=True),
+                    ctx.site_code,
+                    ctx.window_code,
+                    ctx.desk_id or None,
+                    ctx.username,
+                    clock.now_iso(),
+                    clock.now_iso(),
+                    today.isoformat(),
                     accepted_on.isoformat() if accepted_on else None,
-                    item.promised_days, due.isoformat() if due else None,
+                    item.promised_days,
+                    due.isoformat() if due else None,
                     int(provisional),
                     promise_date.isoformat() if promise_date else None,
-                    reason.strip() or None, reason_code or None,
+                    reason.strip() or None,
+                    reason_code or None,
                     _notice_deadline(db, calendar, today, decision),
-                    form.consultation_id or None, form.intake_seconds,
+                    form.consultation_id or None,
+                    form.intake_seconds,
                     clock.now_iso(),
                 ],
             )
             _store_materials(db, app_id, pairs)
             add_event(
-                db, kind=f"decision.{decision.value}", actor=ctx.username,
-                application_id=app_id, detail={"acceptance_no": number},
+                db,
+                kind=f"decision.{decision.value}",
+                actor=ctx.username,
+                application_id=app_id,
+                detail={"acceptance_no": number},
             )
             push_application(db, app_id)
             results.append(
@@ -183,24 +215,48 @@ def supplement(
             "UPDATE applications SET status = ?, accepted_on = ?, due_date = ?,"
             " due_provisional = ?, decided_at = ?, version = version + 1,"
             " updated_at = ? WHERE id = ?",
-            [Status.SUBMITTED.value, today.isoformat(), dd.date.isoformat(),
-             int(dd.provisional), clock.now_iso(), clock.now_iso(), application_id],
+            [
+                Status.SUBMITTED.value,
+                today.isoformat(),
+                dd.date.isoformat(),
+                int(dd.provisional),
+                clock.now_iso(),
+                clock.now_iso(),
+                application_id,
+            ],
         )
-        db.execute("DELETE FROM application_materials WHERE application_id = ?",
-                   [application_id])
+        db.execute(
+            "DELETE FROM application_materials WHERE application_id = ?",
+            [application_id],
+        )
         _store_materials(db, application_id, pairs)
-        add_event(db, kind="supplement", actor=ctx.username,
-                  application_id=application_id)
+        add_event(
+            db, kind="supplement", actor=ctx.username, application_id=application_id
+        )
         push_application(db, application_id)
-    return DecisionResult(application_id, record["acceptance_no"], item.code,
-                          Status.SUBMITTED, dd.date, dd.provisional)
+    return DecisionResult(
+        application_id,
+        record["acceptance_no"],
+        item.code,
+        Status.SUBMITTED,
+        dd.date,
+        dd.provisional,
+    )
 
 
-def withdraw(store: Store, ctx: DeskContext, *, application_id: str, reason: str) -> None:
+def withdraw(
+    store: Store, ctx: DeskContext, *, application_id: str, reason: str
+) -> None:
     if not reason.strip():
         raise IntakeError(_("撤回须写明申请人的撤回理由。"), field="reason")
-    _move(store, ctx, application_id, Status.WITHDRAWN, "withdraw",
-          {"reason": reason.strip()})
+    _move(
+        store,
+        ctx,
+        application_id,
+        Status.WITHDRAWN,
+        "withdraw",
+        {"reason": reason.strip()},
+    )
 
 
 def deliver(
@@ -218,7 +274,8 @@ def deliver(
     record = _load(store.db, application_id)
     given = normalize(recipient_id_number)
     if method == "window" and given not in {
-        record["id_number"], record["agent_id_number"]
+        record["id_number"],
+        record["agent_id_number"],
     }:
         raise IntakeError(
             _("领取人证件号码与申请人、代理人均不一致，不能出件。请核对证件。"),
@@ -228,11 +285,19 @@ def deliver(
         raise IntakeError(_("邮寄送达请填写运单号。"), field="tracking_no")
     if not recipient_name.strip():
         raise IntakeError(_("请填写领取人姓名。"), field="recipient_name")
-    _move(store, ctx, application_id, Status.DELIVERED, "deliver", {
-        "recipient_name": recipient_name.strip(), "method": method,
-        "tracking_no": tracking_no.strip(),
-        "recipient_id_masked": _mask(given),
-    })
+    _move(
+        store,
+        ctx,
+        application_id,
+        Status.DELIVERED,
+        "deliver",
+        {
+            "recipient_name": recipient_name.strip(),
+            "method": method,
+            "tracking_no": tracking_no.strip(),
+            "recipient_id_masked": _mask(given),
+        },
+    )
 
 
 def evaluate(
@@ -256,14 +321,33 @@ def evaluate(
             "INSERT INTO evaluations (id, application_id, level, reasons, comment,"
             " channel, clerk, window_code, created_at, day)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [eval_id, application_id, level, json.dumps(list(reasons), ensure_ascii=False),
-             comment.strip() or None, channel, ctx.username, ctx.window_code, now,
-             clock.today().isoformat()],
+            [
+                eval_id,
+                application_id,
+                level,
+                json.dumps(list(reasons), ensure_ascii=False),
+                comment.strip() or None,
+                channel,
+                ctx.username,
+                ctx.window_code,
+                now,
+                clock.today().isoformat(),
+            ],
         )
-        add_event(db, kind="evaluation", actor=ctx.username,
-                  application_id=application_id, detail={"level": level})
-        add_op(db, entity="evaluation", entity_id=eval_id, base_version=None,
-               payload=_evaluation_payload(db, eval_id))
+        add_event(
+            db,
+            kind="evaluation",
+            actor=ctx.username,
+            application_id=application_id,
+            detail={"level": level},
+        )
+        add_op(
+            db,
+            entity="evaluation",
+            entity_id=eval_id,
+            base_version=None,
+            payload=_evaluation_payload(db, eval_id),
+        )
     return eval_id
 
 
@@ -277,8 +361,13 @@ def follow_up(store: Store, ctx: DeskContext, *, evaluation_id: str, text: str) 
             " WHERE id = ?",
             [text.strip(), ctx.username, clock.now_iso(), evaluation_id],
         )
-        add_op(db, entity="evaluation", entity_id=evaluation_id, base_version=None,
-               payload=_evaluation_payload(db, evaluation_id))
+        add_op(
+            db,
+            entity="evaluation",
+            entity_id=evaluation_id,
+            base_version=None,
+            payload=_evaluation_payload(db, evaluation_id),
+        )
 
 
 def push_application(db: Database, application_id: str) -> None:
@@ -286,18 +375,32 @@ def push_application(db: Database, application_id: str) -> None:
     record = records.application(db, application_id)
     assert record is not None
     blobs = [
-        r[0] for r in db.execute(
+        r[0]
+        for r in db.execute(
             "SELECT DISTINCT sha256 FROM material_files WHERE application_id = ?"
-            " AND removed_at IS NULL", [application_id],
+            " AND removed_at IS NULL",
+            [application_id],
         )
     ]
     record["blobs"] = blobs
-    add_op(db, entity="application", entity_id=application_id,
-           base_version=record["version"] - 1, payload=record, blobs=blobs)
+    add_op(
+        db,
+        entity="application",
+        entity_id=application_id,
+        base_version=record["version"] - 1,
+        payload=record,
+        blobs=blobs,
+    )
 
 
-def _move(store: Store, ctx: DeskContext, application_id: str, target: Status,
-          kind: str, detail: dict[str, Any]) -> None:
+def _move(
+    store: Store,
+    ctx: DeskContext,
+    application_id: str,
+    target: Status,
+    kind: str,
+    detail: dict[str, Any],
+) -> None:
     with store.transaction() as db:
         record = _load(db, application_id)
         check_transition(Status(record["status"]), target)
@@ -306,8 +409,13 @@ def _move(store: Store, ctx: DeskContext, application_id: str, target: Status,
             " updated_at = ? WHERE id = ?",
             [target.value, clock.now_iso(), application_id],
         )
-        add_event(db, kind=kind, actor=ctx.username, application_id=application_id,
-                  detail=detail)
+        add_event(
+            db,
+            kind=kind,
+            actor=ctx.username,
+            application_id=application_id,
+            detail=detail,
+        )
         push_application(db, application_id)
 
 
@@ -337,14 +445,24 @@ def _next_number(db: Database, ctx: DeskContext, day: date) -> str:
 
 def _store_materials(db: Database, app_id: str, pairs: Sequence[Any]) -> None:
     now = clock.now_iso()
-    db.executemany(
+    db.conn.executemany(
         "INSERT INTO application_materials (application_id, material_key, position,"
         " name, state, originals, copies, problem, note, reused_from, received_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            (app_id, m.key, pos, m.name, e.state.value, e.originals, e.copies,
-             e.problem or None, e.note or None, e.reused_from or None,
-             now if e.state in RECEIVED else None)
+            (
+                app_id,
+                m.key,
+                pos,
+                m.name,
+                e.state.value,
+                e.originals,
+                e.copies,
+                e.problem or None,
+                e.note or None,
+                e.reused_from or None,
+                now if e.state in RECEIVED else None,
+            )
             for pos, (m, e) in enumerate(pairs)
         ],
     )
@@ -357,7 +475,9 @@ def _birth_and_sex(applicant: Applicant) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _notice_deadline(db: Database, calendar: Any, today: date, decision: Decision) -> str | None:
+def _notice_deadline(
+    db: Database, calendar: Any, today: date, decision: Decision
+) -> str | None:
     if decision is not Decision.NOTICE:
         return None
     days = settings.get_int(db, "notice_bring_days")

@@ -21,7 +21,11 @@ _PATHS: dict[Status, list[Status]] = {
 
 
 def apply_status_change(
-    db: Database, *, application_id: str, status: Status, note: str = "",
+    db: Database,
+    *,
+    application_id: str,
+    status: Status,
+    note: str = "",
     actor: str = "backoffice",
 ) -> bool:
     """Move a desk's application to a back-office status inside the caller's
@@ -44,6 +48,11 @@ def apply_status_change(
         "UPDATE applications SET status = ?, updated_at = ? WHERE id = ?",
         [status.value, clock.now_iso(), application_id],
     )
-    add_event(db, kind=f"backoffice.{status.value}", actor=actor,
-              application_id=application_id, detail={"note": note} if note else {})
+    add_event(
+        db,
+        kind=f"backoffice.{status.value}",
+        actor=actor,
+        application_id=application_id,
+        detail={"note": note} if note else {},
+    )
     return True

@@ -60,18 +60,35 @@ def consult(
             "day": clock.today().isoformat(),
         }
         db["consultations"].insert(row)
-        add_event(db, kind="consultation", actor=ctx.username,
-                  detail={"consultation_id": consultation_id, "items": list(codes)})
-        add_op(db, entity="consultation", entity_id=consultation_id,
-               base_version=None, payload=row)
-    return Consultation(consultation_id, codes, bundle_code, dict(answers),
-                        applicant_name.strip(), phone.strip(), materials)
+        add_event(
+            db,
+            kind="consultation",
+            actor=ctx.username,
+            detail={"consultation_id": consultation_id, "items": list(codes)},
+        )
+        add_op(
+            db,
+            entity="consultation",
+            entity_id=consultation_id,
+            base_version=None,
+            payload=row,
+        )
+    return Consultation(
+        consultation_id,
+        codes,
+        bundle_code,
+        dict(answers),
+        applicant_name.strip(),
+        phone.strip(),
+        materials,
+    )
 
 
 def form_from_consultation(store: Store, consultation_id: str) -> IntakeForm:
     """Start an intake from a logged consultation, nothing retyped."""
-    rows = list(store.db.query("SELECT * FROM consultations WHERE id = ?",
-                               [consultation_id]))
+    rows = list(
+        store.db.query("SELECT * FROM consultations WHERE id = ?", [consultation_id])
+    )
     if not rows:
         raise IntakeError(_("找不到该咨询记录。"), field="consultation")
     row = rows[0]

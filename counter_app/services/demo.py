@@ -14,7 +14,12 @@ from counter_app.services import applications as apps
 from counter_app.services.backoffice import apply_status_change
 from counter_app.services.consultations import consult
 from counter_app.services.context import DeskContext
-from counter_app.services.intake import Applicant, IntakeForm, MaterialEntry, MaterialState
+from counter_app.services.intake import (
+    Applicant,
+    IntakeForm,
+    MaterialEntry,
+    MaterialState,
+)
 from counter_app.services.setup import ensure_seeded
 from counter_app.services.users import add_user
 from counter_app.store import settings
@@ -31,9 +36,36 @@ DEMO_USERS = (
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = (
-    "子墨", "浩然", "雨桐", "欣怡", "梓涵", "一诺", "思远", "俊杰", "晓东", "秀英",
-    "建国", "桂兰", "淑珍", "志强", "丽华", "堃", "喆", "昇", "䶮", "𠮷", "犇",
-    "文", "静", "磊", "婷婷", "国庆", "玉梅", "海燕", "春生", "明轩",
+    "子墨",
+    "浩然",
+    "雨桐",
+    "欣怡",
+    "梓涵",
+    "一诺",
+    "思远",
+    "俊杰",
+    "晓东",
+    "秀英",
+    "建国",
+    "桂兰",
+    "淑珍",
+    "志强",
+    "丽华",
+    "堃",
+    "喆",
+    "昇",
+    "䶮",
+    "𠮷",
+    "犇",
+    "文",
+    "静",
+    "磊",
+    "婷婷",
+    "国庆",
+    "玉梅",
+    "海燕",
+    "春生",
+    "明轩",
 )
 AREAS = ("320102", "320104", "320105", "320106", "320111", "110105", "440305")
 COMPANIES = ("便民小吃店", "鑫源五金店", "惠民超市", "优品烘焙坊", "顺达物流有限公司")
@@ -42,17 +74,27 @@ COMPANIES = ("便民小吃店", "鑫源五金店", "惠民超市", "优品烘焙
 def demo_context(store: Store, username: str = "clerk01") -> DeskContext:
     ident = settings.identity(store.db)
     name, role = {u: (n, r) for u, n, r in DEMO_USERS}[username]
-    return DeskContext(username=username, display_name=name, role=role,
-                       site_code=ident.site_code, window_code=ident.window_code,
-                       desk_id=ident.desk_id)
+    return DeskContext(
+        username=username,
+        display_name=name,
+        role=role,
+        site_code=ident.site_code,
+        window_code=ident.window_code,
+        desk_id=ident.desk_id,
+    )
 
 
 def seed_users(store: Store) -> None:
     existing = {r[0] for r in store.db.execute("SELECT username FROM users")}
     for username, name, role in DEMO_USERS:
         if username not in existing:
-            add_user(store, username=username, display_name=name, role=role,
-                     password=DEMO_PASSWORD)
+            add_user(
+                store,
+                username=username,
+                display_name=name,
+                role=role,
+                password=DEMO_PASSWORD,
+            )
 
 
 def seed_demo(
@@ -68,7 +110,9 @@ def seed_demo(
     ensure_seeded(store)
     seed_users(store)
     rng = random.Random(seed)
-    codes = [r[0] for r in store.db.execute("SELECT code FROM catalog_items ORDER BY code")]
+    codes = [
+        r[0] for r in store.db.execute("SELECT code FROM catalog_items ORDER BY code")
+    ]
     items = {code: get_item(store.db, code) for code in codes}
     workdays = _recent_working_days(store, days)
     per_day = max(1, applications // len(workdays))
@@ -84,8 +128,9 @@ def seed_demo(
                 moment = moment.replace(tzinfo=real_clock().tzinfo)
                 clock.set_clock(lambda m=moment: m)
                 ctx = contexts[n % 2]
-                _one_visit(store, ctx, rng, items[rng.choice(codes)], day_index,
-                           len(workdays))
+                _one_visit(
+                    store, ctx, rng, items[rng.choice(codes)], day_index, len(workdays)
+                )
                 made += 1
                 if progress and made % 500 == 0:
                     progress(made, applications)
@@ -98,9 +143,8 @@ def _recent_working_days(store: Store, days: int) -> list[date]:
     calendar = load_calendar(store.db)
     day, found = clock.today(), []
     while len(found) < days:
-        if day.year in calendar.years and calendar.is_working_day(day):
-            found.append(day)
-        elif day.year not in calendar.years and day.weekday() < 5:
+        known = day.year in calendar.years
+        if calendar.is_working_day(day) if known else day.weekday() < 5:
             found.append(day)
         day -= timedelta(days=1)
     return sorted(found)
@@ -112,13 +156,26 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
         answers[key] = rng.random() < 0.3
     applicant = _applicant(rng, answers)
     if rng.random() < 0.15:
-        consult(store, ctx, item_code=item.code, answers=answers,
-                applicant_name=applicant.name, phone=applicant.phone)
+        consult(
+            store,
+            ctx,
+            item_code=item.code,
+            answers=answers,
+            applicant_name=applicant.name,
+            phone=applicant.phone,
+        )
     materials = item.materials_for(answers)
     roll = rng.random()
     decision = Decision.ACCEPT
-    entries = [MaterialEntry(m.key, MaterialState.ORIGINAL if m.originals else
-                             MaterialState.COPY, m.originals, m.copies) for m in materials]
+    entries = [
+        MaterialEntry(
+            m.key,
+            MaterialState.ORIGINAL if m.originals else MaterialState.COPY,
+            m.originals,
+            m.copies,
+        )
+        for m in materials
+    ]
     deferrable = [e for e, m in zip(entries, materials, strict=True) if m.deferrable]
     promise = None
     if roll < 0.12 and entries:
@@ -133,12 +190,21 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
         promise = clock.today() + timedelta(days=7)
     elif roll < 0.25 and item.allows_commitment:
         decision = Decision.ACCEPT_COMMITMENT
-    form = IntakeForm(item_codes=[item.code], applicant=applicant, answers=answers,
-                      materials=entries, intake_seconds=rng.randint(60, 300))
+    form = IntakeForm(
+        item_codes=[item.code],
+        applicant=applicant,
+        answers=answers,
+        materials=entries,
+        intake_seconds=rng.randint(60, 300),
+    )
     result = apps.decide(
-        store, ctx, form, decision,
-        reason="申请事项不属于本机关职权范围，请向区住房和城乡建设局申请" if
-        decision is Decision.REJECT else "",
+        store,
+        ctx,
+        form,
+        decision,
+        reason="申请事项不属于本机关职权范围，请向区住房和城乡建设局申请"
+        if decision is Decision.REJECT
+        else "",
         reason_code="not_competent" if decision is Decision.REJECT else "",
         promise_date=promise,
     )[0]
@@ -147,36 +213,56 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
         return
     if rng.random() < 0.6:
         with store.transaction() as db:
-            apply_status_change(db, application_id=result.application_id,
-                                status=Status.RESULT_READY)
+            apply_status_change(
+                db, application_id=result.application_id, status=Status.RESULT_READY
+            )
         if age > 5 and rng.random() < 0.7:
-            apps.deliver(store, ctx, application_id=result.application_id,
-                         recipient_name=applicant.agent_name or applicant.name,
-                         recipient_id_number=applicant.agent_id_number
-                         or applicant.id_number)
+            apps.deliver(
+                store,
+                ctx,
+                application_id=result.application_id,
+                recipient_name=applicant.agent_name or applicant.name,
+                recipient_id_number=applicant.agent_id_number or applicant.id_number,
+            )
             if rng.random() < 0.5:
                 level = rng.choices([5, 4, 3, 2, 1], [70, 18, 7, 3, 2])[0]
                 eval_id = apps.evaluate(
-                    store, ctx, application_id=result.application_id, level=level,
+                    store,
+                    ctx,
+                    application_id=result.application_id,
+                    level=level,
                     reasons=["办事效率高"] if level >= 4 else ["等候时间长"],
                 )
                 if level <= 2 and rng.random() < 0.5:
-                    apps.follow_up(store, ctx, evaluation_id=eval_id,
-                                   text="已电话回访，解释办理流程并致歉。")
+                    apps.follow_up(
+                        store,
+                        ctx,
+                        evaluation_id=eval_id,
+                        text="已电话回访，解释办理流程并致歉。",
+                    )
     elif rng.random() < 0.3:
         with store.transaction() as db:
-            apply_status_change(db, application_id=result.application_id,
-                                status=Status.IN_REVIEW)
+            apply_status_change(
+                db, application_id=result.application_id, status=Status.IN_REVIEW
+            )
 
 
 def _applicant(rng: random.Random, answers: dict[str, bool]) -> Applicant:
     name = rng.choice(SURNAMES) + rng.choice(GIVEN)
     birth = date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))
     id_number = make_resident_id(rng.choice(AREAS), birth, rng.randint(1, 999))
-    phone = "1" + rng.choice("3456789") + "".join(rng.choice("0123456789") for _ in range(9))
-    applicant = Applicant(name=name, id_type=IdType.RESIDENT_ID.value,
-                          id_number=id_number, phone=phone,
-                          address="示范区人民路 " + str(rng.randint(1, 300)) + " 号")
+    phone = (
+        "1"
+        + rng.choice("3456789")
+        + "".join(rng.choice("0123456789") for _ in range(9))
+    )
+    applicant = Applicant(
+        name=name,
+        id_type=IdType.RESIDENT_ID.value,
+        id_number=id_number,
+        phone=phone,
+        address="示范区人民路 " + str(rng.randint(1, 300)) + " 号",
+    )
     if answers.get("organisation"):
         applicant.applicant_type = "organisation"
         applicant.org_name = name[0] + "记" + rng.choice(COMPANIES)
@@ -186,6 +272,7 @@ def _applicant(rng: random.Random, answers: dict[str, bool]) -> Applicant:
         agent_birth = date(1960, 1, 1) + timedelta(days=rng.randint(0, 365 * 40))
         applicant.agent_name = rng.choice(SURNAMES) + rng.choice(GIVEN)
         applicant.agent_id_number = make_resident_id(
-            rng.choice(AREAS), agent_birth, rng.randint(1, 999))
+            rng.choice(AREAS), agent_birth, rng.randint(1, 999)
+        )
         applicant.agent_relation = rng.choice(["配偶", "子女", "受托人"])
     return applicant

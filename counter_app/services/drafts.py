@@ -8,7 +8,12 @@ from dataclasses import asdict
 from typing import Any
 
 from counter_app import clock
-from counter_app.services.intake import Applicant, IntakeForm, MaterialEntry, MaterialState
+from counter_app.services.intake import (
+    Applicant,
+    IntakeForm,
+    MaterialEntry,
+    MaterialState,
+)
 from counter_app.store.db import Store
 
 

@@ -42,8 +42,12 @@ MATERIAL_STATE_LABELS: dict[MaterialState, str] = {
 }
 
 RECEIVED = frozenset(
-    {MaterialState.ORIGINAL, MaterialState.COPY, MaterialState.E_CERT,
-     MaterialState.REUSED}
+    {
+        MaterialState.ORIGINAL,
+        MaterialState.COPY,
+        MaterialState.E_CERT,
+        MaterialState.REUSED,
+    }
 )
 
 REJECT_REASONS: dict[str, str] = {
@@ -89,6 +93,9 @@ class MaterialEntry:
     problem: str = ""
     note: str = ""
     reused_from: str = ""
+    # A bundle shares a material between items by name: an entry recorded
+    # once under one item's key also answers for the same-named material.
+    name: str = ""
 
 
 @dataclass
@@ -133,7 +140,9 @@ def normalised_applicant(applicant: Applicant, answers: dict[str, bool]) -> Appl
     agent_id = ""
     if answers.get("agent"):
         if not agent_name:
-            raise IntakeError(_("由代理人办理时，请填写代理人姓名。"), field="agent_name")
+            raise IntakeError(
+                _("由代理人办理时，请填写代理人姓名。"), field="agent_name"
+            )
         agent_id = _checked(
             applicant.agent_id_type, applicant.agent_id_number, "agent_id_number"
         )
@@ -171,8 +180,14 @@ def entries_for(
     """Pair each required material with what the clerk recorded for it;
     a material the clerk did not touch counts as missing."""
     by_key = {e.key: e for e in entries}
+    by_name = {e.name: e for e in entries if e.name}
     return [
-        (m, by_key.get(m.key) or MaterialEntry(key=m.key, state=MaterialState.MISSING))
+        (
+            m,
+            by_key.get(m.key)
+            or by_name.get(m.name)
+            or MaterialEntry(key=m.key, state=MaterialState.MISSING),
+        )
         for m in materials
     ]
 
@@ -194,18 +209,17 @@ def check_decision(
             ),
             field="materials",
         )
-    if decision is Decision.ACCEPT_COMMITMENT:
-        if not item.allows_commitment:
-            raise IntakeError(
-                _("事项“{item}”不适用告知承诺制。").format(item=item.name),
-                field="decision",
-            )
+    if decision is Decision.ACCEPT_COMMITMENT and not item.allows_commitment:
+        raise IntakeError(
+            _("事项“{item}”不适用告知承诺制。").format(item=item.name),
+            field="decision",
+        )
     if decision is Decision.ACCEPT_DEFERRED:
         not_deferrable = [
-            m for m, e in pairs
-            if e.state not in RECEIVED and not (
-                e.state is MaterialState.DEFERRED and m.deferrable
-            )
+            m
+            for m, e in pairs
+            if e.state not in RECEIVED
+            and not (e.state is MaterialState.DEFERRED and m.deferrable)
         ]
         if not_deferrable:
             raise IntakeError(
@@ -215,9 +229,7 @@ def check_decision(
                 field="materials",
             )
         if not any(e.state is MaterialState.DEFERRED for _m, e in pairs):
-            raise IntakeError(
-                _("容缺受理需至少标记一项容缺材料。"), field="materials"
-            )
+            raise IntakeError(_("容缺受理需至少标记一项容缺材料。"), field="materials")
         if promise_date is None:
             raise IntakeError(_("请填写容缺材料的承诺补交日期。"), field="promise_date")
     if decision is Decision.NOTICE and not missing:

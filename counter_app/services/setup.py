@@ -37,7 +37,9 @@ def ensure_seeded(store: Store) -> None:
             store_catalog(tx, catalog)
         if calendar is not None:
             store_years(
-                tx, {y: calendar.schedule(y) for y in calendar.years}, source="resources"
+                tx,
+                {y: calendar.schedule(y) for y in calendar.years},
+                source="resources",
             )
 
 
@@ -48,17 +50,21 @@ def import_calendar(store: Store, path: Path, *, actor: str) -> list[int]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CalendarFileError(
-            _("无法读取日历文件 {path}：{error}。请确认文件存在且为 UTF-8 编码的 JSON。").format(
-                path=path, error=exc
-            ),
+            _(
+                "无法读取日历文件 {path}：{error}。请确认文件存在且为 UTF-8 编码的 JSON。"
+            ).format(path=path, error=exc),
             source=str(path),
         ) from exc
     years = parse_calendar(text, source=str(path))
     with store.transaction() as db:
         store_years(db, years, source=path.name)
         recompute_provisional(db, actor=actor)
-        add_event(db, kind="calendar.import", actor=actor,
-                  detail={"years": sorted(years), "file": path.name})
+        add_event(
+            db,
+            kind="calendar.import",
+            actor=actor,
+            detail={"years": sorted(years), "file": path.name},
+        )
     return sorted(years)
 
 
@@ -81,8 +87,13 @@ def recompute_provisional(db: Database, *, actor: str) -> int:
             " version = version + 1, updated_at = ? WHERE id = ?",
             [due.date.isoformat(), clock.now_iso(), app_id],
         )
-        add_event(db, kind="due_date.settled", actor=actor, application_id=app_id,
-                  detail={"due_date": due.date.isoformat()})
+        add_event(
+            db,
+            kind="due_date.settled",
+            actor=actor,
+            application_id=app_id,
+            detail={"due_date": due.date.isoformat()},
+        )
         push_application(db, app_id)
         settled += 1
     return settled

@@ -31,14 +31,16 @@ def load_calendar(db: Database) -> WorkCalendar:
     )
 
 
-def store_years(db: Database, years: Mapping[int, YearSchedule], *, source: str) -> None:
+def store_years(
+    db: Database, years: Mapping[int, YearSchedule], *, source: str
+) -> None:
     """Replace the given years (a newer schedule supersedes an older one)."""
     for year, schedule in years.items():
         db.execute(
             "DELETE FROM calendar_days WHERE day BETWEEN ? AND ?",
             [f"{year}-01-01", f"{year}-12-31"],
         )
-        db.executemany(
+        db.conn.executemany(
             "INSERT INTO calendar_days (day, kind) VALUES (?, ?)",
             [(d.isoformat(), "holiday") for d in sorted(schedule.holidays)]
             + [(d.isoformat(), "workday") for d in sorted(schedule.workdays)],

@@ -74,7 +74,7 @@ def upsert_item(db: Database, item: Item) -> None:
             now_iso(),
         ],
     )
-    db.executemany(
+    db.conn.executemany(
         "INSERT INTO catalog_materials (item_code, key, position, name, originals,"
         " copies, e_cert, can_defer, condition, source, note)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -124,13 +124,18 @@ def get_bundle(db: Database, code: str) -> Bundle | None:
     if row is None:
         return None
     return Bundle(
-        code=row[0], name=row[1], description=row[2], item_codes=tuple(json.loads(row[3]))
+        code=row[0],
+        name=row[1],
+        description=row[2],
+        item_codes=tuple(json.loads(row[3])),
     )
 
 
 def list_bundles(db: Database) -> list[Bundle]:
     return [
-        Bundle(code=r[0], name=r[1], description=r[2], item_codes=tuple(json.loads(r[3])))
+        Bundle(
+            code=r[0], name=r[1], description=r[2], item_codes=tuple(json.loads(r[3]))
+        )
         for r in db.execute(
             "SELECT code, name, description, item_codes FROM bundles ORDER BY code"
         )
@@ -173,30 +178,29 @@ def search(db: Database, text: str, *, limit: int = 20) -> list[SearchHit]:
             " OR materials LIKE ?1 ESCAPE '\\'",
             [like],
         ).fetchall()
-    hits = [
-        SearchHit(code=r[0], name=r[1], department=r[4], promised_days=0,
-                  score=_score(lowered, r))
-        for r in rows
-    ]
-    hits.sort(key=lambda h: (-h.score, h.code))
-    hits = hits[:limit]
+    ranked = sorted(rows, key=lambda r: (-_score(lowered, r), r[0]))[:limit]
     days = dict(
         db.execute(
-            "SELECT code, promised_days FROM catalog_items WHERE code IN (%s)"
-            % ",".join("?" * len(hits)),
-            [h.code for h in hits],
+            "SELECT code, promised_days FROM catalog_items WHERE code IN ("
+            + ",".join("?" * len(ranked))
+            + ")",
+            [r[0] for r in ranked],
         ).fetchall()
-    ) if hits else {}
+    )
     return [
-        SearchHit(h.code, h.name, h.department, int(days.get(h.code, 0)), h.score)
-        for h in hits
+        SearchHit(
+            code=r[0],
+            name=r[1],
+            department=r[4],
+            promised_days=int(days.get(r[0]) or 0),
+            score=_score(lowered, r),
+        )
+        for r in ranked
     ]
 
 
 def _score(q: str, row: tuple[str, ...]) -> int:
-    code, name, initials, full, department, materials = (
-        (v or "").lower() for v in row
-    )
+    code, name, initials, full, department, materials = ((v or "").lower() for v in row)
     if q in (code, name):
         return 100
     if code.startswith(q) or name.startswith(q):

@@ -56,9 +56,9 @@ class Store:
             ) from exc
         if not data_dir.is_dir():
             raise StoreError(
-                _("数据目录 {path} 不是一个目录。请用 --data-dir 指定一个目录。").format(
-                    path=data_dir
-                )
+                _(
+                    "数据目录 {path} 不是一个目录。请用 --data-dir 指定一个目录。"
+                ).format(path=data_dir)
             )
         return cls(data_dir, busy_timeout_ms=busy_timeout_ms)
 
@@ -122,7 +122,9 @@ class Store:
 def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     try:
         conn = sqlite3.connect(
-            path, timeout=busy_timeout_ms / 1000, check_same_thread=False,
+            path,
+            timeout=busy_timeout_ms / 1000,
+            check_same_thread=False,
             isolation_level=None,
         )
         conn.execute("PRAGMA journal_mode=WAL")
@@ -146,7 +148,9 @@ def _unreadable(path: Path, exc: sqlite3.Error) -> StoreError:
             "或用 --data-dir 指定可写的目录。"
         )
     elif "full" in text:
-        message = _("磁盘已满，无法写入数据库 {path}。请清理磁盘空间后重试，已保存的数据不受影响。")
+        message = _(
+            "磁盘已满，无法写入数据库 {path}。请清理磁盘空间后重试，已保存的数据不受影响。"
+        )
     elif "not a database" in text or "malformed" in text or "corrupt" in text:
         message = _(
             "数据库文件 {path} 已损坏或不是 Counter 的数据库。请勿删除它，"

@@ -108,5 +108,8 @@ class TaskRunner(QObject):
 
 
 def _log_failure(exc: BaseException) -> None:
-    log.error("background operation failed: %s\n%s", exc,
-              getattr(exc, "__traceback_text__", ""))
+    log.error(
+        "background operation failed: %s\n%s",
+        exc,
+        getattr(exc, "__traceback_text__", ""),
+    )

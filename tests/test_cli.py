@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "main.py", "--data-dir", str(data_dir), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_catalog_search_by_pinyin_and_short_words(tmp_path: Path) -> None:
+    out = run("catalog", "search", "yyzz", data_dir=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "营业执照" in out.stdout
+    out = run("catalog", "search", "执照", data_dir=tmp_path)
+    assert out.returncode == 0 and "营业执照" in out.stdout
+    out = run("catalog", "search", "XK00102001", data_dir=tmp_path)
+    assert out.stdout.splitlines()[0].startswith("XK00102001")
+
+
+def test_catalog_search_nothing_found(tmp_path: Path) -> None:
+    out = run("catalog", "search", "不存在的事项名称", data_dir=tmp_path)
+    assert out.returncode == 1
+    assert "没有找到" in out.stderr
+
+
+def test_demo_seed_goes_through_services(tmp_path: Path) -> None:
+    out = run("demo-seed", "--applications", "120", data_dir=tmp_path)
+    assert out.returncode == 0, out.stderr
+    import sqlite3
+
+    conn = sqlite3.connect(tmp_path / "counter.sqlite3")
+    count, numbered = conn.execute(
+        "SELECT COUNT(*), COUNT(acceptance_no) FROM applications"
+    ).fetchone()
+    decisions = {
+        r[0] for r in conn.execute("SELECT DISTINCT decision FROM applications")
+    }
+    ops = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+    rare = conn.execute(
+        "SELECT COUNT(*) FROM applications WHERE applicant_name LIKE '%𠮷%'"
+        " OR applicant_name LIKE '%䶮%' OR applicant_name LIKE '%堃%'"
+    ).fetchone()[0]
+    days = conn.execute("SELECT COUNT(DISTINCT day) FROM applications").fetchone()[0]
+    conn.close()
+    assert count == numbered == 120
+    assert {"accept", "notice", "reject"} <= decisions
+    assert ops >= count
+    assert rare > 0
+    assert days > 10
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("not json", "日历文件"),
+        (
+            '{"format": "counter-calendar/1", "years": {"2027": {"holidays": ["2027-13-01"]}}}',
+            "2027",
+        ),
+    ],
+)
+def test_calendar_import_errors_are_clear(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    data = tmp_path / "data"
+    out = run("calendar", "import", str(bad), data_dir=data)
+    assert out.returncode == 2
+    assert expected in out.stderr and "bad.json" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_calendar_import_missing_file(tmp_path: Path) -> None:
+    out = run(
+        "calendar", "import", str(tmp_path / "nope.json"), data_dir=tmp_path / "d"
+    )
+    assert out.returncode == 2
+    assert "nope.json" in out.stderr
+
+
+def test_corrupt_database_is_refused_with_advice(tmp_path: Path) -> None:
+    (tmp_path / "counter.sqlite3").write_bytes(b"garbage" * 1000)
+    out = run("catalog", "search", "居住证", data_dir=tmp_path)
+    assert out.returncode == 2
+    assert "损坏" in out.stderr and "Traceback" not in out.stderr
+    assert (tmp_path / "counter.sqlite3").read_bytes() == b"garbage" * 1000
+
+
+def test_data_dir_not_writable(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    out = run("catalog", "search", "居住证", data_dir=blocker / "sub")
+    assert out.returncode == 2
+    assert "数据目录" in out.stderr
+
+
+def test_help_on_each_command(tmp_path: Path) -> None:
+    for args in (
+        ["--help"],
+        ["catalog", "search", "--help"],
+        ["demo-seed", "--help"],
+        ["calendar", "import", "--help"],
+    ):
+        out = run(*args, data_dir=tmp_path)
+        assert out.returncode == 0
+        assert "usage" in out.stdout
