@@ -12,6 +12,7 @@ until ``confirm_processing`` (or ``discard_processing``).
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -320,6 +321,77 @@ def _store_one(blobs: BlobStore, path: Path, *, max_file: int, room: int) -> Blo
             reason="wrong_type",
             message=_("“{name}”是文件夹，请选择其中的文件。").format(name=name),
         ) from exc
+
+
+def import_one(
+    store: Store,
+    *,
+    application_id: str,
+    material_key: str,
+    path: Path,
+    actor: str,
+    source: str = "hot_folder",
+) -> FileRow:
+    """Attach one file or raise ``FileRejected`` (hot folder handler)."""
+    result = import_files(
+        store,
+        application_id=application_id,
+        material_key=material_key,
+        paths=[path],
+        actor=actor,
+        source=source,
+    )
+    if result.errors:
+        error = result.errors[0]
+        raise FileRejected(name=error.name, reason=error.reason, message=error.message)
+    return result.attached[0]
+
+
+def hot_folder_handler(
+    store: Store, *, application_id: str, material_key: str, actor: str
+) -> Callable[[Path], None]:
+    """A ``HotFolder`` handler attaching each stable file to one material."""
+
+    def handle(path: Path) -> None:
+        import_one(
+            store,
+            application_id=application_id,
+            material_key=material_key,
+            path=path,
+            actor=actor,
+        )
+
+    return handle
+
+
+def attach_scanned_pages(
+    store: Store,
+    *,
+    application_id: str,
+    material_key: str,
+    pages: Sequence[bytes],
+    actor: str,
+    source: str = "sane",
+    name_prefix: str = "scan",
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Attach pages from a scanner (one file per page, in scan order)."""
+    with tempfile.TemporaryDirectory(prefix="counter-pages-") as tmp:
+        paths = []
+        for index, data in enumerate(pages, start=1):
+            ext = sniff.EXTENSIONS.get(sniff.sniff_mime(data[:1024]) or "", ".bin")
+            path = Path(tmp) / f"{name_prefix}_{index:03d}{ext}"
+            path.write_bytes(data)
+            paths.append(path)
+        return import_files(
+            store,
+            application_id=application_id,
+            material_key=material_key,
+            paths=paths,
+            actor=actor,
+            source=source,
+            progress=progress,
+        )
 
 
 def remove_file(store: Store, *, file_id: int, actor: str) -> None:
