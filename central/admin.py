@@ -137,16 +137,17 @@ def add_user(
         raise AdminError("口令校验串格式不对，应为 scrypt$n$r$p$salt$hash")
     if not username.strip():
         raise AdminError("用户名不能为空")
-    row = {
-        "username": username.strip(),
-        "display_name": display_name or username.strip(),
+    name = username.strip()
+    row: dict[str, Any] = {
+        "username": name,
+        "display_name": display_name or name,
         "role": role,
         "site_code": site_code,
         "password_verifier": password_verifier,
         "active": 1 if active else 0,
     }
     with db.transaction() as conn:
-        old = conn.one("SELECT site_code FROM users WHERE username = ?", (username,))
+        old = conn.one("SELECT site_code FROM users WHERE username = ?", (name,))
         conn.execute(
             "INSERT INTO users (username, display_name, role, site_code,"
             " password_verifier, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -158,7 +159,7 @@ def add_user(
             (*row.values(), p.utc_now_iso()),
         )
         body = dict(user_body(row))
-        emit(conn, p.CHANGE_USER, body, entity_id=row["username"], site_code=site_code)
+        emit(conn, p.CHANGE_USER, body, entity_id=name, site_code=site_code)
         if old and old["site_code"] != site_code:
             # The old site's desks learn the user left them.
             gone = {**body, "site_code": old["site_code"], "active": False}
@@ -166,7 +167,7 @@ def add_user(
                 conn,
                 p.CHANGE_USER,
                 gone,
-                entity_id=row["username"],
+                entity_id=name,
                 site_code=str(old["site_code"]),
             )
 

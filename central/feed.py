@@ -84,6 +84,7 @@ def read_changes(
         )
         # Max first: with writers serialized, every seq below it is committed.
         top = int(conn.scalar("SELECT COALESCE(MAX(seq), 0) FROM changes") or 0)
+        top = max(top, pruned)  # the feed may be empty after pruning
         parsed = _parse_cursor(since, epoch=epoch, pruned=pruned)
         if parsed is None:
             return _snapshot_page(

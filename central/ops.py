@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sync import protocol as p
 
@@ -93,7 +93,7 @@ def _apply(
             return _rejected(op, p.REASON_OP_ID_REUSED)
         earlier: dict[str, Any] = json.loads(seen["result"])
         earlier.update(op_id=op["op_id"], result=p.RESULT_DUPLICATE)
-        return p.OpResult(**earlier)  # type: ignore[typeddict-item]
+        return cast(p.OpResult, earlier)
     if op["entity"] not in p.ENTITIES:
         return _rejected(op, p.REASON_UNKNOWN_ENTITY, op["entity"])
     if not op["entity_id"] or not isinstance(op["payload"], dict):

@@ -235,3 +235,82 @@ def test_cli_refuses_bad_input(server: CentralServer) -> None:
     missing = server.cli("set-status", "NO-SUCH", "approved", check=False)
     assert missing.returncode == 2
     assert "NO-SUCH" in missing.stderr
+
+
+def test_pruned_cursor_gets_a_resnapshot(server: CentralServer) -> None:
+    desk = server.new_desk()
+    _, cursor = desk.pull_all()
+    server.cli(
+        "add-user",
+        "p" + desk.site_code,
+        "--role",
+        "clerk",
+        "--site",
+        desk.site_code,
+        "--password",
+        "pw",
+    )
+    server.cli("prune", "--retention-days", "0")
+    page = desk.changes(cursor)
+    assert page["resnapshot"] is True
+    assert any(c["kind"] == "user" for c in page["changes"])
+    assert desk.changes(page["cursor"])["resnapshot"] is False
+
+
+def test_backoffice_simulator_advances_applications(server: CentralServer) -> None:
+    desk = server.new_desk()
+    number = "SIM" + uuid.uuid4().hex[:10]
+    desk.push(
+        {
+            "op_id": p.new_op_id(),
+            "entity": "application",
+            "entity_id": str(uuid.uuid4()),
+            "base_version": None,
+            "payload": {"acceptance_no": number, "status": "submitted"},
+            "created_at": "2026-11-23T09:00:00+08:00",
+        }
+    )
+    _, cursor = desk.pull_all()
+    moved = ""
+    for _ in range(20):  # it picks a few random open applications per round
+        out = server.cli("backoffice-sim", "--every", "0", "--rounds", "3").stdout
+        moved += out
+        if number in moved:
+            break
+    assert f"{number} → in_review" in moved
+    statuses = [
+        c["body"]["status"]
+        for c in desk.pull_all(cursor)[0]
+        if c["kind"] == "application_status"
+    ]
+    assert statuses and statuses[0] == "in_review"
+
+
+def test_evaluation_completes_the_status_page(
+    server: CentralServer, desk: DeskClient
+) -> None:
+    number = "EV" + uuid.uuid4().hex[:10]
+    app_id = str(uuid.uuid4())
+    [result] = desk.push(
+        {
+            "op_id": p.new_op_id(),
+            "entity": "application",
+            "entity_id": app_id,
+            "base_version": None,
+            "payload": {"acceptance_no": number, "status": "delivered"},
+            "created_at": "2026-11-23T09:00:00+08:00",
+        }
+    )
+    url = server.base_url + result["status_url"]
+    assert requests.get(url).text.count('class="done"') == 4
+    desk.push(
+        {
+            "op_id": p.new_op_id(),
+            "entity": "evaluation",
+            "entity_id": str(uuid.uuid4()),
+            "base_version": None,
+            "payload": {"application_id": app_id, "score": 5},
+            "created_at": "2026-11-23T09:05:00+08:00",
+        }
+    )
+    assert requests.get(url).text.count('class="done"') == 5

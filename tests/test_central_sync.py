@@ -278,3 +278,39 @@ def test_status_change_reaches_owning_desk_only(server: CentralServer) -> None:
     assert copies[-1]["record"]["applicant_name"] == "张𠮷"
 
     assert news(stranger) == {}
+
+
+def test_concurrent_resends_apply_once(server: CentralServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    desk = server.new_desk()
+    op = app_op(str(uuid.uuid4()), number=new_number())
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: desk.push(op)[0]["result"], range(6)))
+    assert sorted(results) == ["applied"] + ["duplicate"] * 5
+
+
+def test_user_moved_to_another_site_leaves_the_old_one(server: CentralServer) -> None:
+    old_site, new_site = ("S" + uuid.uuid4().hex[:8] for _ in range(2))
+    old_desk, new_desk = server.new_desk(site=old_site), server.new_desk(site=new_site)
+    cursors = {d.desk_id: d.pull_all()[1] for d in (old_desk, new_desk)}
+    name = "mover" + old_site
+    server.cli(
+        "add-user", name, "--role", "supervisor", "--site", old_site, "--password", "pw"
+    )
+    server.cli(
+        "add-user",
+        name,
+        "--role",
+        "supervisor",
+        "--site",
+        new_site,
+        "--password",
+        "pw2",
+    )
+    seen_old = _kinds(old_desk.pull_all(cursors[old_desk.desk_id])[0])["user"]
+    assert [u["active"] for u in seen_old] == [True, False]
+    [seen_new] = _kinds(new_desk.pull_all(cursors[new_desk.desk_id])[0])["user"]
+    assert seen_new["active"] and p.verify_password(
+        "pw2", seen_new["password_verifier"]
+    )
