@@ -184,3 +184,45 @@ _NOT_FOUND = (
     "<title>未找到</title></head><body><p>未找到该办件，请核对回执上的查询链接或二维码。"
     "</p></body></html>"
 )
+
+
+ENV_PREFIX = "CENTRAL_"
+
+
+def settings_to_env(
+    *, db_path: str | None, database_url: str | None, settings: Settings
+) -> dict[str, str]:
+    """What ``app_from_env`` needs, for ``serve --workers N`` (uvicorn starts
+    each worker from an import string, so options travel by environment)."""
+    env = {
+        "DB": str(Path(db_path or "central.db").resolve()) if not database_url else "",
+        "DATABASE_URL": database_url or "",
+        "MAX_BODY_BYTES": str(settings.max_body_bytes),
+        "RETENTION_DAYS": str(settings.retention_days),
+        "PUBLIC_URL": settings.public_url,
+        "BLOBS_DIR": str(settings.blobs_dir.resolve()) if settings.blobs_dir else "",
+    }
+    return {ENV_PREFIX + k: v for k, v in env.items()}
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn workers: ``central.api:app_from_env``."""
+    import os
+
+    from .db import open_database
+
+    env = {
+        k[len(ENV_PREFIX) :]: v
+        for k, v in os.environ.items()
+        if k.startswith(ENV_PREFIX)
+    }
+    db = open_database(
+        db_path=env.get("DB") or None, database_url=env.get("DATABASE_URL") or None
+    )
+    settings = Settings(
+        max_body_bytes=int(env.get("MAX_BODY_BYTES") or p.DEFAULT_MAX_BODY_BYTES),
+        retention_days=int(env.get("RETENTION_DAYS") or feed.DEFAULT_RETENTION_DAYS),
+        public_url=env.get("PUBLIC_URL", ""),
+        blobs_dir=Path(env["BLOBS_DIR"]) if env.get("BLOBS_DIR") else None,
+    )
+    return create_app(db, settings)

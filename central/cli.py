@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -42,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--public-url", default="", help="prefix of status links")
     serve.add_argument("--blobs-dir", type=Path, help="default: blobs/ next to the DB")
+    serve.add_argument(
+        "--workers", type=int, default=1, help="worker processes (PostgreSQL)"
+    )
     serve.add_argument(
         "--backoffice-every",
         type=float,
@@ -101,7 +105,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _serve(db: Database, args: argparse.Namespace) -> None:
     import uvicorn
 
-    from .api import Settings, create_app
+    from .api import Settings, create_app, settings_to_env
 
     feed.prune(db, retention_days=args.retention_days)
     settings = Settings(
@@ -116,6 +120,21 @@ def _serve(db: Database, args: argparse.Namespace) -> None:
             kwargs={"db": db, "every": args.backoffice_every},
             daemon=True,
         ).start()
+    if args.workers > 1:
+        os.environ.update(
+            settings_to_env(
+                db_path=args.db, database_url=args.database_url, settings=settings
+            )
+        )
+        uvicorn.run(
+            "central.api:app_from_env",
+            factory=True,
+            workers=args.workers,
+            host=args.host,
+            port=args.port,
+            log_level="warning",
+        )
+        return
     app = create_app(db, settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
 

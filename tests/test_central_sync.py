@@ -314,3 +314,33 @@ def test_user_moved_to_another_site_leaves_the_old_one(server: CentralServer) ->
     assert seen_new["active"] and p.verify_password(
         "pw2", seen_new["password_verifier"]
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_several_workers_share_one_database(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = None
+    if backend == "postgres":
+        url = request.getfixturevalue("postgres_cluster").new_database()
+    with start_central(tmp_path, database_url=url, extra=("--workers", "2")) as srv:
+        site = "S" + uuid.uuid4().hex[:8]
+        desks = [srv.new_desk(site=site, window=f"W0{i}") for i in (1, 2)]
+        cursors = [d.pull_all()[1] for d in desks]
+        ops = [
+            (desks[i % 2], app_op(str(uuid.uuid4()), number=new_number()))
+            for i in range(24)
+        ]
+        with ThreadPoolExecutor(8) as pool:
+            # Each op twice, concurrently: once applied, once duplicate.
+            results = list(
+                pool.map(lambda pair: pair[0].push(pair[1])[0]["result"], ops * 2)
+            )
+        assert sorted(results) == ["applied"] * 24 + ["duplicate"] * 24
+        for desk, cursor in zip(desks, cursors, strict=True):
+            for since in (None, cursor):  # snapshot and incremental agree
+                copies = _kinds(desk.pull_all(since)[0])["site_application"]
+                assert len({c["application_id"] for c in copies}) == 12
