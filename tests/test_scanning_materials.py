@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from counter_app.scanning.processing import PageSettings
 from counter_app.services import materials
 from counter_app.store import settings
 from counter_app.store.db import Store
-from tests.scanning_fixtures import image_bytes, pdf_bytes, write_samples
+from tests.scanning_fixtures import image_bytes, pdf_bytes, text_page, write_samples
 
 APP = "app-0001"
 KEY = "id_card"
@@ -160,6 +161,7 @@ _CRASH = """
 import os, sys
 from contextlib import contextmanager
 from pathlib import Path
+from counter_app.scanning.processing import PageSettings
 from counter_app.services import materials
 from counter_app.store.db import Store
 
@@ -231,3 +233,27 @@ def test_startup_check_reports_missing_file(store: Store, tmp_path: Path) -> Non
     (row,) = _import(store, [path]).attached
     materials.blob_store(store).path_for(row.sha256).unlink()
     assert materials.startup_check(store).missing == [row.sha256]
+
+
+def test_process_then_discard_and_replace_drops_pending(
+    store: Store, tmp_path: Path
+) -> None:
+    path = tmp_path / "page.png"
+    text_page(dpi=100, noise=0).save(path, "PNG", dpi=(100, 100))
+    (row,) = _import(store, [path]).attached
+    seen: list[tuple[int, int]] = []
+    bw = materials.process(
+        store, file_id=row.id, page_settings=PageSettings(color="bw"),
+        actor="clerk01", progress=lambda d, t: seen.append((d, t)),
+    )  # fmt: skip
+    assert bw.replaces == row.id and bw.mime == "image/tiff" and seen[-1] == (1, 1)
+    materials.discard_processing(store, file_id=bw.id, actor="clerk01")
+    assert [r.id for r in materials.list_files(store, APP)] == [row.id]
+    pending = materials.rotate(store, file_id=row.id, degrees=270, actor="clerk01")
+    new = tmp_path / "new.pdf"
+    new.write_bytes(pdf_bytes(1))
+    replaced = materials.replace_file(store, file_id=row.id, path=new, actor="clerk01")
+    listed = materials.list_files(store, APP)
+    assert [r.id for r in listed] == [replaced.id] and pending.id != replaced.id
+    with pytest.raises(materials.MaterialError):
+        materials.confirm_processing(store, file_id=replaced.id, actor="clerk01")

@@ -425,8 +425,9 @@ def replace_file(store: Store, *, file_id: int, path: Path, actor: str) -> FileR
     with store.transaction() as db:
         old = _get(db, file_id)
         db.execute(
-            "UPDATE material_files SET removed_at = ? WHERE id = ?",
-            [now_iso(), file_id],
+            "UPDATE material_files SET removed_at = ?"
+            " WHERE (id = ? OR source = ?) AND removed_at IS NULL",
+            [now_iso(), file_id, f"{PROCESSED}{file_id}"],
         )
         new_id = _insert_file(
             db,
