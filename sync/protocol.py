@@ -21,9 +21,15 @@ call except enrollment and the public status page):
     (``REASON_*``) and goes to the dead-letter list, except
     ``REASON_BLOB_MISSING``: upload the blobs and resend the same op.
     A body over the server's limit answers 413: split the batch.
-    The first ``applied`` of an application carries ``status_url`` (the
-    public status page for the applicant's receipt); a ``duplicate`` repeats
-    whatever the original answer carried.
+    Every ``applied`` application with an ``acceptance_no`` carries
+    ``status_url`` (the applicant's public status page for the receipt; a
+    path like ``/status/<no>?k=<key>`` to join with the server URL, or an
+    absolute URL when the server runs with ``--public-url``); a
+    ``duplicate`` repeats whatever the original answer carried.
+    Applications: ``entity_id`` is the desk's application id; ``payload`` is
+    the whole record (``status`` required, ``acceptance_no`` once assigned);
+    ``base_version`` is the server version the desk last saw (None/0 for a
+    new one). Append-only kinds ignore ``base_version``.
 
 ``HEAD /api/v1/blobs/{sha256}``  → headers ``Upload-Offset`` (bytes the
     server has) and ``Upload-Complete`` (``0``/``1``); 404 = nothing yet.
@@ -35,17 +41,31 @@ call except enrollment and the public status page):
     Response body: :class:`BlobStatus`.
 
 ``GET /api/v1/changes?since=CURSOR&limit=N``  → :class:`ChangesResponse`.
-    Omit ``since`` on first pull. Keep calling while ``more`` is true, then
-    store ``cursor``. ``resnapshot=true`` means the server sent its full
-    current state (first pull, expired cursor, or a different server epoch):
-    replace, don't merge, everything of those kinds the desk holds.
+    Omit ``since`` on first pull. Keep calling with the returned ``cursor``
+    while ``more`` is true; store a cursor only once its page is applied
+    (for a snapshot: once the last page is).
+    ``resnapshot=true`` (first pull, expired cursor, a different server
+    epoch) marks every page of a full snapshot of the current state: collect
+    the pages until ``more`` is false, then *replace* what the desk holds of
+    those kinds (catalog, calendar, users of the site, status of its own
+    applications, other windows' applications). A snapshot cut off halfway
+    is restarted without ``since``. Outside a snapshot, apply changes in
+    ``seq`` order; a later change of the same entity supersedes an earlier.
+    ``application_status`` is the back office moving one of this desk's
+    applications: set the status and take ``version`` as the next
+    ``base_version`` (a local edit still pending will come back as a
+    conflict carrying the merged server record). Catalog items removed
+    from the catalog arrive as
+    ``{"code": ..., "deleted": true}``; users moved away or disabled arrive
+    with ``active: false``.
 
 ``GET /api/v1/certificates?id_number=...``  → :class:`CertificatesResponse`.
-``GET /api/v1/time``  → :class:`TimeResponse`.
+``GET /api/v1/time``  → :class:`TimeResponse` (no token needed).
 ``GET /status/{acceptance_no}?k=KEY``  → HTML for the applicant (404 on a
     wrong key).
 
-Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
+401 (:data:`ERROR_UNAUTHORIZED`) means the token was revoked or replaced:
+the desk must be enrolled again. Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
 the local clock and warn above :data:`CLOCK_SKEW_WARNING_SECONDS`.
 """
 
@@ -457,3 +477,37 @@ def new_op_id() -> str:
 def op_id_timestamp_ms(op_id: str) -> int:
     """The Unix millisecond an op id was made (for ordering and debugging)."""
     return uuid.UUID(op_id).int >> 80
+
+
+# --- small client helpers ---------------------------------------------------------
+
+
+def auth_headers(token: str) -> dict[str, str]:
+    return {HEADER_AUTHORIZATION: f"Bearer {token}"}
+
+
+def content_range(start: int, length: int, total: int) -> str:
+    """``Content-Range`` for a chunk of ``length`` bytes at ``start``."""
+    return f"bytes {start}-{start + length - 1}/{total}"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_server_time(text: str) -> datetime:
+    parsed = datetime.fromisoformat(text)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def clock_skew_seconds(server_time: str, local_now: datetime | None = None) -> float:
+    """Local clock minus server clock, in seconds (positive: desk is ahead)."""
+    local = local_now or datetime.now(UTC)
+    if local.tzinfo is None:
+        local = local.astimezone()
+    return (local - parse_server_time(server_time)).total_seconds()
+
+
+def skew_warning(server_time: str, local_now: datetime | None = None) -> bool:
+    """True when the skew deserves the status-bar warning (never a block)."""
+    return abs(clock_skew_seconds(server_time, local_now)) > CLOCK_SKEW_WARNING_SECONDS

@@ -70,3 +70,18 @@ def test_password_verifier_round_trip_and_format() -> None:
 def test_malformed_or_hostile_verifiers_never_verify(bad: str) -> None:
     assert not p.is_password_verifier(bad)
     assert not p.verify_password("x", bad)
+
+
+def test_client_helpers() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    assert p.content_range(100, 50, 1000) == "bytes 100-149/1000"
+    assert p.auth_headers("t") == {"Authorization": "Bearer t"}
+    assert p.sha256_hex(b"") == (
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    )
+    server = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    text = server.isoformat(timespec="milliseconds")
+    assert p.clock_skew_seconds(text, server + timedelta(seconds=30)) == 30
+    assert not p.skew_warning(text, server + timedelta(minutes=9))
+    assert p.skew_warning(text, server - timedelta(minutes=11))
