@@ -44,7 +44,8 @@ class FontNotFound(RuntimeError):
     """No usable CJK font file: documents cannot be printed."""
 
 
-def _search_dirs() -> list[Path]:
+def font_dirs() -> list[Path]:
+    """Where font files are looked for, in order."""
     dirs: list[Path] = []
     extra = os.environ.get(_FONT_DIRS_ENV, "")
     dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
@@ -60,14 +61,32 @@ def _search_dirs() -> list[Path]:
     return dirs
 
 
-def find_font_file(candidates: Sequence[str]) -> Path | None:
-    """First existing file among ``candidates`` under the font directories."""
-    for directory in _search_dirs():
+def find_font_file(candidates: Sequence[str], dirs: Sequence[Path]) -> Path | None:
+    """First existing file among ``candidates`` under ``dirs``."""
+    for directory in dirs:
         for name in candidates:
             path = directory / name
             if path.is_file():
                 return path
     return None
+
+
+def locate_fonts(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
+    """Font name → file for every font found; FontNotFound without the body font."""
+    search = list(dirs) if dirs is not None else font_dirs()
+    found: dict[str, Path] = {}
+    for name, candidates, _index, required in _SPECS:
+        path = find_font_file(candidates, search)
+        if path is not None:
+            found[name] = path
+        elif required:
+            raise FontNotFound(
+                _(
+                    "未找到中文字体 {font}（已查找：{dirs}），无法打印。"
+                    "请运行 bash run.sh 安装"
+                ).format(font=candidates[0], dirs="、".join(str(d) for d in search))
+            )
+    return found
 
 
 def make_to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
@@ -149,21 +168,11 @@ def register_fonts() -> tuple[str, ...]:
             return _loaded.names
         names: list[str] = []
         coverage: list[frozenset[int]] = []
-        for name, candidates, index, required in _SPECS:
-            path = find_font_file(candidates)
-            if path is None:
-                if required:
-                    raise FontNotFound(
-                        _(
-                            "未找到中文字体 {font}（已查找：{dirs}），无法打印。"
-                            "请运行 bash run.sh 安装"
-                        ).format(
-                            font=candidates[0],
-                            dirs="、".join(str(d) for d in _search_dirs()),
-                        )
-                    )
+        found = locate_fonts()
+        for name, _candidates, index, _required in _SPECS:
+            if name not in found:
                 continue
-            font = CjkTTFont(name, str(path), subfontIndex=index)
+            font = CjkTTFont(name, str(found[name]), subfontIndex=index)
             pdfmetrics.registerFont(font)
             # No bold/italic faces: map them to the same file so <b> never fails.
             registerFontFamily(

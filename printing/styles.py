@@ -47,7 +47,7 @@ def _style(name: str, size: float, **kw: object) -> ParagraphStyle:
 def _make(base: float, title: float, center: float) -> Styles:
     return Styles(
         center_name=_style("center_name", center, alignment=TA_CENTER),
-        head_line=_style("head_line", base - 1.5, alignment=TA_CENTER),
+        head_line=_style("head_line", max(base - 1.5, 8), alignment=TA_CENTER),
         title=_style(
             "title", title, alignment=TA_CENTER, spaceBefore=2, spaceAfter=base
         ),

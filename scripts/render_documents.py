@@ -1,6 +1,6 @@
 """Render every printed document with sample data, plus PNG pages for review.
 
-    python scripts/render_documents.py --out review/
+python scripts/render_documents.py --out review/
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from printing import DOCUMENTS, Paper  # noqa: E402
-from printing import samples  # noqa: E402
-from printing.model import DeferredKind  # noqa: E402
+from printing import DOCUMENTS, Paper, samples
+from printing.model import DeferredKind
 
 SAMPLES: dict[str, Callable[[], object]] = {
     "receipt": samples.receipt,
