@@ -22,6 +22,13 @@ APT_PACKAGES=(
   postgresql
 )
 
+# Debian's python3 needs python3-venv for `python3 -m venv`.
+if ! command -v python3 >/dev/null 2>&1; then
+  APT_PACKAGES+=(python3 python3-venv)
+elif ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
+  APT_PACKAGES+=(python3-venv)
+fi
+
 need_apt=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")

@@ -104,6 +104,8 @@ class Item:
     guide_url: str
     legal_basis: str
     materials: tuple[Material, ...]
+    # Words clerks and applicants use for the item (低保, 社保卡, 个体户).
+    keywords: tuple[str, ...] = ()
 
     def materials_for(self, answers: Mapping[str, bool]) -> tuple[Material, ...]:
         """The materials this applicant must bring, given yes/no answers."""
@@ -375,7 +377,7 @@ def _list(w: _Where, value: object, field: str) -> list[object]:
 
 
 _MATERIAL_FIELDS = tuple(f.name for f in fields(Material) if f.name != "note")
-_ITEM_FIELDS = tuple(f.name for f in fields(Item))
+_ITEM_FIELDS = tuple(f.name for f in fields(Item) if f.name != "keywords")
 
 
 def _material(
@@ -430,7 +432,7 @@ def item_from_dict(
     code_value = d.get("code")
     code = code_value if isinstance(code_value, str) else None
     w = _Where(source or _("（未命名来源）"), code)
-    _check_fields(w, d, _ITEM_FIELDS)
+    _check_fields(w, d, _ITEM_FIELDS, ("keywords",))
     code = _text(w, d, "code")
     match = _CODE_RE.match(code)
     if match is None:
@@ -507,13 +509,30 @@ def item_from_dict(
         guide_url=guide_url,
         legal_basis=_text(w, d, "legal_basis"),
         materials=tuple(materials),
+        keywords=_keywords(w, d),
     )
+
+
+def _keywords(w: _Where, d: Mapping[str, object]) -> tuple[str, ...]:
+    if "keywords" not in d:
+        return ()
+    words = _list(w, d["keywords"], "keywords")
+    if not all(isinstance(k, str) and k.strip() for k in words):
+        w.fail(
+            "keywords",
+            _("关键词必须是非空文字"),
+            _('请把 keywords 写成文字列表，如 ["低保"]。'),
+        )
+    return tuple(str(k).strip() for k in words)
 
 
 def item_to_dict(item: Item) -> dict[str, object]:
     """The JSON object ``item_from_dict`` reads back to an equal item."""
     d: dict[str, object] = asdict(item)
     d["materials"] = [asdict(m) for m in item.materials]
+    d["keywords"] = list(item.keywords)
+    if not item.keywords:
+        del d["keywords"]
     return d
 
 

@@ -50,7 +50,7 @@ def upsert_bundle(db: Database, bundle: Bundle) -> None:
 
 
 def upsert_item(db: Database, item: Item) -> None:
-    initials = pinyin_initials(item.name)
+    initials = " ".join([pinyin_initials(w) for w in (item.name, *item.keywords)])
     full = pinyin_full(item.name)
     db.execute("DELETE FROM catalog_items WHERE code = ?", [item.code])
     db.execute("DELETE FROM catalog_fts WHERE code = ?", [item.code])
@@ -96,11 +96,12 @@ def upsert_item(db: Database, item: Item) -> None:
         ],
     )
     db.execute(
-        "INSERT INTO catalog_fts (code, name, pinyin_initials, pinyin_full,"
-        " department, materials) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO catalog_fts (code, name, keywords, pinyin_initials, pinyin_full,"
+        " department, materials) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             item.code,
             item.name,
+            " ".join(item.keywords),
             initials,
             full,
             item.department,
@@ -155,7 +156,7 @@ class SearchHit:
     score: int
 
 
-_COLUMNS = "code, name, pinyin_initials, pinyin_full, department, materials"
+_COLUMNS = "code, name, keywords, pinyin_initials, pinyin_full, department, materials"
 
 
 def search(db: Database, text: str, *, limit: int = 20) -> list[SearchHit]:
@@ -173,7 +174,8 @@ def search(db: Database, text: str, *, limit: int = 20) -> list[SearchHit]:
         like = "%" + lowered.replace("%", r"\%").replace("_", r"\_") + "%"
         rows = db.execute(
             f"SELECT {_COLUMNS} FROM catalog_fts WHERE lower(code) LIKE ?1 ESCAPE '\\'"
-            " OR name LIKE ?1 ESCAPE '\\' OR pinyin_initials LIKE ?1 ESCAPE '\\'"
+            " OR name LIKE ?1 ESCAPE '\\' OR keywords LIKE ?1 ESCAPE '\\'"
+            " OR pinyin_initials LIKE ?1 ESCAPE '\\'"
             " OR pinyin_full LIKE ?1 ESCAPE '\\' OR department LIKE ?1 ESCAPE '\\'"
             " OR materials LIKE ?1 ESCAPE '\\'",
             [like],
@@ -191,7 +193,7 @@ def search(db: Database, text: str, *, limit: int = 20) -> list[SearchHit]:
         SearchHit(
             code=r[0],
             name=r[1],
-            department=r[4],
+            department=r[5],
             promised_days=int(days.get(r[0]) or 0),
             score=_score(lowered, r),
         )
@@ -200,15 +202,19 @@ def search(db: Database, text: str, *, limit: int = 20) -> list[SearchHit]:
 
 
 def _score(q: str, row: tuple[str, ...]) -> int:
-    code, name, initials, full, department, materials = ((v or "").lower() for v in row)
-    if q in (code, name):
+    code, name, keywords, initials, full, department, materials = (
+        (v or "").lower() for v in row
+    )
+    if q in (code, name) or q in keywords.split():
         return 100
     if code.startswith(q) or name.startswith(q):
         return 90
-    if initials.startswith(q):
+    if initials.startswith(q) or q in initials.split():
         return 80
     if q in name:
         return 70
+    if q in keywords:
+        return 65
     if q in initials or full.replace(" ", "").startswith(q.replace(" ", "")):
         return 60
     if q in full.replace(" ", ""):

@@ -68,7 +68,7 @@ def m0001_initial(db: Database) -> None:
         -- Trigram full-text search over the catalog; queries shorter than
         -- three characters (e.g. 执照) fall back to LIKE on this small table.
         CREATE VIRTUAL TABLE catalog_fts USING fts5(
-            code, name, pinyin_initials, pinyin_full, department, materials,
+            code, name, keywords, pinyin_initials, pinyin_full, department, materials,
             tokenize = 'trigram'
         );
         CREATE TABLE calendar_days (
@@ -351,5 +351,71 @@ def m0003_application_search(db: Database) -> None:
         CREATE INDEX applications_agent_id ON applications(agent_id_number);
         CREATE INDEX applications_id_last4 ON applications(substr(id_number, -4));
         CREATE INDEX applications_phone_last4 ON applications(substr(phone, -4));
+        """
+    )
+
+
+@migrations(name="0004_supervisor")
+def m0004_supervisor(db: Database) -> None:
+    # Statistics group by day, window and clerk over up to millions of rows:
+    # covering indexes let each figure be read from an index range alone.
+    # completed_on/delivered_on are kept by triggers so that every writer
+    # (window services, back office by sync, remote rows) fills them alike.
+    db.executescript(
+        """
+        ALTER TABLE applications ADD COLUMN completed_on TEXT;
+        ALTER TABLE applications ADD COLUMN delivered_on TEXT;
+        UPDATE applications SET completed_on = substr(updated_at, 1, 10)
+            WHERE status IN ('approved', 'denied', 'result_ready', 'delivered');
+        UPDATE applications SET delivered_on = substr(updated_at, 1, 10)
+            WHERE status = 'delivered';
+        CREATE TRIGGER applications_completed_insert AFTER INSERT ON applications
+        WHEN NEW.status IN ('approved', 'denied', 'result_ready', 'delivered')
+        BEGIN
+            UPDATE applications SET
+                completed_on = COALESCE(NEW.completed_on,
+                                        substr(NEW.updated_at, 1, 10)),
+                delivered_on = CASE WHEN NEW.status = 'delivered'
+                    THEN COALESCE(NEW.delivered_on, substr(NEW.updated_at, 1, 10))
+                    ELSE NEW.delivered_on END
+            WHERE id = NEW.id;
+        END;
+        CREATE TRIGGER applications_completed_update
+        AFTER UPDATE OF status ON applications
+        WHEN NEW.status IN ('approved', 'denied', 'result_ready', 'delivered')
+            AND (NEW.completed_on IS NULL
+                 OR (NEW.status = 'delivered' AND NEW.delivered_on IS NULL))
+        BEGIN
+            UPDATE applications SET
+                completed_on = COALESCE(NEW.completed_on,
+                                        substr(NEW.updated_at, 1, 10)),
+                delivered_on = CASE WHEN NEW.status = 'delivered'
+                    THEN COALESCE(NEW.delivered_on, substr(NEW.updated_at, 1, 10))
+                    ELSE NEW.delivered_on END
+            WHERE id = NEW.id;
+        END;
+        CREATE INDEX applications_stats ON applications(
+            day, window_code, clerk, decision, intake_seconds, site_code);
+        CREATE INDEX applications_delivered_on
+            ON applications(delivered_on, window_code, clerk, site_code)
+            WHERE delivered_on IS NOT NULL;
+        CREATE INDEX applications_completed_on
+            ON applications(completed_on, window_code, clerk, due_date, site_code)
+            WHERE completed_on IS NOT NULL;
+        CREATE INDEX evaluations_application ON evaluations(application_id, created_at);
+        CREATE INDEX evaluations_stats ON evaluations(day, window_code, clerk, level);
+        CREATE INDEX consultations_day ON consultations(day, window_code, clerk);
+        CREATE TABLE corrections (
+            id INTEGER PRIMARY KEY,
+            application_id TEXT NOT NULL REFERENCES applications(id),
+            field TEXT NOT NULL,
+            old_value TEXT,
+            new_value TEXT,
+            reason TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            closed_day TEXT
+        );
+        CREATE INDEX corrections_application ON corrections(application_id, id);
         """
     )
