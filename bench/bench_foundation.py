@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from counter_app.services.demo import seed_demo  # noqa: E402
-from counter_app.services.setup import ensure_seeded  # noqa: E402
-from counter_app.store.catalog import search  # noqa: E402
-from counter_app.store.db import Store  # noqa: E402
+from counter_app.services.demo import seed_demo
+from counter_app.services.setup import ensure_seeded
+from counter_app.store.catalog import search
+from counter_app.store.db import Store
 
 QUERIES = [
     "yyzz",
