@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from counter_app.scanning.processing import PageSettings
 from counter_app.services import materials
 from counter_app.store import settings
+from counter_app.store.blobstore import BlobStore
 from counter_app.store.db import Store
 from tests.scanning_fixtures import image_bytes, pdf_bytes, text_page, write_samples
 
@@ -163,6 +164,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from counter_app.scanning.processing import PageSettings
 from counter_app.services import materials
+from counter_app.store.blobstore import BlobStore
 from counter_app.store.db import Store
 
 store = Store.open(Path(sys.argv[1]))
@@ -220,7 +222,7 @@ def test_kill_during_blob_write_never_leaves_a_half_blob(tmp_path: Path) -> None
         time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-    blobs = materials.BlobStore(data_dir)
+    blobs = BlobStore(data_dir)
     for sha in blobs.iter_shas():  # either nothing or the whole file
         assert hashlib.sha256(blobs.path_for(sha).read_bytes()).hexdigest() == sha
     blobs.clean_temp()
