@@ -172,8 +172,12 @@ def add_user(
             )
 
 
-def publish_catalog(db: Database, document: dict[str, Any]) -> int:
-    """Store a ``counter-catalog/1`` document; returns how many items changed.
+def publish_catalog(
+    db: Database, document: dict[str, Any], *, bundles: dict[str, Any] | None = None
+) -> int:
+    """Store a ``counter-catalog/1`` document (and optionally a
+    ``counter-bundles/1`` one, carried in ``catalog_meta["bundles"]``);
+    returns how many items changed (the meta counts as one).
     Items are opaque dicts keyed by ``code``; items missing from the new
     document are announced as ``{"code": ..., "deleted": true}``."""
     if not str(document.get("format", "")).startswith("counter-catalog/"):
@@ -184,14 +188,23 @@ def publish_catalog(db: Database, document: dict[str, Any]) -> int:
     ):
         raise AdminError("事项目录的 items 必须是带 code 的对象列表")
     version = str(document.get("version", ""))
-    meta = {
-        "format": document["format"],
-        "version": version,
-        "conditions": document.get("conditions", {}),
-    }
+    # Everything but the items travels as one catalog_meta change.
+    meta = {k: v for k, v in document.items() if k != "items"}
+    meta.update(version=version, conditions=document.get("conditions", {}))
+    if bundles is not None:
+        if not isinstance(bundles.get("bundles"), list):
+            raise AdminError(
+                "一件事文件的 bundles 必须是列表（format counter-bundles/1）"
+            )
+        meta["bundles"] = bundles["bundles"]
     changed = 0
     with db.transaction() as conn:
         old_meta = conn.scalar("SELECT value FROM meta WHERE key = 'catalog_meta'")
+        if old_meta and "bundles" not in meta:
+            # Bundles are published with --bundles; a plain catalog keeps them.
+            previous = json.loads(old_meta).get("bundles")
+            if previous is not None:
+                meta["bundles"] = previous
         meta_text = json.dumps(meta, ensure_ascii=False, sort_keys=True)
         if old_meta != meta_text:
             conn.execute(
@@ -200,6 +213,7 @@ def publish_catalog(db: Database, document: dict[str, Any]) -> int:
                 (meta_text,),
             )
             emit(conn, p.CHANGE_CATALOG_META, meta, entity_id="catalog")
+            changed += 1
         current = {
             str(r["code"]): r
             for r in conn.all("SELECT code, body, deleted FROM catalog_items")

@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     catalog = command("publish-catalog", "publish a counter-catalog/1 file")
     catalog.add_argument("file", type=Path)
+    catalog.add_argument("--bundles", type=Path, help="counter-bundles/1 file")
     calendar = command("publish-calendar", "publish a counter-calendar/1 file")
     calendar.add_argument("file", type=Path)
 
@@ -165,7 +166,8 @@ def run(args: argparse.Namespace) -> int:
             )
             print(f"user {args.username} saved")
         elif args.command == "publish-catalog":
-            changed = admin.publish_catalog(db, _read_json(args.file))
+            bundles = _read_json(args.bundles) if args.bundles else None
+            changed = admin.publish_catalog(db, _read_json(args.file), bundles=bundles)
             print(f"catalog published: {changed} item(s) changed")
         elif args.command == "publish-calendar":
             years = admin.publish_calendar(db, _read_json(args.file))

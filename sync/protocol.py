@@ -182,7 +182,9 @@ BACK_OFFICE_STATUSES: Final = frozenset(
 
 # Change kinds of the pull feed.
 CHANGE_CATALOG_ITEM: Final = "catalog_item"  # body: item dict, or {code, deleted}
-CHANGE_CATALOG_META: Final = "catalog_meta"  # body: {format, version, conditions}
+# catalog_meta body: the catalog document without its items (format, version,
+# conditions, ...) plus "bundles" (一件事) when the server published them.
+CHANGE_CATALOG_META: Final = "catalog_meta"
 CHANGE_CALENDAR_YEAR: Final = "calendar_year"  # body: {year, holidays, workdays}
 CHANGE_USER: Final = "user"  # body: UserBody
 CHANGE_APPLICATION_STATUS: Final = "application_status"  # body: StatusChangeBody

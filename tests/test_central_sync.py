@@ -183,7 +183,17 @@ def test_changes_snapshot_cursor_and_resnapshot(
         ],
     }
     (tmp_path / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False))
-    server.cli("publish-catalog", str(tmp_path / "catalog.json"))
+    bundles = {
+        "format": "counter-bundles/1",
+        "bundles": [{"code": "YJS-1", "name": "出生一件事", "items": ["GG002"]}],
+    }
+    (tmp_path / "bundles.json").write_text(json.dumps(bundles, ensure_ascii=False))
+    server.cli(
+        "publish-catalog",
+        str(tmp_path / "catalog.json"),
+        "--bundles",
+        str(tmp_path / "bundles.json"),
+    )
     calendar = {
         "format": "counter-calendar/1",
         "years": {"2027": {"holidays": ["2027-01-01"], "workdays": ["2027-02-07"]}},
@@ -209,7 +219,9 @@ def test_changes_snapshot_cursor_and_resnapshot(
     assert first["resnapshot"] is True
     kinds = _kinds(first["changes"])
     assert {i["code"] for i in kinds["catalog_item"]} >= {"XK001", "GG002"}
-    assert kinds["catalog_meta"][0]["conditions"] == {"agent": "代理人办理"}
+    [meta] = kinds["catalog_meta"]
+    assert meta["conditions"] == {"agent": "代理人办理"}
+    assert meta["bundles"][0]["name"] == "出生一件事"
     assert any(y["year"] == 2027 for y in kinds["calendar_year"])
     [user] = kinds["user"]
     assert user["username"] == "u" + site
