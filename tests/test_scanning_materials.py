@@ -153,7 +153,7 @@ def test_rotate_keeps_original_until_confirmed(store: Store, tmp_path: Path) -> 
     # The attach op of the original is still pending: its blob must stay.
     assert row.sha256 in op_shas
     store.db.execute("UPDATE outbox SET state = 'acked'")
-    removed = materials.collect_garbage(store)
+    removed = materials.collect_garbage(store, min_age_s=0)
     assert sorted(removed) == sorted([row.sha256, processed.sha256])
     assert blobs.exists(again.sha256) and not blobs.exists(row.sha256)
 
@@ -198,7 +198,9 @@ def test_crash_between_blob_write_and_commit_leaves_only_an_orphan(
         report = materials.startup_check(store)
         sha = hashlib.sha256(scan.read_bytes()).hexdigest()
         assert report.orphans == [sha] and report.missing == []
-        assert materials.collect_garbage(store) == [sha]
+        # A fresh orphan may belong to an import still running: kept for now.
+        assert materials.collect_garbage(store) == []
+        assert materials.collect_garbage(store, min_age_s=0) == [sha]
         assert materials.startup_check(store).orphans == []
 
 

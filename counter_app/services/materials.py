@@ -13,6 +13,7 @@ until ``confirm_processing`` (or ``discard_processing``).
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -664,11 +665,19 @@ def startup_check(store: Store, *, verify: bool = False) -> CheckReport:
     return blobs.check(live_shas(store.db), verify=verify)
 
 
-def collect_garbage(store: Store) -> list[str]:
+def collect_garbage(store: Store, *, min_age_s: float = 3600.0) -> list[str]:
     """Delete blob files nothing needs any more; the ``blobs`` rows stay as
-    history. Run at start-up or idle, not during an import."""
+    history. Files younger than ``min_age_s`` are kept: an import running in
+    another thread may have written its blob and not yet committed its row."""
     blobs = blob_store(store)
-    orphans = blobs.check(live_shas(store.db)).orphans
-    for sha in orphans:
+    cutoff = time.time() - min_age_s
+    removed = []
+    for sha in blobs.check(live_shas(store.db)).orphans:
+        try:
+            if blobs.path_for(sha).stat().st_mtime > cutoff:
+                continue
+        except FileNotFoundError:
+            continue
         blobs.delete(sha)
-    return orphans
+        removed.append(sha)
+    return removed
