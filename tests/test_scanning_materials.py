@@ -182,6 +182,7 @@ materials.import_files(store, application_id="app-0001", material_key="id_card",
 """
 
 
+@pytest.mark.e2e
 def test_crash_between_blob_write_and_commit_leaves_only_an_orphan(
     tmp_path: Path,
 ) -> None:
@@ -213,6 +214,7 @@ BlobStore(Path(sys.argv[1])).put_file(Path(sys.argv[2]))
 """
 
 
+@pytest.mark.e2e
 def test_kill_during_blob_write_never_leaves_a_half_blob(tmp_path: Path) -> None:
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(64 * 1024 * 1024))
