@@ -136,8 +136,8 @@ def _cups_skip_reason() -> str | None:
     return None
 
 
-@pytest.fixture
-def cups_pdf_printer() -> Iterator[CupsPdfPrinter]:
+@pytest.fixture(name="cups_pdf")
+def cups_pdf_fixture() -> Iterator[CupsPdfPrinter]:
     """A private ``cupsd -f`` with a cups-pdf queue writing into a temp dir.
 
     The scheduler uses its own config, spool and socket; only the cups-pdf
