@@ -98,8 +98,11 @@ def _apply(
         return _rejected(op, p.REASON_UNKNOWN_ENTITY, op["entity"])
     if not op["entity_id"] or not isinstance(op["payload"], dict):
         return _rejected(op, p.REASON_INVALID_PAYLOAD, "entity_id/payload")
+    listed = op["payload"].get("blobs", [])
+    if not isinstance(listed, list) or not all(isinstance(b, str) for b in listed):
+        return _rejected(op, p.REASON_INVALID_PAYLOAD, "payload.blobs")
     for sha in p.op_blobs(op):
-        if not isinstance(sha, str) or not p.is_sha256_hex(sha):
+        if not p.is_sha256_hex(sha):
             return _rejected(op, p.REASON_INVALID_PAYLOAD, f"blob {sha!r}")
         complete = conn.scalar("SELECT complete FROM blobs WHERE sha256 = ?", (sha,))
         if not complete:

@@ -360,12 +360,14 @@ def body_hash(op: Op | dict[str, Any]) -> str:
 
 
 def op_blobs(op: Op | dict[str, Any]) -> list[str]:
-    """Every blob an op references: ``op["blobs"]`` and ``payload["blobs"]``."""
-    found: list[str] = list(op.get("blobs") or [])
+    """Every blob an op references: ``op["blobs"]`` and ``payload["blobs"]``
+    (anything there that is not a string is ignored here; the server rejects
+    such a payload)."""
+    found: list[Any] = list(op.get("blobs") or [])
     payload = op.get("payload")
-    if isinstance(payload, dict):
-        found.extend(payload.get("blobs") or [])
-    return sorted(set(found))
+    if isinstance(payload, dict) and isinstance(payload.get("blobs"), list):
+        found.extend(payload["blobs"])
+    return sorted({b for b in found if isinstance(b, str)})
 
 
 def is_sha256_hex(value: str) -> bool:

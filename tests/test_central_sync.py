@@ -356,3 +356,14 @@ def test_several_workers_share_one_database(
             for since in (None, cursor):  # snapshot and incremental agree
                 copies = _kinds(desk.pull_all(since)[0])["site_application"]
                 assert len({c["application_id"] for c in copies}) == 12
+
+
+@pytest.mark.parametrize("blobs", [[{"x": 1}], ["NOT-A-HASH"], "a" * 64])
+def test_malformed_blob_references_are_rejected(
+    server: CentralServer, blobs: Any
+) -> None:
+    desk = server.new_desk()
+    op = app_op(str(uuid.uuid4()), number=new_number(), blobs=blobs)
+    [result] = desk.push(op)
+    assert result["result"] == "rejected"
+    assert result["reason"] == p.REASON_INVALID_PAYLOAD
