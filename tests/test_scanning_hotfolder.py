@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from counter_app.scanning import sources
+from counter_app.scanning import sniff, sources
 from counter_app.scanning.hotfolder import HotFolder, HotFolderEvent, HotFolderWatcher
 from counter_app.services import materials
 from counter_app.store.db import Store
@@ -116,3 +117,33 @@ def test_hot_folder_reason(tmp_path: Path) -> None:
 def test_camera_availability_is_a_reason_or_none(qapp: object) -> None:
     reason = sources.camera_available()
     assert reason is None or (isinstance(reason, str) and reason)
+
+
+def test_file_changing_during_import_is_retried(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    real_inspect = sniff.inspect_file
+    calls = 0
+
+    def inspect_then_scanner_appends(path: Path, **kw: Any) -> sniff.FileFacts:
+        nonlocal calls
+        calls += 1
+        facts = real_inspect(path, **kw)
+        if calls == 1:  # the scanner software appends while we import
+            with path.open("ab") as fh:
+                fh.write(b"\n%% appended\n")
+        return facts
+
+    monkeypatch.setattr(sniff, "inspect_file", inspect_then_scanner_appends)
+    hot = _folder(store, inbox)
+    (inbox / "doc.pdf").write_bytes(pdf_bytes(1))
+    hot.scan_once()
+    (event,) = hot.scan_once()
+    assert event.status == "retry" and (inbox / "doc.pdf").exists()
+    assert "“doc.pdf”" in event.message
+    assert hot.scan_once() == []  # seen again: needs two equal polls
+    (event,) = hot.scan_once()
+    assert event.status == "imported"
+    assert len(materials.list_files(store, "app-7")) == 1

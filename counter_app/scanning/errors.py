@@ -30,7 +30,7 @@ class FileRejected(ScanError):
     """One file cannot be attached; ``reason`` is a stable code for tests/logs.
 
     Codes: ``empty``, ``corrupt``, ``encrypted``, ``wrong_type``,
-    ``too_large``, ``vanished``, ``unreadable``.
+    ``too_large``, ``vanished``, ``unreadable``, ``changed``.
     """
 
     def __init__(self, *, name: str, reason: str, message: str) -> None:

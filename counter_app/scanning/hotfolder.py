@@ -31,7 +31,7 @@ EMPTY_GRACE_POLLS = 5
 @dataclass(frozen=True)
 class HotFolderEvent:
     name: str
-    status: str  # "imported", "failed", "vanished"
+    status: str  # "imported", "failed", "vanished", "retry"
     message: str = ""
     moved_to: Path | None = None
 
@@ -90,6 +90,8 @@ class HotFolder:
         except FileRejected as exc:
             if exc.reason == "vanished" or not path.exists():
                 return HotFolderEvent(name, "vanished", _vanished(name))
+            if exc.reason == "changed":  # still being written: try again later
+                return HotFolderEvent(name, "retry", exc.message)
             return self._fail(path, exc.message)
         except ScanError as exc:
             return self._fail(path, exc.message)

@@ -300,8 +300,21 @@ def _store_one(blobs: BlobStore, path: Path, *, max_file: int, room: int) -> Blo
                     "请先压缩已有扫描件或移除不需要的文件。"
                 ).format(name=name),
             )
+        before = path.stat()
         facts = sniff.inspect_file(path)
-        return blobs.put_file(path, mime=facts.mime, pages=facts.pages)
+        info = blobs.put_file(path, mime=facts.mime, pages=facts.pages)
+        after = path.stat()
+        if (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns):
+            # Still being written (hot folder, network share): what was checked
+            # may not be what was stored. The stored copy is left for GC.
+            raise FileRejected(
+                name=name,
+                reason="changed",
+                message=_(
+                    "文件“{name}”在导入过程中被修改，请等扫描软件保存完成后重新导入。"
+                ).format(name=name),
+            )
+        return info
     except FileNotFoundError as exc:
         raise FileRejected(
             name=name,
