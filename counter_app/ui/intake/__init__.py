@@ -1,0 +1,1 @@
+"""受理: the intake screen of the window workspace."""

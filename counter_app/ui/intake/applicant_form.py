@@ -1,0 +1,228 @@
+"""The applicant's fields. Identifiers are checked as soon as the clerk
+leaves the field; the error appears beside it in red and nothing typed is
+lost. A valid resident ID fills in the birth date and sex."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.identifiers import (
+    ID_TYPE_LABELS,
+    IdType,
+    InvalidIdentifier,
+    resident_id_info,
+    validate_identifier,
+    validate_phone,
+)
+from counter_app.i18n import _
+from counter_app.services.intake import Applicant
+
+PERSON_ID_TYPES = [t for t in IdType if t is not IdType.USCC]
+SEX_LABELS = {"M": "男", "F": "女"}
+
+
+def _id_combo(name: str) -> QComboBox:
+    combo = QComboBox()
+    combo.setObjectName(name)
+    for t in PERSON_ID_TYPES:
+        combo.addItem(_(ID_TYPE_LABELS[t]), t.value)
+    return combo
+
+
+class ApplicantForm(QWidget):
+    changed = Signal()
+    id_valid = Signal(str)  # the normalised ID number (or credit code)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = QComboBox(self)
+        self.kind.setObjectName("applicant_type")
+        self.kind.addItem(_("个人"), "person")
+        self.kind.addItem(_("单位"), "organisation")
+        self.fields: dict[str, QLineEdit] = {}
+        self.errors: dict[str, QLabel] = {}
+        self.id_type = _id_combo("id_type")
+        self.agent_id_type = _id_combo("agent_id_type")
+        self.id_info = QLabel(self)
+        self.id_info.setObjectName("id_info")
+        self.assisted = QCheckBox(_("帮办代办"), self)
+        self.assisted.setObjectName("assisted")
+
+        form = self._form = QFormLayout()
+        form.addRow(_("申请人类型"), self.kind)
+        self._org_rows = [
+            self._add(form, "org_name", _("单位名称")),
+            self._add(form, "uscc", _("统一社会信用代码")),
+        ]
+        self._add(form, "name", _("姓名"))
+        form.addRow(_("证件类型"), self.id_type)
+        self._add(form, "id_number", _("证件号码"), extra=self.id_info)
+        self._add(form, "phone", _("联系电话"))
+        self._add(form, "address", _("联系地址"))
+        form.addRow("", self.assisted)
+
+        self.agent_box = QGroupBox(_("代理人"), self)
+        agent = QFormLayout(self.agent_box)
+        self._add(agent, "agent_name", _("代理人姓名"))
+        agent.addRow(_("证件类型"), self.agent_id_type)
+        self._add(agent, "agent_id_number", _("证件号码"))
+        self._add(agent, "agent_relation", _("与申请人关系"))
+        self.agent_box.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(form)
+        layout.addWidget(self.agent_box)
+
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        for combo in (self.id_type, self.agent_id_type):
+            combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.assisted.toggled.connect(lambda _b: self.changed.emit())
+        self.fields["id_number"].editingFinished.connect(self._check_id)
+        self.fields["uscc"].editingFinished.connect(self._check_uscc)
+        self.fields["agent_id_number"].editingFinished.connect(self._check_agent_id)
+        self.fields["phone"].editingFinished.connect(self._check_phone)
+        self._kind_changed()
+
+    def _add(
+        self, form: QFormLayout, key: str, label: str, extra: QWidget | None = None
+    ) -> QWidget:
+        edit = QLineEdit()
+        edit.setObjectName(key)
+        error = QLabel()
+        error.setObjectName(key + "_error")
+        error.setStyleSheet("color: #c00;")
+        error.hide()
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(edit, 2)
+        if extra is not None:
+            box.addWidget(extra)
+        box.addWidget(error, 3)
+        form.addRow(label, row)
+        self.fields[key] = edit
+        self.errors[key] = error
+        edit.textEdited.connect(lambda _t: self.changed.emit())
+        return row
+
+    # -- checks as typed ----------------------------------------------------
+    def _check(self, key: str, id_type: str) -> str | None:
+        text = self.fields[key].text()
+        if not text.strip():
+            self.show_error(key, "")
+            return None
+        try:
+            code = validate_identifier(IdType(id_type), text)
+        except InvalidIdentifier as exc:
+            self.show_error(key, str(exc))
+            return None
+        self.show_error(key, "")
+        return code
+
+    def _check_id(self) -> None:
+        self.id_info.clear()
+        code = self._check("id_number", self.id_type.currentData())
+        if code is None:
+            return
+        if self.id_type.currentData() == IdType.RESIDENT_ID.value:
+            info = resident_id_info(code)
+            self.id_info.setText(
+                _("出生 {birth}，{sex}").format(
+                    birth=info.birth_date.isoformat(), sex=_(SEX_LABELS[info.sex])
+                )
+            )
+        self.id_valid.emit(code)
+
+    def _check_uscc(self) -> None:
+        code = self._check("uscc", IdType.USCC.value)
+        if code is not None and not self.fields["id_number"].text().strip():
+            self.id_valid.emit(code)
+
+    def _check_agent_id(self) -> None:
+        self._check("agent_id_number", self.agent_id_type.currentData())
+
+    def _check_phone(self) -> None:
+        text = self.fields["phone"].text()
+        try:
+            if text.strip():
+                validate_phone(text)
+            self.show_error("phone", "")
+        except InvalidIdentifier as exc:
+            self.show_error("phone", str(exc))
+
+    def _kind_changed(self) -> None:
+        org = self.kind.currentData() == "organisation"
+        for row in self._org_rows:
+            row.setVisible(org)
+            label = self._form.labelForField(row)
+            if label is not None:
+                label.setVisible(org)
+        name_label = self._form.labelForField(self.fields["name"].parentWidget())
+        if isinstance(name_label, QLabel):
+            name_label.setText(_("法定代表人/经办人姓名") if org else _("姓名"))
+        self.changed.emit()
+
+    # -- public -------------------------------------------------------------
+    def set_agent_visible(self, visible: bool) -> None:
+        self.agent_box.setVisible(visible)
+
+    def show_error(self, key: str, text: str) -> bool:
+        label = self.errors.get(key)
+        if label is None:
+            return False
+        label.setText(text)
+        label.setVisible(bool(text))
+        if text and self.isVisible():
+            self.fields[key].setFocus()
+        return True
+
+    def clear_errors(self) -> None:
+        for key in self.errors:
+            self.show_error(key, "")
+
+    def applicant(self) -> Applicant:
+        f = {k: e.text() for k, e in self.fields.items()}
+        return Applicant(
+            name=f["name"],
+            applicant_type=self.kind.currentData(),
+            id_type=self.id_type.currentData(),
+            id_number=f["id_number"],
+            phone=f["phone"],
+            org_name=f["org_name"],
+            uscc=f["uscc"],
+            agent_name=f["agent_name"],
+            agent_id_type=self.agent_id_type.currentData(),
+            agent_id_number=f["agent_id_number"],
+            agent_relation=f["agent_relation"],
+            address=f["address"],
+            assisted=self.assisted.isChecked(),
+        )
+
+    def set_applicant(self, a: Applicant) -> None:
+        self.kind.setCurrentIndex(max(0, self.kind.findData(a.applicant_type)))
+        self.id_type.setCurrentIndex(max(0, self.id_type.findData(a.id_type)))
+        self.agent_id_type.setCurrentIndex(
+            max(0, self.agent_id_type.findData(a.agent_id_type))
+        )
+        for key, edit in self.fields.items():
+            edit.setText(str(getattr(a, key)))
+        self.assisted.setChecked(a.assisted)
+        self.clear_errors()
+        self.id_info.clear()
+        if a.id_number.strip():
+            self._check_id()
+
+    def clear(self) -> None:
+        self.set_applicant(Applicant(name=""))

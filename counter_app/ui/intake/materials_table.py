@@ -1,0 +1,320 @@
+"""The materials checklist. Keyboard: Up/Down move, Space cycles the state,
+a digit sets the count (originals, or copies in the copies column or when
+the state is 已收复印件), typing in 问题说明/备注 edits them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from counter_app.i18n import _
+from counter_app.services.intake import (
+    MATERIAL_STATE_LABELS,
+    RECEIVED,
+    MaterialEntry,
+    MaterialState,
+)
+from counter_app.services.reuse import ReuseOffer
+from counter_app.ui.intake.ops import Row, scans_available
+
+S = MaterialState
+NAME, REQUIRED, STATE, ORIGINALS, COPIES, PROBLEM, NOTE, SCAN = range(8)
+HEADERS = [
+    "材料名称",
+    "要求",
+    "状态",
+    "原件",
+    "复印件",
+    "问题说明",
+    "备注",
+    "扫描/附件",
+]
+# Where two items of a bundle use one key for different documents, the form
+# keeps the state that still needs something from the applicant.
+_RANK = [S.DEFECTIVE, S.MISSING, S.DEFERRED, S.ORIGINAL, S.COPY, S.E_CERT, S.REUSED]
+
+
+@dataclass
+class RowState:
+    state: MaterialState = S.MISSING
+    originals: int = 0
+    copies: int = 0
+    problem: str = ""
+    note: str = ""
+    reused_from: str = ""
+
+
+class _StateDelegate(QStyledItemDelegate):
+    def __init__(self, table: MaterialsTable) -> None:
+        super().__init__(table)
+        self.table = table
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        for s in self.table.allowed(index.row()):
+            combo.addItem(_(MATERIAL_STATE_LABELS[s]), s.value)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        state = self.table.states[index.row()].state
+        editor.setCurrentIndex(max(0, editor.findData(state.value)))
+
+    def setModelData(
+        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex
+    ) -> None:
+        assert isinstance(editor, QComboBox)
+        self.table.set_state(index.row(), MaterialState(editor.currentData()))
+
+
+class MaterialsTable(QTableWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(0, len(HEADERS), parent)
+        self.setObjectName("materials")
+        self.setHorizontalHeaderLabels([_(h) for h in HEADERS])
+        self.setItemDelegateForColumn(STATE, _StateDelegate(self))
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        self.horizontalHeader().setStretchLastSection(False)
+        self.setColumnWidth(NAME, 260)
+        self.rows: list[Row] = []
+        self.states: list[RowState] = []
+        self.offers: dict[str, ReuseOffer] = {}
+        self.scans: dict[str, list[Path]] = {}
+        self._filling = False
+        self.itemChanged.connect(self._item_changed)
+
+    # -- content ------------------------------------------------------------
+    def set_rows(self, rows: list[Row]) -> None:
+        """Show a (re-)tailored checklist, keeping what was already marked."""
+        kept = {r.material.name: s for r, s in zip(self.rows, self.states, strict=True)}
+        self.rows = list(rows)
+        self.states = [kept.get(r.material.name, RowState()) for r in rows]
+        self._fill()
+
+    def set_offers(self, offers: list[ReuseOffer]) -> None:
+        self.offers = {o.material_name: o for o in offers}
+        for i, (row, st) in enumerate(zip(self.rows, self.states, strict=True)):
+            if st.state is S.REUSED and row.material.name not in self.offers:
+                self.states[i] = RowState()
+        self._fill()
+
+    def allowed(self, i: int) -> list[MaterialState]:
+        m = self.rows[i].material
+        return [
+            s
+            for s in S
+            if (s is not S.E_CERT or m.e_cert)
+            and (s is not S.DEFERRED or m.deferrable)
+            and (s is not S.REUSED or m.name in self.offers)
+        ]
+
+    def set_state(self, i: int, state: MaterialState) -> None:
+        m = self.rows[i].material
+        st = self.states[i]
+        if state is not st.state:
+            originals = m.originals if state is S.ORIGINAL else 0
+            copies = {S.ORIGINAL: m.copies, S.COPY: max(m.copies, 1)}.get(state, 0)
+            offer = self.offers.get(m.name)
+            self.states[i] = replace(
+                st,
+                state=state,
+                originals=originals,
+                copies=copies,
+                reused_from=offer.source_text if state is S.REUSED and offer else "",
+            )
+        self._fill_row(i)
+        self.changed.emit()
+
+    def cycle(self, i: int) -> None:
+        allowed = self.allowed(i)
+        now = self.states[i].state
+        nxt = (
+            allowed[(allowed.index(now) + 1) % len(allowed)]
+            if now in allowed
+            else allowed[0]
+        )
+        self.set_state(i, nxt)
+
+    def mark_all_original(self) -> None:
+        for i, st in enumerate(self.states):
+            if st.state not in RECEIVED:
+                self.set_state(i, S.ORIGINAL)
+
+    def set_scans(self, name: str, paths: list[Path]) -> None:
+        self.scans[name] = list(paths)
+        self._fill()
+        self.changed.emit()
+
+    def clear_all(self) -> None:
+        self.rows, self.states, self.offers, self.scans = [], [], {}, {}
+        self._fill()
+
+    # -- to and from the form -------------------------------------------------
+    def entries(self) -> list[MaterialEntry]:
+        out: dict[str, MaterialEntry] = {}
+        for row, st in zip(self.rows, self.states, strict=True):
+            for key in row.keys:
+                entry = MaterialEntry(
+                    key,
+                    st.state,
+                    st.originals,
+                    st.copies,
+                    st.problem.strip(),
+                    st.note.strip(),
+                    st.reused_from,
+                )
+                old = out.get(key)
+                if old is not None and _RANK.index(old.state) < _RANK.index(st.state):
+                    continue
+                out[key] = entry
+        return list(out.values())
+
+    def load_entries(self, entries: list[MaterialEntry]) -> None:
+        by_key = {e.key: e for e in entries}
+        for i, row in enumerate(self.rows):
+            e = next((by_key[k] for k in row.keys if k in by_key), None)
+            if e is not None:
+                self.states[i] = RowState(
+                    e.state, e.originals, e.copies, e.problem, e.note, e.reused_from
+                )
+        self._fill()
+
+    def missing_problem(self) -> int | None:
+        """The first 需补正 row without a description of what is wrong."""
+        return next(
+            (
+                i
+                for i, st in enumerate(self.states)
+                if st.state is S.DEFECTIVE and not st.problem.strip()
+            ),
+            None,
+        )
+
+    def outstanding(self) -> list[tuple[str, MaterialState, str]]:
+        return [
+            (r.material.name, st.state, st.problem.strip())
+            for r, st in zip(self.rows, self.states, strict=True)
+            if st.state not in RECEIVED
+        ]
+
+    # -- drawing --------------------------------------------------------------
+    def _fill(self) -> None:
+        self.setRowCount(len(self.rows))
+        for i in range(len(self.rows)):
+            self._fill_row(i)
+
+    def _fill_row(self, i: int) -> None:
+        self._filling = True
+        m, st = self.rows[i].material, self.states[i]
+        offer = self.offers.get(m.name)
+        name = m.name
+        if offer is not None:
+            name += _("〔可免提交：{source}〕").format(source=offer.source_text)
+        required = _("原件{o}份 复印件{c}份").format(o=m.originals, c=m.copies)
+        flags = [_("可电子证照")] * m.e_cert + [_("可容缺")] * m.deferrable
+        cells = {
+            NAME: name,
+            REQUIRED: " ".join([required, *flags]),
+            STATE: _(MATERIAL_STATE_LABELS[st.state]),
+            PROBLEM: st.problem,
+            NOTE: st.note,
+        }
+        for col, text in cells.items():
+            item = QTableWidgetItem(text)
+            if col in (NAME, REQUIRED):
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            if col == NAME and m.note:
+                item.setToolTip(m.note)
+            self.setItem(i, col, item)
+        for col, value in ((ORIGINALS, st.originals), (COPIES, st.copies)):
+            item = QTableWidgetItem()
+            item.setData(Qt.ItemDataRole.EditRole, value)
+            self.setItem(i, col, item)
+        color = {S.MISSING: "#b00", S.DEFECTIVE: "#b00", S.DEFERRED: "#a60"}.get(
+            st.state, "#060"
+        )
+        self.item(i, STATE).setForeground(QBrush(QColor(color)))
+        self.setCellWidget(i, SCAN, self._scan_button(m.name))
+        self._filling = False
+
+    def _scan_button(self, name: str) -> QPushButton:
+        count = len(self.scans.get(name, []))
+        button = QPushButton(
+            _("扫描/附件 ({n})").format(n=count) if count else _("扫描/附件")
+        )
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        if not scans_available():
+            button.setEnabled(False)
+            button.setToolTip(_("本机未安装材料扫描模块，无法附加扫描件。"))
+        else:
+            button.setToolTip(_("受理后附加到该材料"))
+            button.clicked.connect(lambda: self._choose_files(name))
+        return button
+
+    def _choose_files(self, name: str) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self,
+            _("选择“{name}”的扫描件").format(name=name),
+            "",
+            _("扫描件 (*.pdf *.png *.jpg *.jpeg *.tif *.tiff);;所有文件 (*)"),
+        )
+        if paths:
+            self.set_scans(name, [*self.scans.get(name, []), *map(Path, paths)])
+
+    def _item_changed(self, item: QTableWidgetItem) -> None:
+        if self._filling:
+            return
+        i, col = item.row(), item.column()
+        st = self.states[i]
+        if col == PROBLEM:
+            st.problem = item.text()
+        elif col == NOTE:
+            st.note = item.text()
+        elif col in (ORIGINALS, COPIES):
+            value = max(0, int(item.data(Qt.ItemDataRole.EditRole) or 0))
+            setattr(st, "originals" if col == ORIGINALS else "copies", value)
+        else:
+            return
+        self.changed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        i, col = self.currentRow(), self.currentColumn()
+        text = event.text()
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if i >= 0 and col not in (PROBLEM, NOTE) and plain:
+            if event.key() == Qt.Key.Key_Space:
+                self.cycle(i)
+                return
+            if text.isdigit():
+                copies = col == COPIES or (
+                    col != ORIGINALS and self.states[i].state is S.COPY
+                )
+                setattr(self.states[i], "copies" if copies else "originals", int(text))
+                self._fill_row(i)
+                self.changed.emit()
+                return
+        super().keyPressEvent(event)

@@ -1,0 +1,323 @@
+"""受理: the intake screen. Item search, the item's questions, applicant,
+materials checklist, then one decision; keyboard-first for a queue of
+twenty people. Every database call runs as a background op."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.errors import DomainError
+from counter_app.domain.status import DECISION_LABELS, Decision
+from counter_app.i18n import _
+from counter_app.services.drafts import save_draft
+from counter_app.services.intake import Applicant, IntakeForm
+from counter_app.services.reuse import reusable_materials
+from counter_app.ui.context import AppContext
+from counter_app.ui.intake.applicant_form import ApplicantForm
+from counter_app.ui.intake.conditions_box import ConditionsBox
+from counter_app.ui.intake.decision_flow import DecisionFlow
+from counter_app.ui.intake.item_search import ItemSearch
+from counter_app.ui.intake.materials_table import MaterialsTable
+from counter_app.ui.intake.ops import Choice, Selection, load_selection, rows_for
+from counter_app.ui.intake.side_panel import SidePanel
+
+AUTOSAVE_MS = 5000
+
+
+def _error_label(name: str) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setStyleSheet("color: #c00;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+class IntakeWidget(QWidget):
+    decided = Signal(object)  # list[DecisionResult]
+
+    def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.selection: Selection | None = None
+        self.draft_id = ""
+        self.consultation_id = ""
+        self.valid_id = ""
+        self._started: float | None = None
+        self._elapsed_before = 0
+        self._done = False
+        self._loading = False
+        self.search = ItemSearch(app, self)
+        self.conditions = ConditionsBox(self)
+        self.applicant = ApplicantForm(self)
+        self.table = MaterialsTable(self)
+        self.top_error = _error_label("top_error")
+        self.materials_error = _error_label("materials_error")
+        self.result = QLabel(self)
+        self.result.setObjectName("result")
+        self.result.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+        )
+        self.result.setStyleSheet("font-size: 15px; color: #064;")
+        self.flow = DecisionFlow(self)
+        self.side = SidePanel(self)
+        self._build()
+        self._autosave = QTimer(self)
+        self._autosave.setSingleShot(True)
+        self._autosave.setInterval(AUTOSAVE_MS)
+        self._autosave.timeout.connect(self.save_draft_now)
+        self.search.chosen.connect(self._on_chosen)
+        self.search.edited.connect(self._touched)
+        self.conditions.changed.connect(self._answers_changed)
+        self.applicant.changed.connect(self._touched)
+        self.applicant.id_valid.connect(self._on_id_valid)
+        self.table.changed.connect(self._touched)
+
+    def _build(self) -> None:
+        self.buttons: dict[Decision, QPushButton] = {}
+        row = QHBoxLayout()
+        keys = {Decision.ACCEPT: "Ctrl+Return"}
+        for decision in Decision:
+            label = _(DECISION_LABELS[decision])
+            if decision in keys:
+                label += "  (" + _("Ctrl+Enter") + ")"
+            button = QPushButton(label, self)
+            button.setObjectName("decide_" + decision.value)
+            button.clicked.connect(lambda _c=False, d=decision: self.flow.start(d))
+            row.addWidget(button)
+            self.buttons[decision] = button
+        row.addStretch(1)
+        self.consult_button = QPushButton(_("咨询 (Ctrl+K)"), self)
+        self.consult_button.setObjectName("consult")
+        self.consult_button.clicked.connect(self.side.consult)
+        self.all_button = QPushButton(_("全部已收原件 (Ctrl+Shift+A)"), self)
+        self.all_button.setObjectName("all_original")
+        self.all_button.clicked.connect(self.table.mark_all_original)
+        self.next_button = QPushButton(_("下一位 (Ctrl+N)"), self)
+        self.next_button.setObjectName("next")
+        self.next_button.clicked.connect(self.new_intake)
+        for b in (self.consult_button, self.next_button):
+            row.addWidget(b)
+        shortcuts = [
+            ("Ctrl+Return", lambda: self.flow.start(Decision.ACCEPT)),
+            ("Ctrl+Enter", lambda: self.flow.start(Decision.ACCEPT)),
+            ("Ctrl+K", self.side.consult),
+            ("Ctrl+Shift+A", self.table.mark_all_original),
+            ("Ctrl+N", self.new_intake),
+        ]
+        for seq, slot in shortcuts:
+            sc = QShortcut(QKeySequence(seq), self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+        main = QWidget(self)
+        col = QVBoxLayout(main)
+        col.addWidget(self.top_error)
+        col.addWidget(self.search)
+        col.addWidget(self.conditions)
+        col.addWidget(self.applicant)
+        head = QHBoxLayout()
+        head.addWidget(QLabel(_("材料清单"), self))
+        head.addWidget(self.materials_error, 1)
+        head.addWidget(self.all_button)
+        col.addLayout(head)
+        col.addWidget(self.table, 1)
+        col.addLayout(row)
+        col.addWidget(self.result)
+        split = QSplitter(self)
+        split.addWidget(main)
+        split.addWidget(self.side)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        QVBoxLayout(self).addWidget(split)
+        self.conditions.hide()
+        self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(False)
+
+    # -- item and questions ---------------------------------------------------
+    def _on_chosen(self, choice: Choice) -> None:
+        self._touched()
+        codes = () if choice.kind == "bundle" else (choice.code,)
+        bundle = choice.code if choice.kind == "bundle" else ""
+        self.load_selection(codes, bundle, answers={})
+
+    def load_selection(
+        self,
+        codes: tuple[str, ...] | list[str],
+        bundle: str,
+        *,
+        answers: dict[str, bool],
+        form: IntakeForm | None = None,
+    ) -> None:
+        store = self.app.store
+        self.app.tasks.run_op(
+            lambda: load_selection(store, item_codes=tuple(codes), bundle_code=bundle),
+            success=lambda sel: self._set_selection(sel, answers, form),
+            failure=lambda exc: self.search.set_error(str(exc)),
+        )
+
+    def _set_selection(
+        self, sel: Selection, answers: dict[str, bool], form: IntakeForm | None
+    ) -> None:
+        self.selection = sel
+        self.search.edit.setText(sel.title)
+        self.conditions.set_conditions(sel.conditions, answers)
+        self.table.clear_all()
+        self._retailor()
+        if form is not None:
+            self.table.load_entries(form.materials)
+            self._loading = False
+        lines = [
+            _("{name}：{department}，承诺{days}个工作日，收费：{fee}").format(
+                name=it.name,
+                department=it.department,
+                days=it.promised_days,
+                fee=it.fee,
+            )
+            for it in sel.items
+        ]
+        self.search.set_info("\n".join(lines))
+        self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(sel.allows_commitment)
+        self._lookup_reuse()
+
+    def _answers_changed(self) -> None:
+        self._retailor()
+        self._lookup_reuse()
+        self._touched()
+
+    def _retailor(self) -> None:
+        if self.selection is None:
+            return
+        answers = self.conditions.answers()
+        self.applicant.set_agent_visible(bool(answers.get("agent")))
+        self.table.set_rows(rows_for(self.selection, answers))
+
+    # -- reuse of earlier materials --------------------------------------------
+    def _on_id_valid(self, code: str) -> None:
+        self.valid_id = code
+        self._lookup_reuse()
+
+    def _lookup_reuse(self) -> None:
+        if self.selection is None or not self.valid_id:
+            return
+        store, code = self.app.store, self.valid_id
+        codes, answers = self.selection.item_codes, self.conditions.answers()
+        self.app.tasks.run_op(
+            lambda: reusable_materials(
+                store, id_number=code, item_codes=codes, answers=answers
+            ),
+            success=self.table.set_offers,
+        )
+
+    # -- the form ---------------------------------------------------------------
+    def form(self) -> IntakeForm:
+        sel = self.selection
+        return IntakeForm(
+            item_codes=list(sel.item_codes) if sel else [],
+            applicant=self.applicant.applicant(),
+            answers=self.conditions.answers(),
+            materials=self.table.entries(),
+            bundle_code=sel.bundle_code if sel else "",
+            consultation_id=self.consultation_id,
+            draft_id=self.draft_id,
+            intake_seconds=self.elapsed(),
+        )
+
+    def load_form(self, form: IntakeForm) -> None:
+        """Resume a draft or start from a consultation, nothing retyped."""
+        self.new_intake()
+        self._loading = True
+        self.draft_id = form.draft_id
+        self.consultation_id = form.consultation_id
+        self._elapsed_before = form.intake_seconds or 0
+        self.applicant.set_applicant(form.applicant)
+        if form.item_codes:
+            self.load_selection(
+                form.item_codes, form.bundle_code, answers=dict(form.answers), form=form
+            )
+        else:
+            self._loading = False
+
+    def new_intake(self) -> None:
+        """Clear everything for the next applicant."""
+        self._autosave.stop()
+        self.selection = None
+        self.draft_id = self.consultation_id = self.valid_id = ""
+        self._started, self._elapsed_before, self._done = None, 0, False
+        self.search.clear()
+        self.conditions.clear()
+        self.applicant.clear()
+        self.applicant.set_agent_visible(False)
+        self.table.clear_all()
+        self.clear_errors()
+        self.result.clear()
+        self.flow.reset()
+        self.search.edit.setFocus()
+
+    def clear_errors(self) -> None:
+        for label in (self.top_error, self.materials_error):
+            label.clear()
+            label.hide()
+        self.applicant.clear_errors()
+        self.search.set_error("")
+
+    def show_error(self, exc: BaseException) -> None:
+        text = str(exc)
+        where = exc.field if isinstance(exc, DomainError) else None
+        if where and self.applicant.show_error(where, text):
+            return
+        if where in ("materials", "promise_date"):
+            label = self.materials_error
+        elif where == "item":
+            self.search.set_error(text)
+            return
+        else:
+            label = self.top_error
+        label.setText(text)
+        label.show()
+
+    # -- timing and drafts ---------------------------------------------------
+    def _touched(self) -> None:
+        if self._loading or self._done:
+            return
+        if self._started is None:
+            self._started = time.monotonic()
+        if not self.draft_id:
+            self.draft_id = str(uuid.uuid4())
+        self._autosave.start()
+
+    def elapsed(self) -> int | None:
+        if self._started is None:
+            return self._elapsed_before or None
+        return self._elapsed_before + round(time.monotonic() - self._started)
+
+    def save_draft_now(self) -> None:
+        user = self.app.user
+        if user is None or self._done or not self.draft_id:
+            return
+        form, store = replace(self.form()), self.app.store
+        self.app.tasks.run_op(
+            lambda: save_draft(store, username=user.username, form=form),
+            failure=lambda exc: self.app.messages.warning(
+                _("草稿未能保存：{error}").format(error=exc)
+            ),
+        )
+
+    def mark_decided(self) -> None:
+        self._done = True
+        self._autosave.stop()
+
+    def has_content(self) -> bool:
+        a = self.applicant.applicant()
+        return bool(self.selection or a != Applicant(name="", assisted=a.assisted))

@@ -1,0 +1,102 @@
+"""Shared set-up for the intake screen tests: a seeded store in tmp_path, a
+real TaskRunner, MessageBridge and QSettings, and helpers that drive the
+widget through the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from counter_app.domain.identifiers import make_resident_id
+from counter_app.services.context import DeskContext
+from counter_app.services.setup import ensure_seeded
+from counter_app.store.db import Store
+from counter_app.ui.context import AppContext
+from counter_app.ui.intake.widget import IntakeWidget
+from counter_app.ui.messages import MessageBridge
+from counter_app.ui.tasks import TaskRunner
+
+CLERK = DeskContext(username="clerk01", display_name="王晓明", role="clerk",
+                    site_code="320102001", window_code="01")
+ID_1 = make_resident_id("320102", date(1985, 3, 14), 123)
+ID_2 = make_resident_id("110105", date(1992, 7, 1), 456)
+
+
+def make_app(data_dir: Path) -> AppContext:
+    store = Store.open(data_dir)
+    ensure_seeded(store)
+    settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
+    return AppContext(store=store, tasks=TaskRunner(), messages=MessageBridge(),
+                      settings=settings, user=CLERK)
+
+
+@pytest.fixture
+def app(tmp_path: Path, qtbot: QtBot) -> Iterator[AppContext]:
+    ctx = make_app(tmp_path / "data")
+    yield ctx
+    ctx.tasks.wait()
+    ctx.store.close()
+
+
+@pytest.fixture
+def widget(app: AppContext, qtbot: QtBot) -> IntakeWidget:
+    w = IntakeWidget(app)
+    qtbot.addWidget(w)
+    w.resize(1200, 800)
+    w.show()
+    return w
+
+
+def idle(qtbot: QtBot, app: AppContext) -> None:
+    qtbot.waitUntil(lambda: not app.tasks.busy(), timeout=5000)
+
+
+def choose(qtbot: QtBot, w: IntakeWidget, text: str, code: str) -> None:
+    """Type into the search, move down to ``code`` and press Enter."""
+    w.search.edit.setFocus()
+    qtbot.keyClicks(w.search.edit, text)
+    popup = w.search.popup
+    qtbot.waitUntil(lambda: any(
+        popup.item(i).data(Qt.ItemDataRole.UserRole).code == code
+        for i in range(popup.count())), timeout=5000)
+    while popup.currentItem().data(Qt.ItemDataRole.UserRole).code != code:
+        qtbot.keyClick(w.search.edit, Qt.Key.Key_Down)
+    qtbot.keyClick(w.search.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: w.selection is not None and code in (
+        w.selection.bundle_code, *w.selection.item_codes), timeout=5000)
+    idle(qtbot, w.app)
+
+
+def type_text(qtbot: QtBot, target: QWidget, text: str) -> None:
+    """Type like a clerk: ASCII as key presses, Chinese as input-method
+    commits (what a pinyin IME delivers)."""
+    target.setFocus()
+    for ch in text:
+        if ch.isascii():
+            qtbot.keyClicks(target, ch)
+        else:
+            event = QInputMethodEvent()
+            event.setCommitString(ch)
+            QApplication.sendEvent(target, event)
+
+
+def type_into(qtbot: QtBot, w: IntakeWidget, field: str, text: str) -> None:
+    edit = w.applicant.fields[field]
+    type_text(qtbot, edit, text)
+    qtbot.keyClick(edit, Qt.Key.Key_Tab)
+
+
+def mark_all_original(qtbot: QtBot, w: IntakeWidget) -> None:
+    qtbot.keyClick(w.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+
+
+def rows(app: AppContext, sql: str, *params: object) -> list[dict[str, object]]:
+    return list(app.store.db.query(sql, list(params)))
