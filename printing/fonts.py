@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -147,57 +146,69 @@ class CjkTTFont(TTFont):  # type: ignore[misc]
                 stream.content = make_to_unicode_cmap(base, subset)
 
 
-@dataclass(frozen=True)
-class _Loaded:
-    names: tuple[str, ...]
-    coverage: tuple[frozenset[int], ...]
-
-
 _lock = threading.Lock()
-_loaded: _Loaded | None = None
+_body: tuple[str, frozenset[int]] | None = None
+# The rare-character fonts are large; they load on the first character the
+# body font lacks (or on register_fonts()).
+_rare: tuple[tuple[str, frozenset[int]], ...] | None = None
 
 
-def register_fonts() -> tuple[str, ...]:
+def _register(name: str, path: Path, index: int) -> frozenset[int]:
+    font = CjkTTFont(name, str(path), subfontIndex=index)
+    pdfmetrics.registerFont(font)
+    # No bold/italic faces: map them to the same file so <b> never fails.
+    registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+    return frozenset(font.face.charToGlyph)
+
+
+def _body_font() -> tuple[str, frozenset[int]]:
+    global _body
+    if _body is None:
+        with _lock:
+            if _body is None:
+                found = locate_fonts()
+                name, _candidates, index, _required = _SPECS[0]
+                _body = (name, _register(name, found[name], index))
+    return _body
+
+
+def _rare_fonts() -> tuple[tuple[str, frozenset[int]], ...]:
+    global _rare
+    if _rare is None:
+        _body_font()
+        with _lock:
+            if _rare is None:
+                found = locate_fonts()
+                _rare = tuple(
+                    (name, _register(name, found[name], index))
+                    for name, _candidates, index, _required in _SPECS[1:]
+                    if name in found
+                )
+    return _rare
+
+
+def register_fonts(*, rare: bool = True) -> tuple[str, ...]:
     """Register the document fonts once; return their names, body font first.
 
-    Raises FontNotFound when the body font is missing.
+    Raises FontNotFound when the body font is missing. ``rare=False`` leaves
+    the fallback fonts to load when first needed.
     """
-    global _loaded
-    with _lock:
-        if _loaded is not None:
-            return _loaded.names
-        names: list[str] = []
-        coverage: list[frozenset[int]] = []
-        found = locate_fonts()
-        for name, _candidates, index, _required in _SPECS:
-            if name not in found:
-                continue
-            font = CjkTTFont(name, str(found[name]), subfontIndex=index)
-            pdfmetrics.registerFont(font)
-            # No bold/italic faces: map them to the same file so <b> never fails.
-            registerFontFamily(
-                name, normal=name, bold=name, italic=name, boldItalic=name
-            )
-            names.append(name)
-            coverage.append(frozenset(font.face.charToGlyph))
-        _loaded = _Loaded(tuple(names), tuple(coverage))
-        return _loaded.names
-
-
-def _state() -> _Loaded:
-    register_fonts()
-    assert _loaded is not None
-    return _loaded
+    names = [_body_font()[0]]
+    if rare:
+        names += [name for name, _cover in _rare_fonts()]
+    return tuple(names)
 
 
 def font_for(char: str) -> str:
     """The first registered font that has a glyph for ``char``."""
-    loaded = _state()
+    body, cover = _body_font()
     code = ord(char)
-    for name, cover in zip(loaded.names, loaded.coverage, strict=True):
-        if code in cover:
+    if code in cover:
+        return body
+    for name, rare_cover in _rare_fonts():
+        if code in rare_cover:
             return name
-    return loaded.names[0]
+    return body
 
 
 def split_runs(text: str) -> list[tuple[str, str]]:
@@ -215,17 +226,15 @@ def split_runs(text: str) -> list[tuple[str, str]]:
 
 def missing_glyphs(text: str) -> list[str]:
     """Characters no registered font can draw."""
-    loaded = _state()
+    covers = [_body_font()[1], *(cover for _name, cover in _rare_fonts())]
     return [
-        c
-        for c in text
-        if not c.isspace() and not any(ord(c) in cov for cov in loaded.coverage)
+        c for c in text if not c.isspace() and not any(ord(c) in cv for cv in covers)
     ]
 
 
 def markup(text: str) -> str:
     """Escape ``text`` for a Paragraph, wrapping rare runs in <font> tags."""
-    body = _state().names[0]
+    body = _body_font()[0]
     parts: list[str] = []
     for name, run in split_runs(text):
         escaped = escape(run).replace("\n", "<br/>")

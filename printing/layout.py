@@ -64,7 +64,7 @@ def reprint_text(at: datetime) -> str:
 
 def render(document: Document) -> bytes:
     """Lay out ``document`` and return the PDF bytes."""
-    register_fonts()
+    register_fonts(rare=False)
     if document.paper is Paper.ROLL_80:
         return _render_roll(document)
     return _render_a4(document)
