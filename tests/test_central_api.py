@@ -11,7 +11,12 @@ import pytest
 import requests
 
 from sync import protocol as p
-from tests.central_fixtures import CentralServer, DeskClient, start_central
+from tests.central_fixtures import (
+    CentralServer,
+    DeskClient,
+    central_server,  # noqa: F401
+    start_central,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -314,3 +319,13 @@ def test_evaluation_completes_the_status_page(
         }
     )
     assert requests.get(url).text.count('class="done"') == 5
+
+
+def test_function_scoped_fixture_gives_a_fresh_server(
+    central_server: CentralServer,  # noqa: F811
+) -> None:
+    assert central_server.db_path is not None and central_server.db_path.exists()
+    desk = central_server.new_desk(site="330106001")
+    central_server.cli("seed-demo")
+    users = [c for c in desk.pull_all()[0] if c["kind"] == "user"]
+    assert {u["body"]["username"] for u in users} == {"clerk1", "clerk2", "chief"}
