@@ -23,8 +23,13 @@ from counter_app.ui.intake.widget import IntakeWidget
 from counter_app.ui.messages import MessageBridge
 from counter_app.ui.tasks import TaskRunner
 
-CLERK = DeskContext(username="clerk01", display_name="王晓明", role="clerk",
-                    site_code="320102001", window_code="01")
+CLERK = DeskContext(
+    username="clerk01",
+    display_name="王晓明",
+    role="clerk",
+    site_code="320102001",
+    window_code="01",
+)
 ID_1 = make_resident_id("320102", date(1985, 3, 14), 123)
 ID_2 = make_resident_id("110105", date(1992, 7, 1), 456)
 
@@ -33,20 +38,25 @@ def make_app(data_dir: Path) -> AppContext:
     store = Store.open(data_dir)
     ensure_seeded(store)
     settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    return AppContext(store=store, tasks=TaskRunner(), messages=MessageBridge(),
-                      settings=settings, user=CLERK)
+    return AppContext(
+        store=store,
+        tasks=TaskRunner(),
+        messages=MessageBridge(),
+        settings=settings,
+        user=CLERK,
+    )
 
 
-@pytest.fixture
-def app(tmp_path: Path, qtbot: QtBot) -> Iterator[AppContext]:
+@pytest.fixture(name="app")
+def app_fixture(tmp_path: Path, qtbot: QtBot) -> Iterator[AppContext]:
     ctx = make_app(tmp_path / "data")
     yield ctx
     ctx.tasks.wait()
     ctx.store.close()
 
 
-@pytest.fixture
-def widget(app: AppContext, qtbot: QtBot) -> IntakeWidget:
+@pytest.fixture(name="widget")
+def widget_fixture(app: AppContext, qtbot: QtBot) -> IntakeWidget:
     w = IntakeWidget(app)
     qtbot.addWidget(w)
     w.resize(1200, 800)
@@ -63,14 +73,23 @@ def choose(qtbot: QtBot, w: IntakeWidget, text: str, code: str) -> None:
     w.search.edit.setFocus()
     qtbot.keyClicks(w.search.edit, text)
     popup = w.search.popup
-    qtbot.waitUntil(lambda: any(
-        popup.item(i).data(Qt.ItemDataRole.UserRole).code == code
-        for i in range(popup.count())), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(
+            popup.item(i).data(Qt.ItemDataRole.UserRole).code == code
+            for i in range(popup.count())
+        ),
+        timeout=5000,
+    )
     while popup.currentItem().data(Qt.ItemDataRole.UserRole).code != code:
         qtbot.keyClick(w.search.edit, Qt.Key.Key_Down)
     qtbot.keyClick(w.search.edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: w.selection is not None and code in (
-        w.selection.bundle_code, *w.selection.item_codes), timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            w.selection is not None
+            and code in (w.selection.bundle_code, *w.selection.item_codes)
+        ),
+        timeout=5000,
+    )
     idle(qtbot, w.app)
 
 
@@ -94,8 +113,11 @@ def type_into(qtbot: QtBot, w: IntakeWidget, field: str, text: str) -> None:
 
 
 def mark_all_original(qtbot: QtBot, w: IntakeWidget) -> None:
-    qtbot.keyClick(w.table, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier
-                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        w.table,
+        Qt.Key.Key_A,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
 
 
 def rows(app: AppContext, sql: str, *params: object) -> list[dict[str, object]]:

@@ -6,16 +6,18 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.widget import IntakeWidget
-from tests.intake_fixtures import (  # noqa: F401
+from tests.intake_fixtures import (
     ID_1,
-    app,
+    app_fixture,
     choose,
     idle,
     mark_all_original,
     rows,
     type_into,
-    widget,
+    widget_fixture,
 )
+
+__all__ = ["app_fixture", "widget_fixture"]
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -32,7 +34,9 @@ def test_accept_by_keyboard_stores_application(
     widget.table.setFocus()
     mark_all_original(qtbot, widget)
     with qtbot.waitSignal(widget.decided, timeout=5000) as sig:
-        qtbot.keyClick(widget.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(
+            widget.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier
+        )
     results = sig.args[0]
     assert len(results) == 1
     stored = rows(app, "SELECT * FROM applications")
