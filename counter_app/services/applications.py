@@ -30,6 +30,7 @@ from counter_app.domain.status import (
 from counter_app.domain.workdays import due_date_or_provisional
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
+from counter_app.services.day_close import assert_day_open
 from counter_app.services.intake import (
     RECEIVED,
     Applicant,
@@ -99,6 +100,12 @@ def decide(
     group_id = str(uuid.uuid4()) if len(items) > 1 else None
     results = []
     with store.transaction() as db:
+        assert_day_open(
+            db,
+            site_code=ctx.site_code,
+            window_code=ctx.window_code,
+            day=clock.today().isoformat(),
+        )
         today = clock.today()
         calendar = load_calendar(db)
         for item, pairs in plans:
@@ -197,6 +204,12 @@ def supplement(
     missing any more the application is accepted; the acceptance date is
     today, the day the last material arrived."""
     with store.transaction() as db:
+        assert_day_open(
+            db,
+            site_code=ctx.site_code,
+            window_code=ctx.window_code,
+            day=clock.today().isoformat(),
+        )
         record = _load(db, application_id)
         check_transition(Status(record["status"]), Status.SUBMITTED)
         item = get_item(db, record["item_code"])
@@ -315,6 +328,12 @@ def evaluate(
         raise IntakeError(_("评价等级须为 1 至 5。"), field="level")
     eval_id = str(uuid.uuid4())
     with store.transaction() as db:
+        assert_day_open(
+            db,
+            site_code=ctx.site_code,
+            window_code=ctx.window_code,
+            day=clock.today().isoformat(),
+        )
         _load(db, application_id)
         now = clock.now_iso()
         db.execute(
@@ -402,6 +421,12 @@ def _move(
     detail: dict[str, Any],
 ) -> None:
     with store.transaction() as db:
+        assert_day_open(
+            db,
+            site_code=ctx.site_code,
+            window_code=ctx.window_code,
+            day=clock.today().isoformat(),
+        )
         record = _load(db, application_id)
         check_transition(Status(record["status"]), target)
         db.execute(

@@ -1,0 +1,432 @@
+"""Figures for the supervisor: decisions and deliveries per day, window and
+clerk; intake time; overdue and nearly due applications; on-time
+completion; satisfaction and the follow-up of bad ratings.
+
+Each figure is one aggregate query over an index range (see migration
+0004_supervisor), so the view opens quickly over millions of rows.
+Decisions are counted on the day they were taken at the window; a notice
+later supplemented still counts as a notice on its day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter_app import clock
+from counter_app.domain.workdays import (
+    WorkCalendar,
+    due_date_or_provisional,
+    working_days_between_or_provisional,
+)
+from counter_app.services.context import DeskContext
+from counter_app.services.daily_log import WindowCoverage, clerk_names, coverage
+from counter_app.store import settings
+from counter_app.store.calendar import load_calendar
+from counter_app.store.db import Store
+
+OPEN_STATUSES = ("submitted", "in_review")
+LIST_LIMIT = 200
+
+
+class GroupBy(StrEnum):
+    DAY = "day"
+    WINDOW = "window"
+    CLERK = "clerk"
+
+
+_KEY_SQL = {GroupBy.DAY: "day", GroupBy.WINDOW: "window_code", GroupBy.CLERK: "clerk"}
+_DELIVERED_KEY_SQL = {
+    GroupBy.DAY: "delivered_on",
+    GroupBy.WINDOW: "window_code",
+    GroupBy.CLERK: "clerk",
+}
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    start: date
+    end: date
+    window_code: str = ""
+    clerk: str = ""
+
+
+@dataclass
+class VolumeRow:
+    key: str
+    label: str
+    applications: int = 0
+    accepted: int = 0
+    deferred: int = 0
+    notified: int = 0
+    rejected: int = 0
+    delivered: int = 0
+    intake_seconds_total: int = 0
+    intake_count: int = 0
+
+    @property
+    def average_intake_seconds(self) -> float | None:
+        if not self.intake_count:
+            return None
+        return self.intake_seconds_total / self.intake_count
+
+
+@dataclass(frozen=True)
+class DueItem:
+    application_id: str
+    acceptance_no: str
+    item_name: str
+    applicant_name: str
+    window_code: str
+    clerk: str
+    due_date: date
+    due_provisional: bool
+    # Working days left (positive) or overdue (negative), from today.
+    working_days: int
+    count_provisional: bool
+
+
+@dataclass(frozen=True)
+class DueList:
+    total: int
+    items: list[DueItem]
+
+
+@dataclass(frozen=True)
+class OnTime:
+    completed: int
+    on_time: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.completed if self.completed else None
+
+
+@dataclass(frozen=True)
+class BadRating:
+    evaluation_id: str
+    application_id: str
+    acceptance_no: str
+    item_name: str
+    level: int
+    reasons: str
+    comment: str
+    day: date
+    window_code: str
+    clerk: str
+    deadline: date
+    deadline_provisional: bool
+    followed_up_at: str | None
+    follow_up: str
+
+    @property
+    def state(self) -> str:
+        """ "done", "late" (done after the deadline), "overdue" or "open"."""
+        if self.followed_up_at:
+            done_on = date.fromisoformat(self.followed_up_at[:10])
+            return "late" if done_on > self.deadline else "done"
+        return "overdue" if clock.today() > self.deadline else "open"
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    ratings: int
+    good: int
+    by_level: dict[int, int]
+    bad: list[BadRating]
+    follow_up_days: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.good / self.ratings if self.ratings else None
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    filters: StatsFilter
+    today: date
+    by_day: list[VolumeRow]
+    by_window: list[VolumeRow]
+    by_clerk: list[VolumeRow]
+    totals: VolumeRow
+    overdue: DueList
+    due_soon: DueList
+    on_time: OnTime
+    satisfaction: Satisfaction
+    coverage: list[WindowCoverage] = field(default_factory=list)
+
+
+def effective_filter(ctx: DeskContext, wanted: StatsFilter) -> StatsFilter:
+    if ctx.is_supervisor:
+        return wanted
+    return StatsFilter(wanted.start, wanted.end, ctx.window_code, ctx.username)
+
+
+def report(store: Store, ctx: DeskContext, wanted: StatsFilter) -> StatsReport:
+    """Every figure of the statistics view for ``wanted`` (a clerk's view
+    is limited to the own window and records)."""
+    f = effective_filter(ctx, wanted)
+    db = store.db
+    names = clerk_names(db)
+    calendar = load_calendar(db)
+    today = clock.today()
+    by_day = volumes(db, ctx.site_code, f, GroupBy.DAY, names)
+    by_window = volumes(db, ctx.site_code, f, GroupBy.WINDOW, names)
+    by_clerk = volumes(db, ctx.site_code, f, GroupBy.CLERK, names)
+    totals = VolumeRow(key="", label="")
+    for row in by_window:
+        for name in (
+            "applications",
+            "accepted",
+            "deferred",
+            "notified",
+            "rejected",
+            "delivered",
+            "intake_seconds_total",
+            "intake_count",
+        ):
+            setattr(totals, name, getattr(totals, name) + getattr(row, name))
+    windows = [r.key for r in by_window] or ([f.window_code] if f.window_code else [])
+    return StatsReport(
+        filters=f,
+        today=today,
+        by_day=by_day,
+        by_window=by_window,
+        by_clerk=by_clerk,
+        totals=totals,
+        overdue=overdue(db, ctx.site_code, f, calendar, today),
+        due_soon=due_soon(db, ctx.site_code, f, calendar, today),
+        on_time=on_time(db, ctx.site_code, f),
+        satisfaction=satisfaction(db, f, calendar),
+        coverage=coverage(db, ctx, windows),
+    )
+
+
+def _filters(f: StatsFilter, site_code: str, prefix: str = "") -> tuple[str, list[Any]]:
+    clauses = [f"{prefix}site_code = ?"]
+    params: list[Any] = [site_code]
+    if f.window_code:
+        clauses.append(f"{prefix}window_code = ?")
+        params.append(f.window_code)
+    if f.clerk:
+        clauses.append(f"{prefix}clerk = ?")
+        params.append(f.clerk)
+    return " AND ".join(clauses), params
+
+
+def volumes(
+    db: Database,
+    site_code: str,
+    f: StatsFilter,
+    group: GroupBy,
+    names: dict[str, str] | None = None,
+) -> list[VolumeRow]:
+    where, params = _filters(f, site_code)
+    key = _KEY_SQL[group]
+    rows: dict[str, VolumeRow] = {}
+    sql = (
+        f"SELECT {key}, COUNT(*),"
+        " SUM(decision IN ('accept', 'accept_commitment')),"
+        " SUM(decision = 'accept_deferred'), SUM(decision = 'notice'),"
+        " SUM(decision = 'reject'), COALESCE(SUM(intake_seconds), 0),"
+        " COUNT(intake_seconds)"
+        f" FROM applications WHERE day BETWEEN ? AND ? AND {where} GROUP BY {key}"
+    )
+    span = [f.start.isoformat(), f.end.isoformat()]
+    for k, n, acc, dfr, ntc, rej, secs, counted in db.execute(sql, span + params):
+        rows[k] = VolumeRow(
+            k, _label(group, k, names), n, acc, dfr, ntc, rej, 0, secs, counted
+        )
+    dkey = _DELIVERED_KEY_SQL[group]
+    sql = (
+        f"SELECT {dkey}, COUNT(*) FROM applications"
+        f" WHERE delivered_on BETWEEN ? AND ? AND {where} GROUP BY {dkey}"
+    )
+    for k, n in db.execute(sql, span + params):
+        row = rows.setdefault(k, VolumeRow(k, _label(group, k, names)))
+        row.delivered = n
+    return [rows[k] for k in sorted(rows)]
+
+
+def _label(group: GroupBy, key: str, names: dict[str, str] | None) -> str:
+    if group is GroupBy.CLERK and names:
+        return names.get(key, key)
+    return key
+
+
+def _due_items(
+    db: Database, sql: str, params: list[Any], calendar: WorkCalendar, today: date
+) -> list[DueItem]:
+    items = []
+    for app_id, number, item, name, window, clerk, due, provisional in db.execute(
+        sql, params
+    ):
+        due_day = date.fromisoformat(due)
+        count = working_days_between_or_provisional(calendar, today, due_day)
+        items.append(
+            DueItem(
+                app_id,
+                number or "",
+                item,
+                name,
+                window,
+                clerk,
+                due_day,
+                bool(provisional),
+                count.days,
+                count.provisional,
+            )
+        )
+    return items
+
+
+_DUE_COLUMNS = (
+    "id, acceptance_no, item_name, applicant_name, window_code, clerk, due_date,"
+    " due_provisional"
+)
+
+
+def overdue(
+    db: Database, site_code: str, f: StatsFilter, calendar: WorkCalendar, today: date
+) -> DueList:
+    """Open applications past their due date, today, whatever the period."""
+    where, params = _filters(f, site_code)
+    statuses = ",".join(f"'{s}'" for s in OPEN_STATUSES)
+    cond = f"status IN ({statuses}) AND due_date < ? AND {where}"
+    args = [today.isoformat(), *params]
+    total = db.execute(f"SELECT COUNT(*) FROM applications WHERE {cond}", args)
+    items = _due_items(
+        db,
+        f"SELECT {_DUE_COLUMNS} FROM applications WHERE {cond}"
+        f" ORDER BY due_date, acceptance_no LIMIT {LIST_LIMIT}",
+        args,
+        calendar,
+        today,
+    )
+    return DueList(int(total.fetchone()[0]), items)
+
+
+def due_soon(
+    db: Database,
+    site_code: str,
+    f: StatsFilter,
+    calendar: WorkCalendar,
+    today: date,
+    *,
+    working_days: int = 2,
+) -> DueList:
+    """Open applications due today or within the next ``working_days``."""
+    where, params = _filters(f, site_code)
+    last = due_date_or_provisional(calendar, today, working_days).date
+    statuses = ",".join(f"'{s}'" for s in OPEN_STATUSES)
+    cond = f"status IN ({statuses}) AND due_date BETWEEN ? AND ? AND {where}"
+    args = [today.isoformat(), last.isoformat(), *params]
+    total = db.execute(f"SELECT COUNT(*) FROM applications WHERE {cond}", args)
+    items = _due_items(
+        db,
+        f"SELECT {_DUE_COLUMNS} FROM applications WHERE {cond}"
+        f" ORDER BY due_date, acceptance_no LIMIT {LIST_LIMIT}",
+        args,
+        calendar,
+        today,
+    )
+    return DueList(int(total.fetchone()[0]), items)
+
+
+def on_time(db: Database, site_code: str, f: StatsFilter) -> OnTime:
+    """Of the applications completed (decided by the back office) in the
+    period, how many were completed by their due date."""
+    where, params = _filters(f, site_code)
+    row = db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(completed_on <= due_date), 0)"
+        " FROM applications WHERE completed_on BETWEEN ? AND ?"
+        f" AND due_date IS NOT NULL AND {where}",
+        [f.start.isoformat(), f.end.isoformat(), *params],
+    ).fetchone()
+    return OnTime(int(row[0]), int(row[1]))
+
+
+def satisfaction(db: Database, f: StatsFilter, calendar: WorkCalendar) -> Satisfaction:
+    """Ratings given in the period; bad ones (1–2) with their follow-up
+    and its local deadline (bad_rating_follow_up_days working days)."""
+    clauses = ["e.day BETWEEN ? AND ?"]
+    params: list[Any] = [f.start.isoformat(), f.end.isoformat()]
+    if f.window_code:
+        clauses.append("e.window_code = ?")
+        params.append(f.window_code)
+    if f.clerk:
+        clauses.append("e.clerk = ?")
+        params.append(f.clerk)
+    where = " AND ".join(clauses)
+    by_level = dict.fromkeys(range(1, 6), 0)
+    for level, n in db.execute(
+        f"SELECT e.level, COUNT(*) FROM evaluations e WHERE {where} GROUP BY e.level",
+        params,
+    ):
+        by_level[int(level)] = int(n)
+    days = settings.get_int(db, "bad_rating_follow_up_days") or 15
+    bad = []
+    for row in db.execute(
+        "SELECT e.id, e.application_id, COALESCE(a.acceptance_no, ''),"
+        " COALESCE(a.item_name, ''), e.level, e.reasons, COALESCE(e.comment, ''),"
+        " e.day, e.window_code, e.clerk, e.follow_up_at, COALESCE(e.follow_up, '')"
+        " FROM evaluations e LEFT JOIN applications a ON a.id = e.application_id"
+        f" WHERE {where} AND e.level <= 2 ORDER BY e.day, e.created_at"
+        f" LIMIT {LIST_LIMIT}",
+        params,
+    ):
+        (
+            eid,
+            app_id,
+            number,
+            item,
+            level,
+            reasons,
+            comment,
+            day,
+            window,
+            clerk,
+            done_at,
+            text,
+        ) = row
+        given = date.fromisoformat(day)
+        deadline = due_date_or_provisional(calendar, given, days)
+        bad.append(
+            BadRating(
+                eid,
+                app_id,
+                number,
+                item,
+                int(level),
+                _reasons_text(reasons),
+                comment,
+                given,
+                window,
+                clerk,
+                deadline.date,
+                deadline.provisional,
+                done_at,
+                text,
+            )
+        )
+    return Satisfaction(
+        ratings=sum(by_level.values()),
+        good=by_level[4] + by_level[5],
+        by_level=by_level,
+        bad=bad,
+        follow_up_days=days,
+    )
+
+
+def _reasons_text(raw: str) -> str:
+    import json
+
+    try:
+        values = json.loads(raw or "[]")
+    except ValueError:
+        return raw
+    return "、".join(str(v) for v in values)
