@@ -50,6 +50,32 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     )
     s.add_argument("file", type=Path)
 
+    p = add("print", cmd_print, _("把办件的文书输出为 PDF（补打时标注“补打”）"))
+    p.add_argument(
+        "document",
+        choices=[
+            "receipt",
+            "notice",
+            "rejection",
+            "delivery",
+            "deferred",
+            "materials_receipt",
+            "checklist",
+        ],
+        help=_("文书种类；checklist 为一次性告知单"),
+    )
+    p.add_argument("--application", help=_("受理编号"))
+    p.add_argument("--item", help=_("事项编码（checklist 用）"))
+    p.add_argument(
+        "--answer",
+        action="append",
+        default=[],
+        metavar="KEY=yes|no",
+        help=_("情形回答（checklist 用），例如 agent=yes"),
+    )
+    p.add_argument("--paper", choices=["a4", "roll80"], default="a4")
+    p.add_argument("--out", type=Path, required=True, help=_("输出 PDF 文件"))
+
     p = add("user", cmd_user, _("用户管理"))
     usub = p.add_subparsers(dest="user_command", required=True)
     s = usub.add_parser(
@@ -59,6 +85,9 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     s.add_argument("--name", required=True, help=_("显示姓名"))
     s.add_argument("--role", choices=["clerk", "supervisor"], default="clerk")
     s.add_argument("--password", required=True)
+    from counter_app.cli_sync import register_sync
+
+    register_sync(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -174,3 +203,104 @@ def cmd_user(args: argparse.Namespace) -> int:
     store.close()
     print(_("用户 {username} 已保存。").format(username=args.username))
     return 0
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from counter_app.cli import open_store
+    from counter_app.services import documents
+    from counter_app.services.consultations import consult
+    from counter_app.services.context import DeskContext
+    from counter_app.store import records, settings
+    from printing.model import Paper
+
+    store = open_store(args)
+    try:
+        ident = settings.identity(store.db)
+        if args.document == "checklist":
+            if not args.item:
+                print(_("打印一次性告知单需要 --item 事项编码。"), file=sys.stderr)
+                return 2
+            ctx = DeskContext(
+                username="cli",
+                display_name=_("窗口人员"),
+                role="clerk",
+                site_code=ident.site_code,
+                window_code=ident.window_code,
+            )
+            answers = _answers(args.answer)
+            consultation = consult(store, ctx, item_code=args.item, answers=answers)
+            pdf = documents.render_checklist(store, ctx, consultation)
+            app_id = None
+        else:
+            if not args.application:
+                print(_("请用 --application 指定受理编号。"), file=sys.stderr)
+                return 2
+            app_id = records.application_id_by_number(store.db, args.application)
+            if app_id is None:
+                print(
+                    _("找不到受理编号 {number}。请核对编号。").format(
+                        number=args.application
+                    ),
+                    file=sys.stderr,
+                )
+                return 2
+            record = records.application(store.db, app_id)
+            assert record is not None
+            if args.document not in documents.documents_for(record):
+                print(
+                    _("该办件没有“{document}”这种文书（可打印：{kinds}）。").format(
+                        document=args.document,
+                        kinds="、".join(documents.documents_for(record)),
+                    ),
+                    file=sys.stderr,
+                )
+                return 2
+            clerk = store.db.execute(
+                "SELECT display_name FROM users WHERE username = ?", [record["clerk"]]
+            ).fetchone()
+            ctx = DeskContext(
+                username=record["clerk"],
+                display_name=clerk[0] if clerk else record["clerk"],
+                role="clerk",
+                site_code=record["site_code"],
+                window_code=record["window_code"],
+            )
+            pdf = documents.render_for_applications(
+                store,
+                ctx,
+                kind=args.document,
+                application_ids=[app_id],
+                paper=Paper(args.paper),
+            )
+        _write_atomically(args.out, pdf)
+        documents.record_print(
+            store,
+            ctx,
+            application_id=app_id,
+            document=args.document,
+            printer="file",
+            status="saved",
+        )
+    finally:
+        store.close()
+    print(_("已保存 {path}").format(path=args.out))
+    return 0
+
+
+def _answers(pairs: list[str]) -> dict[str, bool]:
+    answers = {}
+    for pair in pairs:
+        key, _sep, value = pair.partition("=")
+        answers[key.strip()] = value.strip().lower() in ("yes", "y", "1", "true", "是")
+    return answers
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    import os
+
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
