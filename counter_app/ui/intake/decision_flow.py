@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
 
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import DECISION_LABELS, STATUS_LABELS, Decision
@@ -40,6 +40,21 @@ class DecisionFlow(QObject):
         self.dialog: QDialog | None = None
         self.busy = False
 
+    def button_row(self) -> QHBoxLayout:
+        """One button per decision, in ``widget.buttons``."""
+        row = QHBoxLayout()
+        self.w.buttons = {}
+        for decision in Decision:
+            label = _(DECISION_LABELS[decision])
+            if decision is Decision.ACCEPT:
+                label = _("{label} (Ctrl+Enter)").format(label=label)
+            button = QPushButton(label, self.w)
+            button.setObjectName("decide_" + decision.value)
+            button.clicked.connect(lambda _c=False, d=decision: self.start(d))
+            row.addWidget(button)
+            self.w.buttons[decision] = button
+        return row
+
     def reset(self) -> None:
         if self.dialog is not None:
             self.dialog.reject()
@@ -48,7 +63,7 @@ class DecisionFlow(QObject):
 
     def start(self, decision: Decision) -> None:
         w = self.w
-        if self.busy or self.dialog is not None or w._done:
+        if self.busy or self.dialog is not None or w.keeper.done:
             return
         w.clear_errors()
         if w.selection is None:
@@ -135,7 +150,7 @@ class DecisionFlow(QObject):
     def _decided(self, outcome: Outcome, decision: Decision) -> None:
         w = self.w
         self._set_busy(False)
-        w.mark_decided()
+        w.keeper.finish()
         names = {it.code: it.name for it in (w.selection.items if w.selection else ())}
         lines = [_("{decision}：").format(decision=_(DECISION_LABELS[decision]))]
         for r in outcome.results:

@@ -4,18 +4,15 @@ the state is 已收复印件), typing in 问题说明/备注 edits them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QFileDialog,
     QPushButton,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -29,6 +26,11 @@ from counter_app.services.intake import (
     MaterialState,
 )
 from counter_app.services.reuse import ReuseOffer
+from counter_app.ui.intake.checklist_model import (
+    RowState,
+    StateDelegate,
+    entries_for_rows,
+)
 from counter_app.ui.intake.ops import Row, scans_available
 
 S = MaterialState
@@ -43,44 +45,6 @@ HEADERS = [
     "备注",
     "扫描/附件",
 ]
-# Where two items of a bundle use one key for different documents, the form
-# keeps the state that still needs something from the applicant.
-_RANK = [S.DEFECTIVE, S.MISSING, S.DEFERRED, S.ORIGINAL, S.COPY, S.E_CERT, S.REUSED]
-
-
-@dataclass
-class RowState:
-    state: MaterialState = S.MISSING
-    originals: int = 0
-    copies: int = 0
-    problem: str = ""
-    note: str = ""
-    reused_from: str = ""
-
-
-class _StateDelegate(QStyledItemDelegate):
-    def __init__(self, table: MaterialsTable) -> None:
-        super().__init__(table)
-        self.table = table
-
-    def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex
-    ) -> QWidget:
-        combo = QComboBox(parent)
-        for s in self.table.allowed(index.row()):
-            combo.addItem(_(MATERIAL_STATE_LABELS[s]), s.value)
-        return combo
-
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
-        assert isinstance(editor, QComboBox)
-        state = self.table.states[index.row()].state
-        editor.setCurrentIndex(max(0, editor.findData(state.value)))
-
-    def setModelData(
-        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex
-    ) -> None:
-        assert isinstance(editor, QComboBox)
-        self.table.set_state(index.row(), MaterialState(editor.currentData()))
 
 
 class MaterialsTable(QTableWidget):
@@ -90,7 +54,7 @@ class MaterialsTable(QTableWidget):
         super().__init__(0, len(HEADERS), parent)
         self.setObjectName("materials")
         self.setHorizontalHeaderLabels([_(h) for h in HEADERS])
-        self.setItemDelegateForColumn(STATE, _StateDelegate(self))
+        self.setItemDelegateForColumn(STATE, StateDelegate(self))
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(
@@ -175,23 +139,7 @@ class MaterialsTable(QTableWidget):
 
     # -- to and from the form -------------------------------------------------
     def entries(self) -> list[MaterialEntry]:
-        out: dict[str, MaterialEntry] = {}
-        for row, st in zip(self.rows, self.states, strict=True):
-            for key in row.keys:
-                entry = MaterialEntry(
-                    key,
-                    st.state,
-                    st.originals,
-                    st.copies,
-                    st.problem.strip(),
-                    st.note.strip(),
-                    st.reused_from,
-                )
-                old = out.get(key)
-                if old is not None and _RANK.index(old.state) < _RANK.index(st.state):
-                    continue
-                out[key] = entry
-        return list(out.values())
+        return entries_for_rows(self.rows, self.states)
 
     def load_entries(self, entries: list[MaterialEntry]) -> None:
         by_key = {e.key: e for e in entries}

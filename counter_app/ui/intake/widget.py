@@ -4,11 +4,7 @@ twenty people. Every database call runs as a background op."""
 
 from __future__ import annotations
 
-import time
-import uuid
-from dataclasses import replace
-
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -20,21 +16,19 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.errors import DomainError
-from counter_app.domain.status import DECISION_LABELS, Decision
+from counter_app.domain.status import Decision
 from counter_app.i18n import _
-from counter_app.services.drafts import save_draft
 from counter_app.services.intake import Applicant, IntakeForm
 from counter_app.services.reuse import reusable_materials
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
 from counter_app.ui.intake.decision_flow import DecisionFlow
+from counter_app.ui.intake.draft_keeper import DraftKeeper
 from counter_app.ui.intake.item_search import ItemSearch
 from counter_app.ui.intake.materials_table import MaterialsTable
 from counter_app.ui.intake.ops import Choice, Selection, load_selection, rows_for
 from counter_app.ui.intake.side_panel import SidePanel
-
-AUTOSAVE_MS = 5000
 
 
 def _error_label(name: str) -> QLabel:
@@ -53,13 +47,8 @@ class IntakeWidget(QWidget):
         super().__init__(parent)
         self.app = app
         self.selection: Selection | None = None
-        self.draft_id = ""
         self.consultation_id = ""
         self.valid_id = ""
-        self._started: float | None = None
-        self._elapsed_before = 0
-        self._done = False
-        self._loading = False
         self.search = ItemSearch(app, self)
         self.conditions = ConditionsBox(self)
         self.applicant = ApplicantForm(self)
@@ -72,33 +61,20 @@ class IntakeWidget(QWidget):
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
         self.result.setStyleSheet("font-size: 15px; color: #064;")
+        self.buttons: dict[Decision, QPushButton] = {}
         self.flow = DecisionFlow(self)
         self.side = SidePanel(self)
         self._build()
-        self._autosave = QTimer(self)
-        self._autosave.setSingleShot(True)
-        self._autosave.setInterval(AUTOSAVE_MS)
-        self._autosave.timeout.connect(self.save_draft_now)
+        self.keeper = DraftKeeper(self)
         self.search.chosen.connect(self._on_chosen)
-        self.search.edited.connect(self._touched)
+        self.search.edited.connect(self.keeper.touched)
         self.conditions.changed.connect(self._answers_changed)
-        self.applicant.changed.connect(self._touched)
+        self.applicant.changed.connect(self.keeper.touched)
         self.applicant.id_valid.connect(self._on_id_valid)
-        self.table.changed.connect(self._touched)
+        self.table.changed.connect(self.keeper.touched)
 
     def _build(self) -> None:
-        self.buttons: dict[Decision, QPushButton] = {}
-        row = QHBoxLayout()
-        keys = {Decision.ACCEPT: "Ctrl+Return"}
-        for decision in Decision:
-            label = _(DECISION_LABELS[decision])
-            if decision in keys:
-                label += "  (" + _("Ctrl+Enter") + ")"
-            button = QPushButton(label, self)
-            button.setObjectName("decide_" + decision.value)
-            button.clicked.connect(lambda _c=False, d=decision: self.flow.start(d))
-            row.addWidget(button)
-            self.buttons[decision] = button
+        row = self.flow.button_row()
         row.addStretch(1)
         self.consult_button = QPushButton(_("咨询 (Ctrl+K)"), self)
         self.consult_button.setObjectName("consult")
@@ -147,7 +123,7 @@ class IntakeWidget(QWidget):
 
     # -- item and questions ---------------------------------------------------
     def _on_chosen(self, choice: Choice) -> None:
-        self._touched()
+        self.keeper.touched()
         codes = () if choice.kind == "bundle" else (choice.code,)
         bundle = choice.code if choice.kind == "bundle" else ""
         self.load_selection(codes, bundle, answers={})
@@ -164,8 +140,12 @@ class IntakeWidget(QWidget):
         self.app.tasks.run_op(
             lambda: load_selection(store, item_codes=tuple(codes), bundle_code=bundle),
             success=lambda sel: self._set_selection(sel, answers, form),
-            failure=lambda exc: self.search.set_error(str(exc)),
+            failure=self._selection_failed,
         )
+
+    def _selection_failed(self, exc: BaseException) -> None:
+        self.keeper.loading = False
+        self.search.set_error(str(exc))
 
     def _set_selection(
         self, sel: Selection, answers: dict[str, bool], form: IntakeForm | None
@@ -177,7 +157,7 @@ class IntakeWidget(QWidget):
         self._retailor()
         if form is not None:
             self.table.load_entries(form.materials)
-            self._loading = False
+            self.keeper.loading = False
         lines = [
             _("{name}：{department}，承诺{days}个工作日，收费：{fee}").format(
                 name=it.name,
@@ -194,7 +174,7 @@ class IntakeWidget(QWidget):
     def _answers_changed(self) -> None:
         self._retailor()
         self._lookup_reuse()
-        self._touched()
+        self.keeper.touched()
 
     def _retailor(self) -> None:
         if self.selection is None:
@@ -230,31 +210,29 @@ class IntakeWidget(QWidget):
             materials=self.table.entries(),
             bundle_code=sel.bundle_code if sel else "",
             consultation_id=self.consultation_id,
-            draft_id=self.draft_id,
-            intake_seconds=self.elapsed(),
+            draft_id=self.keeper.draft_id,
+            intake_seconds=self.keeper.elapsed(),
         )
 
     def load_form(self, form: IntakeForm) -> None:
         """Resume a draft or start from a consultation, nothing retyped."""
         self.new_intake()
-        self._loading = True
-        self.draft_id = form.draft_id
+        self.keeper.reset(draft_id=form.draft_id, elapsed=form.intake_seconds or 0)
+        self.keeper.loading = True
         self.consultation_id = form.consultation_id
-        self._elapsed_before = form.intake_seconds or 0
         self.applicant.set_applicant(form.applicant)
         if form.item_codes:
             self.load_selection(
                 form.item_codes, form.bundle_code, answers=dict(form.answers), form=form
             )
         else:
-            self._loading = False
+            self.keeper.loading = False
 
     def new_intake(self) -> None:
         """Clear everything for the next applicant."""
-        self._autosave.stop()
+        self.keeper.reset()
         self.selection = None
-        self.draft_id = self.consultation_id = self.valid_id = ""
-        self._started, self._elapsed_before, self._done = None, 0, False
+        self.consultation_id = self.valid_id = ""
         self.search.clear()
         self.conditions.clear()
         self.applicant.clear()
@@ -288,36 +266,6 @@ class IntakeWidget(QWidget):
         label.show()
 
     # -- timing and drafts ---------------------------------------------------
-    def _touched(self) -> None:
-        if self._loading or self._done:
-            return
-        if self._started is None:
-            self._started = time.monotonic()
-        if not self.draft_id:
-            self.draft_id = str(uuid.uuid4())
-        self._autosave.start()
-
-    def elapsed(self) -> int | None:
-        if self._started is None:
-            return self._elapsed_before or None
-        return self._elapsed_before + round(time.monotonic() - self._started)
-
-    def save_draft_now(self) -> None:
-        user = self.app.user
-        if user is None or self._done or not self.draft_id:
-            return
-        form, store = replace(self.form()), self.app.store
-        self.app.tasks.run_op(
-            lambda: save_draft(store, username=user.username, form=form),
-            failure=lambda exc: self.app.messages.warning(
-                _("草稿未能保存：{error}").format(error=exc)
-            ),
-        )
-
-    def mark_decided(self) -> None:
-        self._done = True
-        self._autosave.stop()
-
     def has_content(self) -> bool:
         a = self.applicant.applicant()
         return bool(self.selection or a != Applicant(name="", assisted=a.assisted))

@@ -1,0 +1,98 @@
+"""The checklist's row model and its state editor, apart from the table so
+each stays readable: what the clerk marked per document, and how those
+marks become the form's per-key entries."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex
+from PySide6.QtWidgets import (
+    QComboBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
+
+from counter_app.i18n import _
+from counter_app.services.intake import (
+    MATERIAL_STATE_LABELS,
+    MaterialEntry,
+    MaterialState,
+)
+from counter_app.ui.intake.ops import Row
+
+S = MaterialState
+
+
+class _Table(Protocol):
+    states: list[RowState]
+
+    def allowed(self, i: int) -> list[MaterialState]: ...
+
+    def set_state(self, i: int, state: MaterialState) -> None: ...
+
+
+# Where two items of a bundle use one key for different documents, the form
+# keeps the state that still needs something from the applicant.
+_RANK = [S.DEFECTIVE, S.MISSING, S.DEFERRED, S.ORIGINAL, S.COPY, S.E_CERT, S.REUSED]
+
+
+@dataclass
+class RowState:
+    state: MaterialState = S.MISSING
+    originals: int = 0
+    copies: int = 0
+    problem: str = ""
+    note: str = ""
+    reused_from: str = ""
+
+
+class StateDelegate(QStyledItemDelegate):
+    def __init__(self, table: _Table) -> None:
+        super().__init__(table)
+        self.table = table
+
+    def createEditor(
+        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex
+    ) -> QWidget:
+        combo = QComboBox(parent)
+        for s in self.table.allowed(index.row()):
+            combo.addItem(_(MATERIAL_STATE_LABELS[s]), s.value)
+        return combo
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+        assert isinstance(editor, QComboBox)
+        state = self.table.states[index.row()].state
+        editor.setCurrentIndex(max(0, editor.findData(state.value)))
+
+    def setModelData(
+        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex
+    ) -> None:
+        assert isinstance(editor, QComboBox)
+        self.table.set_state(index.row(), MaterialState(editor.currentData()))
+
+
+def entries_for_rows(
+    rows: Sequence[Row], states: Sequence[RowState]
+) -> list[MaterialEntry]:
+    """One entry per material key; a document shared by several items
+    (same name, maybe different keys) gives the same entry to each key."""
+    out: dict[str, MaterialEntry] = {}
+    for row, st in zip(rows, states, strict=True):
+        for key in row.keys:
+            old = out.get(key)
+            if old is not None and _RANK.index(old.state) < _RANK.index(st.state):
+                continue
+            out[key] = MaterialEntry(
+                key,
+                st.state,
+                st.originals,
+                st.copies,
+                st.problem.strip(),
+                st.note.strip(),
+                st.reused_from,
+            )
+    return list(out.values())
