@@ -64,6 +64,8 @@ call except enrollment and the public status page):
 ``GET /status/{acceptance_no}?k=KEY``  → HTML for the applicant (404 on a
     wrong key).
 
+422 with FastAPI's ``{"detail": [...]}`` means a request that does not fit
+these shapes (a bug, not a transient failure: do not retry it as is).
 401 (:data:`ERROR_UNAUTHORIZED`) means the token was revoked or replaced:
 the desk must be enrolled again. Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
 the local clock and warn above :data:`CLOCK_SKEW_WARNING_SECONDS`.

@@ -6,6 +6,7 @@ import hashlib
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -329,3 +330,22 @@ def test_function_scoped_fixture_gives_a_fresh_server(
     central_server.cli("seed-demo")
     users = [c for c in desk.pull_all()[0] if c["kind"] == "user"]
     assert {u["body"]["username"] for u in users} == {"clerk1", "clerk2", "chief"}
+
+
+@pytest.mark.slow
+def test_cursor_survives_restart_but_not_a_new_database(tmp_path: Path) -> None:
+    with start_central(tmp_path / "a") as first:
+        desk = first.new_desk()
+        _, cursor = desk.pull_all()
+        token = desk.token
+    with start_central(tmp_path / "a") as again:  # same database file
+        desk = DeskClient(again.base_url, desk.desk_id, token, "", "")
+        assert desk.changes(cursor)["resnapshot"] is False
+    with start_central(tmp_path / "b") as other:  # another server's cursor
+        fresh = other.new_desk()
+        assert fresh.changes(cursor)["resnapshot"] is True
+
+
+def test_malformed_ops_request_is_422(desk: DeskClient) -> None:
+    resp = desk.request("POST", p.PATH_OPS, json={"ops": [{"op_id": "x"}]})
+    assert resp.status_code == 422
