@@ -15,7 +15,7 @@ Modules: ``db`` (SQLite/PostgreSQL adapter and schema), ``admin`` (desks,
 enrollment, users, catalog, calendar), ``ops`` (applying pushed operations,
 back-office status), ``feed`` (the changes feed and snapshots), ``blobs``
 (resumable content-addressed uploads), ``statuspage`` (the applicant's
-status page), ``limits`` (body size), ``api`` (routes), ``demo`` (demo data
+status page), ``limits`` (body size), ``api`` (routes), ``embedded`` (in-process server), ``demo`` (demo data
 and the back-office simulator), ``cli``. Only :mod:`sync.protocol` is shared
 with the desk.
 """

@@ -349,3 +349,19 @@ def test_cursor_survives_restart_but_not_a_new_database(tmp_path: Path) -> None:
 def test_malformed_ops_request_is_422(desk: DeskClient) -> None:
     resp = desk.request("POST", p.PATH_OPS, json={"ops": [{"op_id": "x"}]})
     assert resp.status_code == 422
+
+
+def test_embedded_central_serves_in_a_thread(tmp_path: Path) -> None:
+    from central.admin import create_desk
+    from central.embedded import EmbeddedCentral
+
+    with EmbeddedCentral(tmp_path / "central.db") as central:
+        assert central.port > 0
+        code = create_desk(
+            central.db, site_code="330106001", window_code="W01", name="演示"
+        ).enrollment_code
+        resp = requests.post(central.base_url + p.PATH_ENROLL, json={"code": code})
+        assert resp.status_code == 200
+        assert requests.get(central.base_url + p.PATH_TIME).ok
+    with pytest.raises(requests.ConnectionError):
+        requests.get(central.base_url + p.PATH_TIME, timeout=2)
