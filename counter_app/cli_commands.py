@@ -88,6 +88,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     from counter_app.cli_sync import register_sync
 
     register_sync(sub, table)
+    __import__("counter_app.cli_export").cli_export.register_export(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
