@@ -14,6 +14,7 @@ from counter_app.i18n import _
 from printing.fonts import BODY, markup
 from printing.model import MaterialLine
 from printing.styles import Styles
+from printing.text import blank_date
 
 GRID = colors.Color(0.35, 0.35, 0.35)
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
@@ -140,7 +141,9 @@ def codes_block(
         value, height=10 * mm if small else 12 * mm, max_width=width - qr_size - 4 * mm
     )
     label = _("{label}：{value}").format(label=caption, value=value)
-    right = [bar, para(label, styles.center)]
+    right: list[Flowable] = [para(label, styles.center)]
+    if value.isascii():  # Code128 has no Chinese; the QR code carries those
+        right.insert(0, bar)
     table = Table(
         [[qr_code(qr_value or value, qr_size), right]],
         colWidths=[qr_size + 2 * mm, width - qr_size - 2 * mm],
@@ -171,10 +174,8 @@ def seal_block(
     return out
 
 
-def signature_line(label: str, styles: Styles) -> Paragraph:
-    return para(
-        _("{label}：＿＿＿＿＿＿＿＿＿＿　日期：　　　　年　　月　　日").format(
-            label=label
-        ),
-        styles.body,
-    )
+def signature_line(label: str, styles: Styles, *, narrow: bool = False) -> Paragraph:
+    """A line to sign and date by hand; on the roll the date goes below."""
+    sign = _("{label}：＿＿＿＿＿＿＿＿＿＿").format(label=label)
+    when = _("日期：{date}").format(date=blank_date())
+    return para(sign + ("\n" if narrow else "　") + when, styles.body)

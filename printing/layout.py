@@ -106,12 +106,18 @@ def _canvas_class(footer_left: str) -> type[_NumberedCanvas]:
     return type("_Canvas", (_NumberedCanvas,), {"footer_left": footer_left})
 
 
-def _header_flowables(document: Document, styles: Styles) -> list[Paragraph]:
+def _header_flowables(
+    document: Document, styles: Styles, *, with_reprint: bool = False
+) -> list[Paragraph]:
     name, line = letterhead_lines(document.letterhead)
-    return [
+    out = [
         Paragraph(markup(name), styles.center_name),
         Paragraph(markup(line), styles.head_line),
     ]
+    if with_reprint and document.reprint_at is not None:
+        stamp = _("补打时间：{time}").format(time=fmt_datetime(document.reprint_at))
+        out.append(Paragraph(markup(stamp), styles.reprint))
+    return out
 
 
 def _render_a4(document: Document) -> bytes:
@@ -121,10 +127,12 @@ def _render_a4(document: Document) -> bytes:
     frame_w = page_w - 2 * A4_MARGIN
     # The letterhead is drawn on every page; its height sets the top margin
     # so a long center name wraps instead of running into the body.
-    reserved_right = 46 * mm if document.reprint_at else 0
+    reserved_right = 22 * mm if document.reprint_at else 0
+    # Kept symmetric so the letterhead stays centred beside the reprint box.
+    header_w = frame_w - 2 * reserved_right
     header_h = sum(
-        p.wrap(frame_w - reserved_right, page_h)[1]
-        for p in _header_flowables(document, styles)
+        p.wrap(header_w, page_h)[1]
+        for p in _header_flowables(document, styles, with_reprint=True)
     )
     top = 10 * mm + header_h + 4 * mm
     buffer = io.BytesIO()
@@ -156,9 +164,9 @@ def _render_a4(document: Document) -> bytes:
     def on_page(canvas: Canvas, _doc: Any) -> None:
         canvas.saveState()
         y = page_h - 10 * mm
-        for para in _header_flowables(document, styles):
-            _w, h = para.wrap(frame_w - reserved_right, page_h)
-            para.drawOn(canvas, A4_MARGIN, y - h)
+        for para in _header_flowables(document, styles, with_reprint=True):
+            _w, h = para.wrap(header_w, page_h)
+            para.drawOn(canvas, A4_MARGIN + reserved_right, y - h)
             y -= h
         canvas.setStrokeColor(colors.black)
         canvas.setLineWidth(0.8)
@@ -175,16 +183,15 @@ def _render_a4(document: Document) -> bytes:
 
 
 def _draw_reprint(canvas: Canvas, at: datetime, page_w: float, page_h: float) -> None:
-    box_w, box_h = 44 * mm, 14 * mm
+    # The time is a letterhead line (see _header_flowables); this is the stamp.
+    box_w, box_h = 20 * mm, 11 * mm
     x = page_w - A4_MARGIN - box_w
-    y = page_h - 8 * mm - box_h
+    y = page_h - 9 * mm - box_h
     canvas.setStrokeColor(REPRINT_RED)
     canvas.setFillColor(REPRINT_RED)
     canvas.setLineWidth(1.5)
     canvas.roundRect(x, y, box_w, box_h, 2 * mm, stroke=1, fill=0)
-    draw_text(canvas, x + box_w / 2, y + 7.5 * mm, _("补打"), size=14, anchor="center")
-    stamp = _("补打时间：{time}").format(time=fmt_datetime(at))
-    draw_text(canvas, x + box_w / 2, y + 2.5 * mm, stamp, size=8, anchor="center")
+    draw_text(canvas, x + box_w / 2, y + 3.2 * mm, _("补打"), size=15, anchor="center")
     # A faint diagonal mark so a photocopy still shows it is a reprint.
     canvas.saveState()
     canvas.setFillColor(colors.Color(0.8, 0.1, 0.1, alpha=0.12))

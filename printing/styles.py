@@ -60,7 +60,7 @@ def _make(base: float, title: float, center: float) -> Styles:
         right=_style("right", base, alignment=TA_RIGHT),
         center=_style("center", base, alignment=TA_CENTER),
         reprint=_style(
-            "reprint", max(base, 9), alignment=TA_CENTER, textColor=colors.darkred
+            "reprint", max(base - 1, 8), alignment=TA_CENTER, textColor=colors.darkred
         ),
         base_size=base,
     )

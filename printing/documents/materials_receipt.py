@@ -62,7 +62,7 @@ def _story(data: MaterialsReceiptData, width: float, styles: Styles) -> list[Flo
     ]
     closing: list[Flowable] = [Spacer(1, 4 * mm)]
     closing += contact_lines(data.letterhead, styles)
-    closing += [Spacer(1, 4 * mm), signature_line(_("递交人签字"), styles)]
+    closing += [Spacer(1, 4 * mm), signature_line(_("递交人签字"), styles, narrow=roll)]
     story += closing if roll else [KeepTogether(closing)]
     return story
 
