@@ -1,0 +1,128 @@
+"""Resumable blob upload: ask the server how much it has, send the rest in
+``Content-Range`` chunks. A cut resumes from the server's offset, never from
+zero; a blob the server already has costs one HEAD."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from counter_app.i18n import _
+from sync import protocol as p
+from sync.transport import ProtocolError, SyncError, Transport
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_BYTES = 256 * 1024
+MIN_CHUNK_BYTES = 16 * 1024
+
+
+class Cancelled(SyncError):
+    pass
+
+
+class BlobFileMissing(SyncError):
+    def __init__(self, sha256: str, path: Path) -> None:
+        super().__init__(
+            _("本机缺少扫描件文件 {path}，无法上传。请重新扫描或导入该材料。").format(
+                path=path
+            )
+        )
+        self.sha256 = sha256
+
+
+@dataclass
+class UploadStats:
+    sha256: str
+    size: int
+    started_at_offset: int = 0
+    bytes_sent: int = 0  # body bytes of every PUT, including ones that failed
+    chunks: int = 0
+    already_complete: bool = False
+
+
+def blob_path(root: Path, sha256: str) -> Path:
+    """Where the desk keeps a blob: ``<data_dir>/blobs/ab/<sha>``."""
+    if not p.is_sha256_hex(sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return root / "blobs" / sha256[:2] / sha256
+
+
+def remote_offset(transport: Transport, sha256: str) -> tuple[int, bool]:
+    resp = transport.request("HEAD", f"{p.PATH_BLOBS}/{sha256}", ok=(200, 404))
+    if resp.status_code == 404:
+        return 0, False
+    offset = int(resp.headers.get(p.HEADER_UPLOAD_OFFSET, "0") or 0)
+    complete = resp.headers.get(p.HEADER_UPLOAD_COMPLETE, "0") == "1"
+    return offset, complete
+
+
+def upload_blob(
+    transport: Transport,
+    path: Path,
+    sha256: str,
+    *,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+    cancel: threading.Event | None = None,
+    stats: UploadStats | None = None,
+) -> UploadStats:
+    """Upload ``path`` as blob ``sha256`` from wherever the server stands.
+
+    Transport errors propagate (the caller retries, and the next call
+    resumes from the server's offset). ``stats`` accumulates across calls.
+    """
+    if not path.is_file():
+        raise BlobFileMissing(sha256, path)
+    size = path.stat().st_size
+    stats = stats or UploadStats(sha256=sha256, size=size)
+    offset, complete = remote_offset(transport, sha256)
+    if not stats.chunks:
+        stats.started_at_offset = offset
+    if complete:
+        stats.already_complete = stats.chunks == 0
+        return stats
+    restarts = 0
+    with path.open("rb") as fh:
+        while True:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(_("同步已取消"))
+            if offset > size:
+                offset = 0  # the server holds more than our file: start over
+            fh.seek(offset)
+            data = fh.read(chunk_bytes) if size else b""
+            end = offset + len(data) - 1
+            headers = {
+                "Content-Type": p.BLOB_CONTENT_TYPE,
+                p.HEADER_CONTENT_RANGE: f"bytes {offset}-{end}/{size}",
+            }
+            stats.chunks += 1
+            stats.bytes_sent += len(data)
+            try:
+                resp = transport.request(
+                    "PUT",
+                    f"{p.PATH_BLOBS}/{sha256}",
+                    body=data,
+                    headers=headers,
+                    ok=(200, 201),
+                )
+            except ProtocolError as exc:
+                if exc.status == 409:  # the server stands elsewhere: go there
+                    offset, complete = remote_offset(transport, sha256)
+                    if complete:
+                        return stats
+                    continue
+                if exc.status == 422 and restarts == 0:
+                    restarts += 1  # the server dropped a corrupt upload
+                    offset = 0
+                    continue
+                raise
+            body = resp.json()
+            offset = int(body.get("offset", offset + len(data)))
+            if body.get("complete"):
+                return stats
+            if not data:
+                raise ProtocolError(
+                    _("中心平台未接收空文件 {sha}").format(sha=sha256[:12])
+                )

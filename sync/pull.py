@@ -1,0 +1,304 @@
+"""Pull: apply the server's changes feed to the desk, one page per
+transaction, with the cursor saved in the same transaction as the page."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlite_utils import Database
+
+from counter_app import clock
+from counter_app.domain.catalog import item_from_dict
+from counter_app.domain.errors import DomainError
+from counter_app.domain.status import Status
+from counter_app.domain.workdays import CALENDAR_FORMAT, parse_calendar
+from counter_app.i18n import _
+from counter_app.services.backoffice import apply_status_change
+from counter_app.store import settings
+from counter_app.store.calendar import store_years
+from counter_app.store.catalog import upsert_item
+from counter_app.store.db import Store
+from counter_app.store.events import add_event
+from sync import protocol as p
+from sync.state import get_state, put_state
+from sync.transport import Transport
+
+log = logging.getLogger(__name__)
+
+#: Event kind the UI shows as "办结待取件 — 请通知申请人".
+EVENT_RESULT_READY = "result_ready"
+_SNAPSHOT_ACTIVE = "snapshot_active"
+
+
+@dataclass
+class PullReport:
+    pages: int = 0
+    changes: int = 0
+    resnapshot: bool = False
+    result_ready: list[str] = field(default_factory=list)  # acceptance numbers
+    skipped: list[str] = field(default_factory=list)  # why a change was ignored
+
+
+def pull(
+    store: Store,
+    transport: Transport,
+    *,
+    limit: int = p.DEFAULT_CHANGES_LIMIT,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> PullReport:
+    report = PullReport()
+    desk_id = settings.get(store.db, "desk_id")
+    while not should_stop():
+        since = get_state(store.db, "cursor")
+        params: dict[str, Any] = {"limit": limit}
+        if since:
+            params["since"] = since
+        page = transport.json_call("GET", p.PATH_CHANGES, params=params)
+        changes: list[dict[str, Any]] = list(page.get("changes") or [])
+        with store.transaction() as db:
+            if page.get("resnapshot"):
+                report.resnapshot = True
+                if get_state(db, _SNAPSHOT_ACTIVE) != "1":
+                    # First page of a full snapshot: remote copies are replaced.
+                    db.execute("DELETE FROM applications WHERE origin = 'remote'")
+                put_state(db, _SNAPSHOT_ACTIVE, "1" if page.get("more") else "0")
+            calendar_changed = False
+            for change in changes:
+                kind = str(change.get("kind", ""))
+                body = change.get("body")
+                if not isinstance(body, dict):
+                    continue
+                try:
+                    calendar_changed |= _apply(db, kind, body, desk_id, report)
+                except (DomainError, ValueError, KeyError, TypeError) as exc:
+                    note = f"{kind}: {exc}"
+                    log.warning("change not applied: %s", note)
+                    report.skipped.append(note)
+            if calendar_changed:
+                from counter_app.services.setup import recompute_provisional
+
+                recompute_provisional(db, actor="sync")
+            put_state(db, "cursor", str(page["cursor"]))
+        report.pages += 1
+        report.changes += len(changes)
+        if not page.get("more"):
+            break
+    return report
+
+
+def _apply(
+    db: Database, kind: str, body: dict[str, Any], desk_id: str, report: PullReport
+) -> bool:
+    if kind == p.CHANGE_CATALOG_ITEM:
+        _catalog_item(db, body)
+    elif kind == p.CHANGE_CATALOG_META:
+        for key, label in dict(body.get("conditions") or {}).items():
+            db.execute(
+                "INSERT INTO catalog_conditions (key, label) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET label = excluded.label",
+                [str(key), str(label)],
+            )
+        put_state(db, "catalog_version", str(body.get("version", "")))
+    elif kind == p.CHANGE_CALENDAR_YEAR:
+        year = str(int(body["year"]))
+        text = json.dumps(
+            {
+                "format": CALENDAR_FORMAT,
+                "years": {
+                    year: {
+                        "holidays": list(body.get("holidays") or []),
+                        "workdays": list(body.get("workdays") or []),
+                    }
+                },
+            }
+        )
+        store_years(db, parse_calendar(text, source="sync"), source="sync")
+        return True
+    elif kind == p.CHANGE_USER:
+        _user(db, body)
+    elif kind == p.CHANGE_APPLICATION_STATUS:
+        _status(db, body, report)
+    elif kind == p.CHANGE_SITE_APPLICATION:
+        if body.get("desk_id") != desk_id:
+            _site_application(db, body)
+    else:
+        report.skipped.append(kind)
+    return False
+
+
+def _catalog_item(db: Database, body: dict[str, Any]) -> None:
+    if body.get("deleted"):
+        code = str(body["code"])
+        db.execute("DELETE FROM catalog_materials WHERE item_code = ?", [code])
+        db.execute("DELETE FROM catalog_fts WHERE code = ?", [code])
+        db.execute("DELETE FROM catalog_items WHERE code = ?", [code])
+        return
+    upsert_item(db, item_from_dict(body, source=_("中心平台")))
+
+
+def _user(db: Database, body: dict[str, Any]) -> None:
+    verifier = str(body["password_verifier"])
+    if not p.is_password_verifier(verifier) or body.get("role") not in p.ROLES:
+        raise ValueError(f"user {body.get('username')!r}: bad verifier or role")
+    db.execute(
+        "INSERT INTO users (username, display_name, role, password_verifier,"
+        " site_code, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(username) DO UPDATE SET display_name = excluded.display_name,"
+        " role = excluded.role, password_verifier = excluded.password_verifier,"
+        " site_code = excluded.site_code, active = excluded.active,"
+        " updated_at = excluded.updated_at",
+        [
+            str(body["username"]),
+            str(body.get("display_name") or body["username"]),
+            str(body["role"]),
+            verifier,
+            str(body.get("site_code") or ""),
+            1 if body.get("active", True) else 0,
+            clock.now_iso(),
+        ],
+    )
+
+
+def _status(db: Database, body: dict[str, Any], report: PullReport) -> None:
+    app_id = str(body["application_id"])
+    status = str(body["status"])
+    version = int(body.get("version") or 0)
+    row = db.execute(
+        "SELECT status, acceptance_no FROM applications WHERE id = ? AND origin = 'local'",
+        [app_id],
+    ).fetchone()
+    if row is None:
+        report.skipped.append(f"status of unknown application {app_id}")
+        return
+    if status in p.BACK_OFFICE_STATUSES and status != row[0]:
+        try:
+            changed = apply_status_change(
+                db,
+                application_id=app_id,
+                status=Status(status),
+                note=str(body.get("note") or ""),
+                actor="sync",
+            )
+        except DomainError as exc:
+            # The desk moved on (e.g. delivered while offline): its pending
+            # op will meet the server's record as a conflict.
+            report.skipped.append(f"{app_id}: {exc}")
+            changed = False
+        if changed and status == p.STATUS_RESULT_READY:
+            number = str(row[1] or body.get("acceptance_no") or "")
+            add_event(
+                db,
+                kind=EVENT_RESULT_READY,
+                actor="sync",
+                application_id=app_id,
+                detail={
+                    "acceptance_no": number,
+                    "message": _("办结待取件 — 请通知申请人"),
+                },
+            )
+            report.result_ready.append(number)
+    # The server's version is the next base version for this application.
+    db.execute(
+        "UPDATE applications SET version = ? WHERE id = ? AND version < ?",
+        [version, app_id, version],
+    )
+
+
+_APP_COLUMNS: tuple[str, ...] = ()
+
+
+def _columns(db: Database) -> tuple[str, ...]:
+    global _APP_COLUMNS
+    if not _APP_COLUMNS:
+        _APP_COLUMNS = tuple(
+            r[1] for r in db.execute("PRAGMA table_info(applications)").fetchall()
+        )
+    return _APP_COLUMNS
+
+
+_REQUIRED_DEFAULTS: dict[str, Any] = {
+    "item_code": "",
+    "item_name": "",
+    "department": "",
+    "applicant_type": "person",
+    "applicant_name": "",
+    "clerk": "",
+    "site_code": "",
+    "answers": "{}",
+}
+
+
+def _site_application(db: Database, body: dict[str, Any]) -> None:
+    """Another window's application: a read-only copy (origin 'remote')."""
+    app_id = str(body["application_id"])
+    local = db.execute(
+        "SELECT origin FROM applications WHERE id = ?", [app_id]
+    ).fetchone()
+    if local is not None and local[0] != "remote":
+        return  # never overwrite a record this desk owns
+    record: dict[str, Any] = dict(body.get("record") or {})
+    updated = str(body.get("updated_at") or clock.now_iso())
+    row: dict[str, Any] = {}
+    for column in _columns(db):
+        if column in record:
+            value = record[column]
+            row[column] = (
+                json.dumps(value, ensure_ascii=False, sort_keys=True)
+                if isinstance(value, dict | list)
+                else value
+            )
+    for column, default in _REQUIRED_DEFAULTS.items():
+        if row.get(column) is None:
+            row[column] = default
+    row.update(
+        id=app_id,
+        status=str(body["status"]),
+        version=int(body["version"]),
+        window_code=str(body.get("window_code") or record.get("window_code") or ""),
+        desk_id=str(body.get("desk_id") or ""),
+        acceptance_no=str(body.get("acceptance_no") or "") or None,
+        origin="remote",
+        updated_at=updated,
+    )
+    row.setdefault("created_at", updated)
+    row.setdefault("day", updated[:10])
+    row["created_at"] = row["created_at"] or updated
+    row["day"] = row["day"] or updated[:10]
+    names = list(row)
+    db.execute(
+        f"INSERT INTO applications ({', '.join(names)})"
+        f" VALUES ({', '.join('?' for _ in names)})"
+        " ON CONFLICT(id) DO UPDATE SET "
+        + ", ".join(f"{n} = excluded.{n}" for n in names if n != "id"),
+        [row[n] for n in names],
+    )
+    db.execute("DELETE FROM application_materials WHERE application_id = ?", [app_id])
+    for position, material in enumerate(record.get("materials") or []):
+        if not isinstance(material, dict) or not material.get("material_key"):
+            continue
+        db.execute(
+            "INSERT OR REPLACE INTO application_materials (application_id,"
+            " material_key, position, name, state, originals, copies, problem, note,"
+            " reused_from, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                app_id,
+                str(material["material_key"]),
+                position,
+                str(material.get("name") or ""),
+                str(material.get("state") or ""),
+                int(material.get("originals") or 0),
+                int(material.get("copies") or 0),
+                material.get("problem"),
+                material.get("note"),
+                material.get("reused_from"),
+                material.get("received_at"),
+            ],
+        )
+    window = row["window_code"]
+    key = f"window_pushed:{window}"
+    if window and updated > get_state(db, key):
+        put_state(db, key, updated)
