@@ -96,14 +96,19 @@ def choose(qtbot: QtBot, w: IntakeWidget, text: str, code: str) -> None:
 def type_text(qtbot: QtBot, target: QWidget, text: str) -> None:
     """Type like a clerk: ASCII as key presses, Chinese as input-method
     commits (what a pinyin IME delivers)."""
-    target.setFocus()
+    focused = QApplication.focusWidget()
+    if focused is not target and not target.isAncestorOf(focused):
+        target.setFocus()
     for ch in text:
+        focused = QApplication.focusWidget()
+        if focused is None or not (focused is target or target.isAncestorOf(focused)):
+            focused = target
         if ch.isascii():
-            qtbot.keyClicks(target, ch)
+            qtbot.keyClicks(focused, ch)
         else:
             event = QInputMethodEvent()
             event.setCommitString(ch)
-            QApplication.sendEvent(target, event)
+            QApplication.sendEvent(focused, event)
 
 
 def type_into(qtbot: QtBot, w: IntakeWidget, field: str, text: str) -> None:
@@ -122,3 +127,33 @@ def mark_all_original(qtbot: QtBot, w: IntakeWidget) -> None:
 
 def rows(app: AppContext, sql: str, *params: object) -> list[dict[str, object]]:
     return list(app.store.db.query(sql, list(params)))
+
+
+def row_of(w: IntakeWidget, name: str) -> int:
+    return next(i for i, r in enumerate(w.table.rows) if r.material.name == name)
+
+
+def set_state_by_keys(qtbot: QtBot, w: IntakeWidget, name: str, label: str) -> None:
+    """Press Space on the row until its state reads ``label``."""
+    from counter_app.ui.intake.materials_table import STATE
+
+    i = row_of(w, name)
+    w.table.setFocus()
+    w.table.setCurrentCell(i, STATE)
+    for _n in range(10):
+        if w.table.item(i, STATE).text() == label:
+            return
+        qtbot.keyClick(w.table, Qt.Key.Key_Space)
+    raise AssertionError(f"state {label} not reachable for {name}")
+
+
+def dialog_ok(qtbot: QtBot, w: IntakeWidget) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    qtbot.waitUntil(lambda: w.flow.dialog is not None, timeout=5000)
+    dialog = w.flow.dialog
+    assert dialog is not None
+    box = dialog.findChild(QDialogButtonBox)
+    qtbot.mouseClick(
+        box.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
+    )
