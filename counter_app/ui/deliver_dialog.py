@@ -1,0 +1,66 @@
+"""出件: hand the result to the applicant (or agent) after checking their ID,
+or send it by EMS with a tracking number."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+
+from counter_app.i18n import _
+from counter_app.services import applications
+from counter_app.ui.context import AppContext
+from counter_app.ui.dialogbase import FormDialog
+
+
+class DeliverDialog(FormDialog):
+    def __init__(
+        self,
+        app: AppContext,
+        *,
+        application_id: str,
+        applicant_name: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(app, _("出件"), parent)
+        self.application_id = application_id
+        self.method = QComboBox()
+        self.method.addItem(_("窗口领取"), "window")
+        self.method.addItem(_("EMS 邮寄"), "ems")
+        self.recipient_name = QLineEdit(applicant_name)
+        self.recipient_id = QLineEdit()
+        self.tracking_no = QLineEdit()
+        self.add_field("method", _("送达方式(&M)："), self.method, _("送达方式"))
+        self.add_field(
+            "recipient_name",
+            _("领取人姓名(&N)："),
+            self.recipient_name,
+            _("领取人姓名"),
+        )
+        self.add_field(
+            "recipient_id_number",
+            _("领取人证件号(&I)："),
+            self.recipient_id,
+            _("领取人证件号码"),
+        )
+        self.add_field("tracking_no", _("运单号(&T)："), self.tracking_no, _("运单号"))
+        self.recipient_id.setPlaceholderText(_("核对申请人或代理人的证件"))
+        self.method.currentIndexChanged.connect(self._method_changed)
+        self._method_changed()
+        self.recipient_id.setFocus()
+
+    def _method_changed(self) -> None:
+        ems = self.method.currentData() == "ems"
+        self.tracking_no.setEnabled(ems)
+
+    def build_op(self) -> Callable[[], Any] | None:
+        store, ctx = self.app.store, self.app.require_user()
+        kwargs = {
+            "application_id": self.application_id,
+            "recipient_name": self.recipient_name.text(),
+            "recipient_id_number": self.recipient_id.text(),
+            "method": self.method.currentData(),
+            "tracking_no": self.tracking_no.text(),
+        }
+        return lambda: applications.deliver(store, ctx, **kwargs)

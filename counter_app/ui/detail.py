@@ -1,0 +1,318 @@
+"""One application in full: fields, materials with their states, the event
+timeline, and the window's actions on it (补正, 出件, 评价, 撤回)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.domain.status import STATUS_LABELS, Status
+from counter_app.i18n import N_, _
+from counter_app.services import queries
+from counter_app.services.intake import MATERIAL_STATE_LABELS, MaterialState
+from counter_app.services.queries import RecordView
+from counter_app.ui.context import AppContext
+from counter_app.ui.deliver_dialog import DeliverDialog
+from counter_app.ui.evaluation_dialog import EvaluationDialog
+from counter_app.ui.supplement_dialog import SupplementDialog
+from counter_app.ui.withdraw_dialog import WithdrawDialog
+
+FIELDS = (
+    ("acceptance_no", N_("受理编号")),
+    ("item_name", N_("事项")),
+    ("department", N_("承办部门")),
+    ("status", N_("状态")),
+    ("applicant_name", N_("申请人")),
+    ("id_number", N_("证件号码")),
+    ("phone", N_("联系电话")),
+    ("org_name", N_("单位名称")),
+    ("agent_name", N_("代理人")),
+    ("agent_id_number", N_("代理人证件号")),
+    ("address", N_("地址")),
+    ("created_at", N_("收件时间")),
+    ("accepted_on", N_("受理日期")),
+    ("due_date", N_("承诺期限")),
+    ("promise_date", N_("容缺补交期限")),
+    ("notice_deadline", N_("补正期限")),
+    ("reason", N_("不予受理理由")),
+    ("clerk", N_("经办人")),
+    ("window_code", N_("窗口")),
+)
+EVENT_LABELS = {
+    "decision.accept": N_("受理"),
+    "decision.accept_deferred": N_("容缺受理"),
+    "decision.accept_commitment": N_("告知承诺受理"),
+    "decision.notice": N_("一次性告知"),
+    "decision.reject": N_("不予受理"),
+    "supplement": N_("补正"),
+    "withdraw": N_("撤回"),
+    "deliver": N_("出件"),
+    "evaluation": N_("评价"),
+    "record.read": N_("查阅"),
+}
+DELIVERABLE = {Status.RESULT_READY}
+WITHDRAWABLE = {Status.NOTIFIED_TO_SUPPLEMENT, Status.SUBMITTED, Status.IN_REVIEW}
+
+
+class DetailView(QWidget):
+    """``changed(str)`` after an action stored something for that id."""
+
+    changed = Signal(str)
+
+    def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.view: RecordView | None = None
+        self._pending: str | None = None
+        self.setAccessibleName(_("办件详情"))
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel(_("在列表中选择一个办件查看详情。"))
+        self.title.setAccessibleName(_("办件标题"))
+        self.title.setWordWrap(True)
+        outer.addWidget(self.title)
+
+        actions = QHBoxLayout()
+        self.supplement_button = _button(_("补正(&S)"), _("补正"))
+        self.deliver_button = _button(_("出件(&D)"), _("出件"))
+        self.evaluate_button = _button(_("评价(&E)"), _("评价"))
+        self.withdraw_button = _button(_("撤回(&W)"), _("撤回"))
+        for b in (
+            self.supplement_button,
+            self.deliver_button,
+            self.evaluate_button,
+            self.withdraw_button,
+        ):
+            actions.addWidget(b)
+            b.setEnabled(False)
+        actions.addStretch(1)
+        outer.addLayout(actions)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        body = QWidget()
+        scroll.setWidget(body)
+        layout = QVBoxLayout(body)
+        fields_box = QGroupBox(_("基本信息"))
+        self.form = QFormLayout(fields_box)
+        self.labels: dict[str, QLabel] = {}
+        for key, label in FIELDS:
+            value = QLabel()
+            value.setTextInteractionFlags(
+                Qt.TextInteractionFlag.TextSelectableByMouse
+                | Qt.TextInteractionFlag.TextSelectableByKeyboard
+            )
+            value.setAccessibleName(_(label))
+            value.setWordWrap(True)
+            self.form.addRow(_("{label}：").format(label=_(label)), value)
+            self.labels[key] = value
+        layout.addWidget(fields_box)
+        self.materials = _table(
+            (_("材料"), _("状态"), _("原件"), _("复印件"), _("问题"))
+        )
+        self.materials.setAccessibleName(_("材料清单"))
+        box = QGroupBox(_("材料"))
+        QVBoxLayout(box).addWidget(self.materials)
+        layout.addWidget(box)
+        self.timeline = _table((_("时间"), _("经办人"), _("事件"), _("说明")))
+        self.timeline.setAccessibleName(_("办件时间线"))
+        box = QGroupBox(_("时间线"))
+        QVBoxLayout(box).addWidget(self.timeline)
+        layout.addWidget(box)
+        outer.addWidget(scroll, 1)
+
+        self.supplement_button.clicked.connect(self.supplement)
+        self.deliver_button.clicked.connect(self.deliver)
+        self.evaluate_button.clicked.connect(self.evaluate)
+        self.withdraw_button.clicked.connect(self.withdraw)
+
+    # -- loading ------------------------------------------------------------
+    def load(self, application_id: str) -> None:
+        """Read the full record on the store worker (the read is audited)."""
+        if self.app.user is None:
+            return
+        self._pending = application_id
+        store, ctx = self.app.store, self.app.require_user()
+        self.app.tasks.run_op(
+            lambda: queries.read_record(store, ctx, application_id),
+            success=lambda view: self._show(application_id, view),
+            failure=self._failed,
+        )
+
+    def reload(self) -> None:
+        if self.view is not None:
+            self.load(self.view.record["id"])
+
+    def current_id(self) -> str | None:
+        return None if self.view is None else str(self.view.record["id"])
+
+    def _failed(self, exc: BaseException) -> None:
+        self.app.tasks.default_failure(exc)
+        self.app.messages.error(_("无法读取办件：{error}").format(error=exc))
+
+    def _show(self, application_id: str, view: RecordView) -> None:
+        if application_id != self._pending:
+            return  # the clerk moved on to another row meanwhile
+        self.view = view
+        r = view.record
+        status = Status(r["status"])
+        self.title.setText(
+            _("{number}　{item}　{name}").format(
+                number=r["acceptance_no"], item=r["item_name"], name=r["applicant_name"]
+            )
+        )
+        for key, label in self.labels.items():
+            label.setText(self._field_text(key, r, view))
+        self._fill_materials(r["materials"])
+        self._fill_timeline(view.timeline)
+        self.supplement_button.setEnabled(status is Status.NOTIFIED_TO_SUPPLEMENT)
+        self.deliver_button.setEnabled(status in DELIVERABLE)
+        self.evaluate_button.setEnabled(status is not Status.DRAFT)
+        self.withdraw_button.setEnabled(status in WITHDRAWABLE)
+
+    def _field_text(self, key: str, r: dict[str, Any], view: RecordView) -> str:
+        value = r.get(key)
+        if key == "status":
+            return _(STATUS_LABELS[Status(value)])
+        # ID numbers and phones show in full here: the clerk checks the card
+        # against them, and opening the record is in the audit log.
+        if key == "due_date" and value:
+            text = str(value)
+            if r.get("due_provisional"):
+                text = _("{date}（预计）").format(date=text)
+            if view.days_left is not None:
+                if view.days_left < 0:
+                    text += _("，已超期 {n} 个工作日").format(n=-view.days_left)
+                else:
+                    text += _("，剩余 {n} 个工作日").format(n=view.days_left)
+            return text
+        if key == "created_at" and value:
+            return str(value)[:16].replace("T", " ")
+        return "" if value is None else str(value)
+
+    def _fill_materials(self, materials: list[dict[str, Any]]) -> None:
+        self.materials.setRowCount(len(materials))
+        for row, m in enumerate(materials):
+            state = MaterialState(m["state"])
+            values = (
+                m["name"],
+                _(MATERIAL_STATE_LABELS[state]),
+                str(m.get("originals") or 0),
+                str(m.get("copies") or 0),
+                m.get("problem") or "",
+            )
+            for col, text in enumerate(values):
+                self.materials.setItem(row, col, QTableWidgetItem(text))
+
+    def _fill_timeline(self, events: list[dict[str, Any]]) -> None:
+        self.timeline.setRowCount(len(events))
+        for row, e in enumerate(events):
+            kind = e["kind"]
+            label = EVENT_LABELS.get(kind)
+            if label is None and kind.startswith("backoffice."):
+                status = kind.split(".", 1)[1]
+                if status in {s.value for s in Status}:
+                    label = STATUS_LABELS[Status(status)]
+            detail = e.get("detail") or {}
+            note = "，".join(
+                f"{k}={v}" for k, v in detail.items() if k not in ("role",)
+            )
+            values = (
+                str(e["at"])[:19].replace("T", " "),
+                e["actor"],
+                _(label) if label else kind,
+                note,
+            )
+            for col, text in enumerate(values):
+                self.timeline.setItem(row, col, QTableWidgetItem(text))
+
+    # -- actions ------------------------------------------------------------
+    def _run(self, dialog: QDialog) -> None:
+        app_id = self.current_id()
+        dialog.setModal(True)
+
+        def finished(code: int) -> None:
+            if code == QDialog.DialogCode.Accepted and app_id:
+                self.changed.emit(app_id)
+                self.load(app_id)
+            dialog.deleteLater()
+
+        dialog.finished.connect(finished)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def supplement(self) -> None:
+        if self.view is None:
+            return
+        self._run(
+            SupplementDialog(
+                self.app,
+                application_id=self.view.record["id"],
+                materials=self.view.record["materials"],
+                parent=self,
+            )
+        )
+
+    def deliver(self) -> None:
+        if self.view is None:
+            return
+        r = self.view.record
+        self._run(
+            DeliverDialog(
+                self.app,
+                application_id=r["id"],
+                applicant_name=r.get("agent_name") or r["applicant_name"],
+                parent=self,
+            )
+        )
+
+    def evaluate(self) -> None:
+        if self.view is None:
+            return
+        self._run(
+            EvaluationDialog(
+                self.app, application_id=self.view.record["id"], parent=self
+            )
+        )
+
+    def withdraw(self) -> None:
+        if self.view is None:
+            return
+        self._run(
+            WithdrawDialog(self.app, application_id=self.view.record["id"], parent=self)
+        )
+
+
+def _button(text: str, name: str) -> QPushButton:
+    button = QPushButton(text)
+    button.setAccessibleName(name)
+    return button
+
+
+def _table(headers: tuple[str, ...]) -> QTableWidget:
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setSectionResizeMode(
+        0, QHeaderView.ResizeMode.ResizeToContents
+    )
+    table.setMinimumHeight(140)
+    return table

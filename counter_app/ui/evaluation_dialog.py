@@ -1,0 +1,142 @@
+"""好差评: 1–5 stars, reasons and a comment. A rating of 1 or 2 is a bad
+rating and is stored only together with its follow-up record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QGridLayout,
+    QHBoxLayout,
+    QPlainTextEdit,
+    QRadioButton,
+    QWidget,
+)
+
+from counter_app.i18n import N_, _
+from counter_app.services import applications
+from counter_app.ui.context import AppContext
+from counter_app.ui.dialogbase import FormDialog
+
+LEVELS = (
+    (5, N_("非常满意")),
+    (4, N_("满意")),
+    (3, N_("基本满意")),
+    (2, N_("不满意")),
+    (1, N_("非常不满意")),
+)
+REASONS = (
+    N_("办事效率高"),
+    N_("服务态度好"),
+    N_("一次办成"),
+    N_("等候时间长"),
+    N_("材料要求不清楚"),
+    N_("服务态度差"),
+    N_("多次跑腿"),
+)
+
+
+def record_evaluation(
+    store: Any,
+    ctx: Any,
+    *,
+    application_id: str,
+    level: int,
+    reasons: list[str],
+    comment: str,
+    follow_up: str,
+) -> str:
+    """Store the rating and, for a bad one, its follow-up (store worker)."""
+    eval_id = applications.evaluate(
+        store,
+        ctx,
+        application_id=application_id,
+        level=level,
+        reasons=reasons,
+        comment=comment,
+    )
+    if level <= 2:
+        applications.follow_up(store, ctx, evaluation_id=eval_id, text=follow_up)
+    return eval_id
+
+
+class EvaluationDialog(FormDialog):
+    def __init__(
+        self, app: AppContext, *, application_id: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(app, _("好差评"), parent)
+        self.application_id = application_id
+        stars = QWidget()
+        row = QHBoxLayout(stars)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.level_group = QButtonGroup(self)
+        self.level_buttons: dict[int, QRadioButton] = {}
+        for level, label in LEVELS:
+            button = QRadioButton(
+                _("{stars} {label}").format(stars="★" * level, label=_(label))
+            )
+            button.setAccessibleName(
+                _("{n} 星 {label}").format(n=level, label=_(label))
+            )
+            self.level_group.addButton(button, level)
+            self.level_buttons[level] = button
+            row.addWidget(button)
+        self.add_field("level", _("评价等级(&L)："), stars, _("评价等级"))
+        reasons = QWidget()
+        grid = QGridLayout(reasons)
+        grid.setContentsMargins(0, 0, 0, 0)
+        self.reason_boxes: list[tuple[str, QCheckBox]] = []
+        for i, reason in enumerate(REASONS):
+            box = QCheckBox(_(reason))
+            box.setAccessibleName(_(reason))
+            grid.addWidget(box, i // 4, i % 4)
+            self.reason_boxes.append((reason, box))
+        self.add_field("reasons", _("原因："), reasons, _("评价原因"))
+        self.comment = QPlainTextEdit()
+        self.comment.setTabChangesFocus(True)
+        self.comment.setMaximumHeight(70)
+        self.add_field("comment", _("意见(&C)："), self.comment, _("评价意见"))
+        self.follow_up = QPlainTextEdit()
+        self.follow_up.setTabChangesFocus(True)
+        self.follow_up.setMaximumHeight(90)
+        self.follow_up.setPlaceholderText(
+            _("差评（1–2 星）必须填写：核实情况、整改措施和向申请人反馈的结果。")
+        )
+        self.add_field(
+            "follow_up", _("差评回访(&F)："), self.follow_up, _("差评回访记录")
+        )
+        self.level_group.idToggled.connect(self._level_changed)
+        self.level_buttons[5].setChecked(True)
+        self.level_buttons[5].setFocus()
+
+    def _level_changed(self, level: int, checked: bool) -> None:
+        if checked:
+            self.follow_up.setEnabled(level <= 2)
+
+    def level(self) -> int:
+        return self.level_group.checkedId()
+
+    def build_op(self) -> Callable[[], Any] | None:
+        level = self.level()
+        if level not in range(1, 6):
+            self.show_error("level", _("请选择评价等级。"))
+            return None
+        follow_up = self.follow_up.toPlainText().strip()
+        if level <= 2 and not follow_up:
+            self.show_error(
+                "follow_up",
+                _("差评须同时记录回访与整改情况，填写后才能保存。"),
+            )
+            return None
+        store, ctx = self.app.store, self.app.require_user()
+        kwargs = {
+            "application_id": self.application_id,
+            "level": level,
+            "reasons": [r for r, box in self.reason_boxes if box.isChecked()],
+            "comment": self.comment.toPlainText(),
+            "follow_up": follow_up,
+        }
+        return lambda: record_evaluation(store, ctx, **kwargs)

@@ -1,0 +1,320 @@
+"""The window workspace: the queue on the left, 受理 and 办件 tabs in the
+centre, menus with every shortcut, and the honest sync status below."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app.i18n import _
+from counter_app.ui.applications_list import ApplicationsPanel
+from counter_app.ui.context import AppContext
+from counter_app.ui.detail import DetailView
+from counter_app.ui.errors import show_error
+from counter_app.ui.statusbar import SyncStatusProvider, SyncStatusWidget
+
+log = logging.getLogger(__name__)
+
+
+def make_intake_widget(app: AppContext) -> QWidget:
+    """The 受理 tab: the intake form when it is installed, else a notice."""
+    try:
+        from counter_app.ui.intake.widget import IntakeWidget
+    except ImportError:
+        return _placeholder(_("受理表单尚未安装。"))
+    try:
+        return IntakeWidget(app)
+    except Exception as exc:  # the rest of the workspace stays usable
+        log.exception("intake form failed to start")
+        return _placeholder(_("受理表单无法打开：{error}").format(error=exc))
+
+
+def _placeholder(text: str) -> QWidget:
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setAccessibleName(_("受理"))
+    return label
+
+
+class QueuePanel(QWidget):
+    """叫号: a simple local queue of ticket numbers A001, A002, …, restarting
+    each day."""
+
+    called = Signal(str)
+
+    def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.app = app
+        layout = QVBoxLayout(self)
+        title = QLabel(_("叫号"))
+        title.setAccessibleName(_("叫号"))
+        layout.addWidget(title)
+        self.ticket_label = QLabel(self.current() or "—")
+        self.ticket_label.setObjectName("ticketLabel")
+        self.ticket_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.ticket_label.setAccessibleName(_("当前号码"))
+        layout.addWidget(self.ticket_label)
+        self.next_button = QPushButton(_("下一位 (F2)"))
+        self.next_button.setAccessibleName(_("下一位"))
+        self.next_button.clicked.connect(self.call_next)
+        layout.addWidget(self.next_button)
+        self.history = QPlainTextEdit()
+        self.history.setReadOnly(True)
+        self.history.setAccessibleName(_("已叫号码"))
+        self.history.setMaximumWidth(220)
+        layout.addWidget(self.history, 1)
+
+    def _state(self) -> tuple[str, int]:
+        s = self.app.settings
+        return str(s.value("queue/day", "")), int(s.value("queue/last", 0) or 0)
+
+    def current(self) -> str:
+        day, last = self._state()
+        if day != date.today().isoformat() or last == 0:
+            return ""
+        return ticket(last)
+
+    def call_next(self) -> str:
+        day, last = self._state()
+        today = date.today().isoformat()
+        last = last + 1 if day == today else 1
+        self.app.settings.setValue("queue/day", today)
+        self.app.settings.setValue("queue/last", last)
+        number = ticket(last)
+        self.ticket_label.setText(number)
+        self.history.appendPlainText(_("{ticket} 请到窗口").format(ticket=number))
+        self.called.emit(number)
+        return number
+
+
+def ticket(n: int) -> str:
+    return f"A{n:03d}"
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()
+    switch_user_requested = Signal()
+    settings_requested = Signal()
+
+    def __init__(
+        self,
+        app: AppContext,
+        *,
+        sync_provider: SyncStatusProvider,
+        intake: QWidget | None = None,
+        heading: str = "",
+    ) -> None:
+        super().__init__()
+        self.app = app
+        self.heading = heading
+        self.setObjectName("mainWindow")
+        self.setAccessibleName(_("Counter 窗口工作台"))
+        self.queue = QueuePanel(app)
+        self.intake = intake if intake is not None else make_intake_widget(app)
+        self.list_panel = ApplicationsPanel(app)
+        self.detail = DetailView(app)
+        self.work_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.work_splitter.setObjectName("workSplitter")
+        self.work_splitter.addWidget(self.list_panel)
+        self.work_splitter.addWidget(self.detail)
+        self.work_splitter.setStretchFactor(0, 3)
+        self.work_splitter.setStretchFactor(1, 2)
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName(_("工作区"))
+        self.tabs.addTab(self.intake, _("受理(&1)"))
+        self.tabs.addTab(self.work_splitter, _("办件(&2)"))
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.queue)
+        self.main_splitter.addWidget(self.tabs)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([220, 1100])
+        self.setCentralWidget(self.main_splitter)
+
+        self.sync_widget = SyncStatusWidget(sync_provider)
+        self.user_label = QLabel()
+        self.user_label.setAccessibleName(_("当前用户"))
+        self.statusBar().addPermanentWidget(self.sync_widget)
+        self.statusBar().addPermanentWidget(self.user_label)
+        self._build_menus()
+        self.update_user()
+
+        self.list_panel.selected.connect(self.detail.load)
+        self.list_panel.opened.connect(self._open_detail)
+        self.detail.changed.connect(lambda _id: self.list_panel.model.refresh())
+        decided = getattr(self.intake, "decided", None)
+        if decided is not None:
+            decided.connect(self._intake_decided)
+        app.messages.info_shown.connect(self._status_message)
+        app.messages.warning_shown.connect(self._status_message)
+        app.messages.error_shown.connect(self._error)
+        self.resize(1280, 800)
+        self.restore_layout()
+        self.list_panel.refresh()
+
+    # -- menus --------------------------------------------------------------
+    def _action(self, text: str, shortcut: str, slot: object) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(_("文件(&F)"))
+        self.new_action = self._action(_("新受理"), "Ctrl+N", self.new_intake)
+        self.lock_action = self._action(_("锁定"), "Ctrl+L", self.lock_requested.emit)
+        self.switch_action = self._action(
+            _("切换用户"), "Ctrl+Shift+L", self.switch_user_requested.emit
+        )
+        self.quit_action = self._action(_("退出"), "Ctrl+Q", self.close)
+        for a in (self.new_action, self.lock_action, self.switch_action):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        view_menu = bar.addMenu(_("查看(&V)"))
+        self.find_action = self._action(_("查找办件"), "Ctrl+F", self.find)
+        self.refresh_action = self._action(_("刷新"), "F5", self.refresh)
+        self.next_action = self._action(_("下一位"), "F2", self.queue.call_next)
+        for a in (self.find_action, self.refresh_action, self.next_action):
+            view_menu.addAction(a)
+        tools = bar.addMenu(_("工具(&T)"))
+        self.settings_action = self._action(
+            _("设置"), "Ctrl+,", self.settings_requested.emit
+        )
+        tools.addAction(self.settings_action)
+        help_menu = bar.addMenu(_("帮助(&H)"))
+        self.help_action = self._action(_("快捷键"), "F1", self.show_shortcuts)
+        help_menu.addAction(self.help_action)
+
+    def shortcut_lines(self) -> list[str]:
+        actions = (
+            self.new_action,
+            self.find_action,
+            self.refresh_action,
+            self.next_action,
+            self.lock_action,
+            self.switch_action,
+            self.settings_action,
+            self.help_action,
+            self.quit_action,
+        )
+        return [
+            f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
+            f"{a.text()}"
+            for a in actions
+        ]
+
+    def show_shortcuts(self) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_("快捷键"))
+        dialog.setAccessibleName(_("快捷键"))
+        layout = QVBoxLayout(dialog)
+        text = QPlainTextEdit("\n".join(self.shortcut_lines()))
+        text.setReadOnly(True)
+        text.setAccessibleName(_("快捷键列表"))
+        layout.addWidget(text)
+        hint = QLabel(
+            _("Tab 在输入项之间移动，Enter 进入下一项；各菜单项旁显示其快捷键。")
+        )
+        hint.setWordWrap(True)
+        layout.addWidget(hint)
+        close = QPushButton(_("关闭"))
+        close.setAccessibleName(_("关闭"))
+        close.clicked.connect(dialog.accept)
+        layout.addWidget(close)
+        dialog.resize(420, 360)
+        self.help_dialog = dialog
+        dialog.open()
+
+    # -- actions ------------------------------------------------------------
+    def new_intake(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.intake.setFocus()
+
+    def find(self) -> None:
+        self.tabs.setCurrentIndex(1)
+        self.list_panel.focus_search()
+
+    def refresh(self) -> None:
+        self.list_panel.refresh()
+        self.detail.reload()
+
+    def _open_detail(self, application_id: str) -> None:
+        self.detail.load(application_id)
+        self.detail.setFocus()
+
+    def _intake_decided(self, _results: object) -> None:
+        self.list_panel.model.refresh()
+
+    def update_user(self) -> None:
+        user = self.app.user
+        who = "" if user is None else user.display_name
+        role = (
+            "" if user is None else (_("负责人") if user.is_supervisor else _("窗口"))
+        )
+        self.user_label.setText(_("{name}（{role}）").format(name=who, role=role))
+        title = _("Counter 窗口工作台")
+        if self.heading:
+            title += " — " + self.heading
+        if who:
+            title += " — " + who
+        self.setWindowTitle(title)
+        self.detail.reload()
+
+    def _status_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 8000)
+
+    def _error(self, text: str, details: str) -> None:
+        show_error(text, details, self)
+
+    # -- layout memory ------------------------------------------------------
+    def save_layout(self) -> None:
+        s = self.app.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        s.setValue("window/mainSplitter", self.main_splitter.saveState())
+        s.setValue("window/workSplitter", self.work_splitter.saveState())
+        s.setValue("window/tab", self.tabs.currentIndex())
+        s.sync()
+
+    def restore_layout(self) -> None:
+        s = self.app.settings
+        for key, restore in (
+            ("window/geometry", self.restoreGeometry),
+            ("window/state", self.restoreState),
+            ("window/mainSplitter", self.main_splitter.restoreState),
+            ("window/workSplitter", self.work_splitter.restoreState),
+        ):
+            value = s.value(key)
+            if isinstance(value, QByteArray) and not value.isEmpty():
+                restore(value)
+        self.tabs.setCurrentIndex(int(s.value("window/tab", 0) or 0))
+
+    def take_intake(self) -> QWidget:
+        """Hand the intake form (and whatever is typed in it) to a new window."""
+        widget = self.intake
+        self.tabs.removeTab(0)
+        widget.setParent(None)
+        return widget
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
+        super().closeEvent(event)

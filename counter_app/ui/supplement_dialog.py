@@ -1,0 +1,91 @@
+"""补正: record the materials the applicant brought after a one-time notice.
+When nothing is missing any more the service accepts the application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHeaderView,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from counter_app.i18n import _
+from counter_app.services import applications
+from counter_app.services.intake import (
+    MATERIAL_STATE_LABELS,
+    MaterialEntry,
+    MaterialState,
+)
+from counter_app.ui.context import AppContext
+from counter_app.ui.dialogbase import FormDialog
+
+
+class SupplementDialog(FormDialog):
+    def __init__(
+        self,
+        app: AppContext,
+        *,
+        application_id: str,
+        materials: list[dict[str, Any]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(app, _("补正材料"), parent)
+        self.application_id = application_id
+        self.materials = materials
+        self.table = QTableWidget(len(materials), 2)
+        self.table.setHorizontalHeaderLabels([_("材料"), _("状态")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            0, QHeaderView.ResizeMode.Stretch
+        )
+        self.combos: list[QComboBox] = []
+        for row, material in enumerate(materials):
+            item = QTableWidgetItem(material["name"])
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(row, 0, item)
+            combo = QComboBox()
+            combo.setAccessibleName(
+                _("{material}的状态").format(material=material["name"])
+            )
+            for state, label in MATERIAL_STATE_LABELS.items():
+                combo.addItem(_(label), state.value)
+            combo.setCurrentIndex(max(combo.findData(material["state"]), 0))
+            self.table.setCellWidget(row, 1, combo)
+            self.combos.append(combo)
+        self.table.setMinimumSize(520, 60 + 34 * len(materials))
+        self.add_field("materials", _("材料(&M)："), self.table, _("补正材料清单"))
+        if self.combos:
+            self.setTabOrder(self.table, self.combos[0])
+            for a, b in zip(self.combos, self.combos[1:], strict=False):
+                self.setTabOrder(a, b)
+            self.setTabOrder(self.combos[-1], self.ok_button)
+
+    def set_state(self, row: int, state: MaterialState) -> None:
+        self.combos[row].setCurrentIndex(self.combos[row].findData(state.value))
+
+    def entries(self) -> list[MaterialEntry]:
+        result = []
+        for material, combo in zip(self.materials, self.combos, strict=True):
+            result.append(
+                MaterialEntry(
+                    key=material["material_key"],
+                    state=MaterialState(combo.currentData()),
+                    originals=int(material.get("originals") or 0),
+                    copies=int(material.get("copies") or 0),
+                    note=material.get("note") or "",
+                )
+            )
+        return result
+
+    def build_op(self) -> Callable[[], Any] | None:
+        store, ctx = self.app.store, self.app.require_user()
+        app_id, entries = self.application_id, self.entries()
+        return lambda: applications.supplement(
+            store, ctx, application_id=app_id, materials=entries
+        )
