@@ -117,3 +117,66 @@ def test_help_on_each_command(tmp_path: Path) -> None:
         out = run(*args, data_dir=tmp_path)
         assert out.returncode == 0
         assert "usage" in out.stdout
+
+
+def _read_only_run(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with ``data_dir`` mounted read-only (root ignores modes, a
+    read-only bind mount binds root too)."""
+    script = (
+        f'mount --bind "{data_dir}" "{data_dir}" && '
+        f'mount -o remount,ro,bind "{data_dir}" && '
+        f'exec "{sys.executable}" main.py --data-dir "{data_dir}" ' + " ".join(args)
+    )
+    return subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def _can_mount_read_only(tmp_path: Path) -> str | None:
+    import shutil
+
+    if shutil.which("unshare") is None:
+        return "unshare (util-linux) is not installed"
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    out = subprocess.run(
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            f'mount --bind "{probe}" "{probe}" && mount -o remount,ro,bind "{probe}"',
+        ],
+        capture_output=True,
+        text=True,
+    )
+    return (
+        None
+        if out.returncode == 0
+        else ("cannot make a read-only bind mount here: " + out.stderr.strip())
+    )
+
+
+def test_read_only_data_dir_keeps_what_is_stored(tmp_path: Path) -> None:
+    reason = _can_mount_read_only(tmp_path)
+    if reason:
+        pytest.skip(reason)
+    data = tmp_path / "data"
+    assert run("demo-seed", "--applications", "5", data_dir=data).returncode == 0
+    db = data / "counter.sqlite3"
+    import sqlite3
+
+    before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM applications").fetchone()
+    out = _read_only_run(data, "demo-seed", "--applications", "5")
+    assert out.returncode == 2
+    assert "只读" in out.stderr and "Traceback" not in out.stderr
+    after = sqlite3.connect(db).execute("SELECT COUNT(*) FROM applications").fetchone()
+    assert before == after == (5,)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = _read_only_run(empty, "catalog", "search", "居住证")
+    assert out.returncode == 2 and "只读" in out.stderr

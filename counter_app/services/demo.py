@@ -114,22 +114,25 @@ def seed_demo(
         r[0] for r in store.db.execute("SELECT code FROM catalog_items ORDER BY code")
     ]
     items = {code: get_item(store.db, code) for code in codes}
-    workdays = _recent_working_days(store, days)
-    per_day = max(1, applications // len(workdays))
+    workdays = _recent_working_days(store, max(1, min(days, applications)))
+    total_days = len(workdays)
     contexts = [demo_context(store, "clerk01"), demo_context(store, "clerk02")]
-    real_clock = clock.now
+    tz = clock.now().tzinfo
     made = 0
     try:
         for day_index, day in enumerate(workdays):
-            count = per_day if day_index < len(workdays) - 1 else applications - made
+            # Spread exactly ``applications`` over the days.
+            count = (applications * (day_index + 1)) // total_days - (
+                applications * day_index
+            ) // total_days
             for n in range(count):
                 minute = 9 * 60 + int(n * (7 * 60) / max(count, 1))
                 moment = datetime.combine(day, time(minute // 60, minute % 60))
-                moment = moment.replace(tzinfo=real_clock().tzinfo)
+                moment = moment.replace(tzinfo=tz)
                 clock.set_clock(lambda m=moment: m)
                 ctx = contexts[n % 2]
                 _one_visit(
-                    store, ctx, rng, items[rng.choice(codes)], day_index, len(workdays)
+                    store, ctx, rng, items[rng.choice(codes)], day_index, total_days
                 )
                 made += 1
                 if progress and made % 500 == 0:

@@ -97,13 +97,18 @@ class Store:
                 raise _unreadable(self.path, exc) from exc
             try:
                 yield self.db
+            except sqlite3.OperationalError as exc:
+                _rollback(conn)
+                if _environmental(exc):
+                    raise _unreadable(self.path, exc) from exc
+                raise
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
             try:
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise _unreadable(self.path, exc) from exc
 
     def close(self) -> None:
@@ -134,6 +139,28 @@ def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise _unreadable(path, exc) from exc
     return conn
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+_ENVIRONMENTAL = (
+    "readonly",
+    "read-only",
+    "full",
+    "locked",
+    "busy",
+    "disk i/o",
+    "unable to open",
+)
+
+
+def _environmental(exc: sqlite3.Error) -> bool:
+    """Failures of the disk or another process, not of the code."""
+    text = str(exc).lower()
+    return any(word in text for word in _ENVIRONMENTAL)
 
 
 def _unreadable(path: Path, exc: sqlite3.Error) -> StoreError:
