@@ -31,8 +31,10 @@ SAMPLES: dict[str, Callable[[], object]] = {
 
 
 def jobs() -> list[tuple[str, str, object, dict[str, object]]]:
-    reprint = {"reprint_at": datetime(2026, 11, 24, 10, 5)}
-    out = [(name, name, make(), {}) for name, make in SAMPLES.items()]
+    reprint: dict[str, object] = {"reprint_at": datetime(2026, 11, 24, 10, 5)}
+    out: list[tuple[str, str, object, dict[str, object]]] = [
+        (name, name, make(), {}) for name, make in SAMPLES.items()
+    ]
     out += [
         ("receipt_roll", "receipt", samples.receipt(), {"paper": Paper.ROLL_80}),
         (
