@@ -180,3 +180,39 @@ def test_read_only_data_dir_keeps_what_is_stored(tmp_path: Path) -> None:
     empty.mkdir()
     out = _read_only_run(empty, "catalog", "search", "居住证")
     assert out.returncode == 2 and "只读" in out.stderr
+
+
+def test_full_disk_leaves_a_consistent_store(tmp_path: Path) -> None:
+    """Seeding into a 2 MB filesystem stops with a clear message; every
+    stored application still has its outbox operation and the file is sound."""
+    reason = _can_mount_read_only(tmp_path)
+    if reason:
+        pytest.skip(reason)
+    mount = tmp_path / "small"
+    mount.mkdir()
+    script = (
+        f'mount -t tmpfs -o size=2m tmpfs "{mount}" && '
+        f'"{sys.executable}" main.py --data-dir "{mount}/d" demo-seed '
+        f'--applications 3000; echo "rc=$?"; '
+        f'"{sys.executable}" -c "import sqlite3,sys;'
+        f"c=sqlite3.connect(sys.argv[1]);"
+        f"print(c.execute('pragma integrity_check').fetchone()[0]);"
+        f"print(c.execute('select count(*) from applications where id not in"
+        f" (select entity_id from outbox)').fetchone()[0]);"
+        f"print(c.execute('select count(*) from applications').fetchone()[0])\" "
+        f'"{mount}/d/counter.sqlite3"'
+    )
+    out = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = out.stdout.split()
+    assert "磁盘已满" in out.stderr and "Traceback" not in out.stderr
+    assert "rc=2" in lines
+    integrity, without_op, stored = lines[-3:]
+    assert integrity == "ok"
+    assert without_op == "0"
+    assert 0 < int(stored) < 3000
