@@ -80,7 +80,9 @@ def materials_table(
         header = [_("材料"), _("原件"), _("复印件")]
         rows = [
             [
-                m.name + (f"（{m.state_label}）" if m.state_label else ""),
+                _("{name}（{state}）").format(name=m.name, state=m.state_label)
+                if m.state_label
+                else m.name,
                 str(m.originals),
                 str(m.copies),
             ]

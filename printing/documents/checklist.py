@@ -9,7 +9,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from counter_app.i18n import _
 from printing.blocks import field_table, grid_table, para, proportional, qr_code, title
-from printing.documents.common import a4_only, contact_lines, heading
+from printing.documents.common import a4_only, contact_lines, heading, item_label
 from printing.fonts import BODY
 from printing.layout import Document, render
 from printing.model import ChecklistData, Paper, require
@@ -28,7 +28,7 @@ def validate(data: ChecklistData) -> None:
 
 
 def _story(data: ChecklistData, width: float, styles: Styles) -> list[Flowable]:
-    item = data.item_name + (f"（{data.item_code}）" if data.item_code else "")
+    item = item_label(data.item_name, data.item_code)
     rows = [(_("事项名称"), item), (_("承办部门"), data.department)]
     if data.applicant_name:
         rows.append((_("咨询人"), data.applicant_name))
@@ -85,7 +85,10 @@ def _story(data: ChecklistData, width: float, styles: Styles) -> list[Flowable]:
     ]
     if data.notes:
         story.append(heading(_("温馨提示"), styles))
-        story += [para(f"{i}. {n}", styles.body) for i, n in enumerate(data.notes, 1)]
+        story += [
+            para(_("{number}. {note}").format(number=i, note=n), styles.body)
+            for i, n in enumerate(data.notes, 1)
+        ]
     closing: list[Flowable] = [Spacer(1, 4 * mm)]
     closing += contact_lines(data.letterhead, styles)
     story.append(KeepTogether(closing))

@@ -33,6 +33,12 @@ def contact_lines(head: Letterhead, styles: Styles) -> list[Paragraph]:
     return out
 
 
+def item_label(name: str, code: str) -> str:
+    if not code:
+        return name
+    return _("{name}（{code}）").format(name=name, code=code)
+
+
 def a4_only(document: str, paper: Paper) -> None:
     if paper is not Paper.A4:
         raise UnsupportedPaper(document, paper)

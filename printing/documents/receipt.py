@@ -16,7 +16,7 @@ from printing.blocks import (
     seal_block,
     title,
 )
-from printing.documents.common import contact_lines, heading
+from printing.documents.common import contact_lines, heading, item_label
 from printing.layout import Document, render
 from printing.model import Paper, ReceiptData, mask_id, require
 from printing.styles import Styles
@@ -45,7 +45,7 @@ def due_text(data: ReceiptData) -> str:
 
 def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
     roll = width < 100 * mm
-    item = data.item_name + (f"（{data.item_code}）" if data.item_code else "")
+    item = item_label(data.item_name, data.item_code)
     applicant = data.applicant_name
     rows = [
         (_("受理编号"), data.acceptance_no),
