@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 
 import pytest
@@ -229,3 +230,22 @@ def test_empty_daily_log_says_so() -> None:
 def test_dates_are_rendered_from_data() -> None:
     pdf = DOCUMENTS["notice"](samples.notice(bring_by=date(2027, 1, 8)))
     assert "2027年1月8日" in squeeze(pdf_text(pdf))
+
+
+def test_receipts_render_concurrently_in_threads() -> None:
+    numbers = [f"XW20261123-{i:04d}" for i in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        pdfs = list(
+            pool.map(
+                lambda n: DOCUMENTS["receipt"](samples.receipt(acceptance_no=n)),
+                numbers,
+            )
+        )
+    for number, pdf in zip(numbers, pdfs, strict=True):
+        assert number in squeeze(pdf_text(pdf))
+        assert "王𠮷䶮" in squeeze(pdf_text(pdf))
+
+
+def test_character_no_font_has_still_renders() -> None:
+    pdf = DOCUMENTS["receipt"](samples.receipt(applicant_name="张三\U0001f600"))
+    assert "张三" in squeeze(pdf_text(pdf))
