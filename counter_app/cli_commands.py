@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     )
     s.add_argument("text", help=_("查找内容，例如 营业执照、yyzz"))
     s.add_argument("--limit", type=int, default=20)
+    s = csub.add_parser(
+        "import",
+        help=_("从目录导入事项目录（items.json，可带 bundles.json）"),
+        description=_("从目录导入事项目录（items.json，可带 bundles.json）"),
+    )
+    s.add_argument("directory", type=Path)
 
     p = add("calendar", cmd_calendar, _("节假日日历"))
     csub = p.add_subparsers(dest="calendar_command", required=True)
@@ -156,6 +162,13 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     from counter_app.store.catalog import search
 
     store = open_store(args)
+    if args.catalog_command == "import":
+        from counter_app.services.setup import import_catalog
+
+        count = import_catalog(store, args.directory, actor="cli")
+        store.close()
+        print(_("已导入 {n} 个事项。").format(n=count))
+        return 0
     hits = search(store.db, args.text, limit=args.limit)
     store.close()
     if not hits:

@@ -216,3 +216,34 @@ def test_full_disk_leaves_a_consistent_store(tmp_path: Path) -> None:
     assert integrity == "ok"
     assert without_op == "0"
     assert 0 < int(stored) < 3000
+
+
+def test_catalog_import_checks_the_whole_file_first(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    good = tmp_path / "good"
+    shutil.copytree(ROOT / "resources" / "catalog", good)
+    items = json.loads((good / "items.json").read_text(encoding="utf-8"))
+    items["items"][0]["name"] = "个体工商户设立登记（新版）"
+    (good / "items.json").write_text(
+        json.dumps(items, ensure_ascii=False), encoding="utf-8"
+    )
+    data = tmp_path / "data"
+    out = run("catalog", "import", str(good), data_dir=data)
+    assert out.returncode == 0, out.stderr
+    assert "新版" in run("catalog", "search", "个体工商户设立", data_dir=data).stdout
+
+    bad = tmp_path / "bad"
+    shutil.copytree(good, bad)
+    items["items"][1]["promised_days"] = 999
+    items["items"][0]["name"] = "不应出现的名称"
+    (bad / "items.json").write_text(
+        json.dumps(items, ensure_ascii=False), encoding="utf-8"
+    )
+    out = run("catalog", "import", str(bad), data_dir=data)
+    assert out.returncode == 2
+    assert "promised_days" in out.stderr and "items.json" in out.stderr
+    assert "Traceback" not in out.stderr
+    found = run("catalog", "search", "个体工商户设立", data_dir=data).stdout
+    assert "新版" in found and "不应出现" not in found

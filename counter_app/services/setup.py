@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from counter_app import clock
-from counter_app.domain.catalog import load_default_catalog
+from counter_app.domain.catalog import load_catalog_dir, load_default_catalog
 from counter_app.domain.workdays import (
     CalendarFileError,
     WorkCalendar,
@@ -107,3 +107,19 @@ def provisional_count(db: Database) -> int:
             " AND status NOT IN ('delivered', 'rejected', 'withdrawn')"
         ).fetchone()[0]
     )
+
+
+def import_catalog(store: Store, directory: Path, *, actor: str) -> int:
+    """Import a catalog update (``items.json`` and optional ``bundles.json``
+    in ``directory``), e.g. carried to an offline township station on a USB
+    stick. The whole file is checked before anything is stored."""
+    catalog = load_catalog_dir(directory)
+    with store.transaction() as db:
+        store_catalog(db, catalog)
+        add_event(
+            db,
+            kind="catalog.import",
+            actor=actor,
+            detail={"version": catalog.version, "items": len(catalog.items)},
+        )
+    return len(catalog.items)
