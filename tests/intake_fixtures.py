@@ -157,3 +157,15 @@ def dialog_ok(qtbot: QtBot, w: IntakeWidget) -> None:
     qtbot.mouseClick(
         box.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton
     )
+
+
+def close_documents(qtbot: QtBot, w: IntakeWidget) -> None:
+    """Close the print previews a decision or consultation opened, as the
+    clerk does before the next keystroke, and give the form focus back."""
+    from PySide6.QtWidgets import QDialog
+
+    for dialog in w.findChildren(QDialog):
+        if dialog.isVisible():
+            dialog.close()
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w.window(), timeout=5000)

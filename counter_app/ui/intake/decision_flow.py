@@ -172,7 +172,7 @@ class DecisionFlow(QObject):
         w.side.refresh()
         hook = documents_hook("offer_documents")
         if hook is not None:
-            hook(w.app, outcome.results, decision)
+            hook(w.app, outcome.results, decision, parent=w)
         else:
             w.app.messages.info(
                 _("已保存：{numbers}。打印模块未就绪，请稍后在办件详情中打印。").format(

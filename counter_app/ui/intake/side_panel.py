@@ -166,7 +166,7 @@ class SidePanel(QTabWidget):
         self.setCurrentIndex(0)
         hook = documents_hook("offer_checklist")
         if hook is not None:
-            hook(self.w.app, c)
+            hook(self.w.app, c, parent=self.w)
         else:
             self.w.app.messages.info(
                 _("已登记咨询，共需 {n} 项材料。").format(n=len(c.materials))

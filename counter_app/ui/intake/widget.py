@@ -5,7 +5,7 @@ twenty people. Every database call runs as a background op."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -66,6 +66,7 @@ class IntakeWidget(QWidget):
         self.side = SidePanel(self)
         self._build()
         self.keeper = DraftKeeper(self)
+        self.setFocusProxy(self.search.edit)
         self.search.chosen.connect(self._on_chosen)
         self.search.edited.connect(self.keeper.touched)
         self.conditions.changed.connect(self._answers_changed)
@@ -82,7 +83,7 @@ class IntakeWidget(QWidget):
         self.all_button = QPushButton(_("全部已收原件 (Ctrl+Shift+A)"), self)
         self.all_button.setObjectName("all_original")
         self.all_button.clicked.connect(self.table.mark_all_original)
-        self.next_button = QPushButton(_("下一位 (Ctrl+N)"), self)
+        self.next_button = QPushButton(_("下一位"), self)
         self.next_button.setObjectName("next")
         self.next_button.clicked.connect(self.new_intake)
         for b in (self.consult_button, self.next_button):
@@ -92,7 +93,6 @@ class IntakeWidget(QWidget):
             ("Ctrl+Enter", lambda: self.flow.start(Decision.ACCEPT)),
             ("Ctrl+K", self.side.consult),
             ("Ctrl+Shift+A", self.table.mark_all_original),
-            ("Ctrl+N", self.new_intake),
         ]
         for seq, slot in shortcuts:
             sc = QShortcut(QKeySequence(seq), self)
@@ -120,6 +120,12 @@ class IntakeWidget(QWidget):
         QVBoxLayout(self).addWidget(split)
         self.conditions.hide()
         self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Coming into view (start-up, sign-in, tab switch): reload the
+        consultations and the unfinished intakes to resume."""
+        super().showEvent(event)
+        self.side.refresh()
 
     # -- item and questions ---------------------------------------------------
     def _on_chosen(self, choice: Choice) -> None:
