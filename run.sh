@@ -15,7 +15,7 @@ APT_PACKAGES=(
   # fonts that embed in PDFs: CJK and the rare-character fallback
   fonts-wqy-microhei fonts-hanazono
   # PDF tools for tests and review, virtual screen for screenshots
-  poppler-utils xvfb xauth
+  poppler-utils xvfb xauth zbar-tools
   # printing (CUPS with a PDF printer) and scanning (SANE test backend)
   cups cups-client cups-bsd printer-driver-cups-pdf sane-utils libsane1
   # the central platform's scale path
