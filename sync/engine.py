@@ -187,16 +187,7 @@ class SyncEngine:
         self._emit("started")
         try:
             self._push()
-            report.pull = (
-                pull(
-                    self.store,
-                    self.transport,
-                    limit=self.config.pull_limit,
-                    should_stop=self.cancel.is_set,
-                )
-                if not self.cancel.is_set()
-                else None
-            )
+            report.pull = self._pull()
             self._check_cancel()
             report.ok = True
             report.online = True
@@ -209,6 +200,37 @@ class SyncEngine:
         finally:
             self._finish(report)
         return report
+
+    def _pull(self) -> PullReport:
+        total = PullReport()
+        while True:
+            self._check_cancel()
+            try:
+                part = pull(
+                    self.store,
+                    self.transport,
+                    limit=self.config.pull_limit,
+                    should_stop=self.cancel.is_set,
+                )
+            except RetryableError as exc:
+                if isinstance(exc, RequestTimeout):
+                    self.config.pull_limit = max(10, self.config.pull_limit // 2)
+                self._failed(exc)
+                continue
+            total.pages += part.pages
+            total.changes += part.changes
+            total.resnapshot |= part.resnapshot
+            total.result_ready += part.result_ready
+            total.skipped += part.skipped
+            for number in part.result_ready:
+                self._emit(
+                    "result_ready",
+                    _("办结待取件 — 请通知申请人（受理编号 {number}）").format(
+                        number=number
+                    ),
+                    {"acceptance_no": number},
+                )
+            return total
 
     # -- push ----------------------------------------------------------------
     def _push(self) -> None:

@@ -45,6 +45,7 @@ class Stats:
     bytes_up: int = 0  # client → server, as forwarded
     bytes_down: int = 0  # server → client, as forwarded
     requests: list[tuple[str, str, int]] = field(default_factory=list)
+    started: list[tuple[str, str]] = field(default_factory=list)  # heads seen
     blob_put_bytes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     dropped_replies: int = 0
     cuts: int = 0
@@ -53,6 +54,12 @@ class Stats:
     def count(self, method: str, prefix: str) -> int:
         return sum(
             1 for m, path, _ in self.requests if m == method and path.startswith(prefix)
+        )
+
+    def begun(self, method: str, prefix: str) -> int:
+        """Requests whose head reached the proxy so far."""
+        return sum(
+            1 for m, path in self.started if m == method and path.startswith(prefix)
         )
 
 
@@ -82,6 +89,10 @@ class FaultProxy:
         with self._lock:
             listener, self._listener = self._listener, None
         if listener is not None:
+            # shutdown wakes the thread blocked in accept(); close alone
+            # would leave the socket listening on Linux.
+            with contextlib.suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         self.cut_all()
 
@@ -175,6 +186,7 @@ class FaultProxy:
                     return
                 method, path, headers = _parse_request(head)
                 length = int(headers.get("content-length", "0") or 0)
+                self.stats.started.append((method, path))
                 burst = self._take_burst(path)
                 if burst is not None:
                     buf = _discard_body(client, buf, length)
