@@ -1,0 +1,289 @@
+"""The 办件 workspace on a demo store: list, search, filters, detail and the
+window's actions through their dialogs — real widgets, offscreen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from counter_app.domain.status import Decision, Status
+from counter_app.services.demo import demo_context
+from counter_app.services.intake import MaterialState
+from counter_app.store.db import Store
+from counter_app.ui import applications_list
+from counter_app.ui.app import Workspace, ui_settings
+from counter_app.ui.context import AppContext
+from counter_app.ui.deliver_dialog import DeliverDialog
+from counter_app.ui.evaluation_dialog import EvaluationDialog
+from counter_app.ui.messages import MessageBridge
+from counter_app.ui.supplement_dialog import SupplementDialog
+from counter_app.ui.tasks import TaskRunner
+from tests.workspace_fixtures import RARE_NAME, add_rare_applicant, demo_store
+
+__all__ = ["demo_store"]
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+
+@pytest.fixture
+def ws(qtbot: QtBot, demo_store: Store, tmp_path: Path) -> Iterator[Workspace]:
+    tasks = TaskRunner()
+    app = AppContext(
+        store=demo_store,
+        tasks=tasks,
+        messages=MessageBridge(),
+        settings=ui_settings(tmp_path),
+        user=demo_context(demo_store, "clerk01"),
+    )
+    workspace = Workspace(app, idle_lock_minutes=0)
+    qtbot.addWidget(workspace.window)
+    workspace.show()
+    workspace.window.find()
+    model = workspace.window.list_panel.model
+    qtbot.waitUntil(lambda: model.total is not None, timeout=10_000)
+    yield workspace
+    workspace.close()
+    tasks.wait()
+
+
+def _search(qtbot: QtBot, ws: Workspace, text: str) -> list[str]:
+    panel = ws.window.list_panel
+    panel.search.setText(text)
+    panel.apply()
+    qtbot.waitUntil(lambda: panel.model.total is not None, timeout=10_000)
+    return [r.id for r in panel.model.rows]
+
+
+def _status(store: Store, app_id: str) -> str:
+    return str(
+        store.db.execute(
+            "SELECT status FROM applications WHERE id = ?", [app_id]
+        ).fetchone()[0]
+    )
+
+
+def _open(qtbot: QtBot, ws: Workspace, app_id: str) -> None:
+    detail = ws.window.detail
+    detail.load(app_id)
+    qtbot.waitUntil(lambda: detail.current_id() == app_id, timeout=10_000)
+
+
+def test_list_shows_seeded_applications_masked(qtbot: QtBot, ws: Workspace) -> None:
+    store = ws.app.store
+    total = store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
+    model = ws.window.list_panel.model
+    assert model.total == total == model.rowCount()
+    assert ws.window.list_panel.count_label.text() == f"共 {total} 件"
+    headers = [
+        model.headerData(c, applications_list.Qt.Orientation.Horizontal, 0)
+        for c in range(model.columnCount())
+    ]
+    assert headers[:4] == ["受理编号", "时间", "事项", "申请人"]
+    full_ids = {r[0] for r in store.db.execute("SELECT id_number FROM applications")}
+    for row in range(model.rowCount()):
+        shown = model.data(model.index(row, 4), 0)
+        assert "*" in shown and shown not in full_ids
+    # the first row is selected and its detail (audited) is loaded
+    qtbot.waitUntil(lambda: ws.window.detail.current_id() is not None, timeout=10_000)
+    reads = store.db.execute(
+        "SELECT COUNT(*) FROM events WHERE kind = 'record.read'"
+    ).fetchone()[0]
+    assert reads >= 1
+
+
+def test_lazy_paging(qtbot: QtBot, ws: Workspace, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(applications_list, "PAGE_SIZE", 20)
+    model = ws.window.list_panel.model
+    model.refresh()
+    qtbot.waitUntil(lambda: model.total is not None and not model.is_loading())
+    assert model.rowCount() == 20 and model.canFetchMore()
+    while model.canFetchMore():
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model.is_loading(), timeout=10_000)
+    assert model.rowCount() == model.total
+    assert len({r.id for r in model.rows}) == model.total
+
+
+def test_search_two_character_name_and_rare_character(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    store = ws.app.store
+    name = store.db.execute(
+        "SELECT applicant_name FROM applications WHERE length(applicant_name) = 3"
+        " AND applicant_name != ? LIMIT 1",
+        [RARE_NAME],
+    ).fetchone()[0]
+    given = name[1:]
+    ids = _search(qtbot, ws, given)
+    assert ids
+    names = [r.applicant_name for r in ws.window.list_panel.model.rows]
+    assert name in names
+    ids = _search(qtbot, ws, "𠮷")
+    rows = ws.window.list_panel.model.rows
+    assert RARE_NAME in [r.applicant_name for r in rows]
+    expected = {
+        r[0]
+        for r in store.db.execute(
+            "SELECT id FROM applications WHERE instr(applicant_name || '|' ||"
+            " coalesce(agent_name, '') || '|' || coalesce(org_name, ''), '𠮷')"
+        )
+    }
+    assert set(ids) == expected
+    assert _search(qtbot, ws, "查无此人名") == []
+
+
+def test_search_debounces_typing(qtbot: QtBot, ws: Workspace) -> None:
+    panel = ws.window.list_panel
+    with qtbot.waitSignal(panel.model.counted, timeout=10_000):
+        panel.search.insert(RARE_NAME)  # QTest types ASCII only
+    assert [r.applicant_name for r in panel.model.rows] == [RARE_NAME]
+
+
+def test_filters(qtbot: QtBot, ws: Workspace) -> None:
+    panel = ws.window.list_panel
+    index = panel.status.findData(Status.NOTIFIED_TO_SUPPLEMENT.value)
+    panel.status.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: panel.model.total is not None, timeout=10_000)
+    rows = panel.model.rows
+    assert rows and all(r.status is Status.NOTIFIED_TO_SUPPLEMENT for r in rows)
+    panel.status.setCurrentIndex(0)
+    ws.app.store.db.execute(
+        "UPDATE applications SET due_date = '2001-01-05' WHERE applicant_name = ?",
+        [RARE_NAME],
+    )
+    panel.overdue.setChecked(True)
+    qtbot.waitUntil(lambda: panel.model.total is not None, timeout=10_000)
+    assert RARE_NAME in [r.applicant_name for r in panel.model.rows]
+    text = applications_list.cell_text(panel.model.rows[0], 7)
+    assert text.startswith("已超期")
+
+
+def test_supplement_through_the_dialog(qtbot: QtBot, ws: Workspace) -> None:
+    store = ws.app.store
+    app_id = add_rare_applicant(store, decision=Decision.NOTICE)
+    _open(qtbot, ws, app_id)
+    detail = ws.window.detail
+    assert detail.supplement_button.isEnabled()
+    assert not detail.deliver_button.isEnabled()
+    detail.supplement_button.click()
+    dialog = detail.active_dialog
+    assert isinstance(dialog, SupplementDialog)
+    # still missing: refused beside the materials, nothing stored
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.errors["materials"].text() != "", timeout=10_000)
+    assert "仍缺少材料" in dialog.errors["materials"].text()
+    assert dialog.isVisible()
+    assert _status(store, app_id) == Status.NOTIFIED_TO_SUPPLEMENT.value
+    for row in range(len(dialog.combos)):
+        dialog.set_state(row, MaterialState.ORIGINAL)
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        dialog.ok_button.click()
+    assert _status(store, app_id) == Status.SUBMITTED.value
+    states = {
+        r[0]
+        for r in store.db.execute(
+            "SELECT state FROM application_materials WHERE application_id = ?",
+            [app_id],
+        )
+    }
+    assert states == {"original"}
+    qtbot.waitUntil(lambda: not detail.supplement_button.isEnabled(), timeout=10_000)
+
+
+def _ready_application(store: Store) -> tuple[str, str, str]:
+    row = store.db.execute(
+        "SELECT id, applicant_name, coalesce(agent_id_number, id_number)"
+        " FROM applications WHERE status = 'result_ready' LIMIT 1"
+    ).fetchone()
+    return row[0], row[1], row[2]
+
+
+def test_deliver_wrong_then_right_id(qtbot: QtBot, ws: Workspace) -> None:
+    store = ws.app.store
+    app_id, _name, id_number = _ready_application(store)
+    _open(qtbot, ws, app_id)
+    detail = ws.window.detail
+    assert detail.deliver_button.isEnabled()
+    detail.deliver_button.click()
+    dialog = detail.active_dialog
+    assert isinstance(dialog, DeliverDialog)
+    events_before = store.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    dialog.recipient_id.setText("110101199001011237")
+    dialog.ok_button.click()
+    error = dialog.errors["recipient_id_number"]
+    qtbot.waitUntil(lambda: error.text() != "", timeout=10_000)
+    assert "不一致" in error.text() and not error.isHidden()
+    assert dialog.recipient_id.text() == "110101199001011237"  # input kept
+    assert _status(store, app_id) == Status.RESULT_READY.value
+    assert (
+        store.db.execute(
+            "SELECT COUNT(*) FROM events WHERE kind = 'deliver' AND application_id = ?",
+            [app_id],
+        ).fetchone()[0]
+        == 0
+    )
+    dialog.recipient_id.setText(id_number.lower())
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        dialog.ok_button.click()
+    assert _status(store, app_id) == Status.DELIVERED.value
+    assert store.db.execute("SELECT COUNT(*) FROM events").fetchone()[0] > events_before
+
+
+def test_bad_rating_needs_follow_up(qtbot: QtBot, ws: Workspace) -> None:
+    store = ws.app.store
+    app_id, _name, _id = _ready_application(store)
+    _open(qtbot, ws, app_id)
+    detail = ws.window.detail
+    detail.evaluate_button.click()
+    dialog = detail.active_dialog
+    assert isinstance(dialog, EvaluationDialog)
+    dialog.level_buttons[1].setChecked(True)
+    assert dialog.follow_up.isEnabled()
+    dialog.reason_boxes[3][1].setChecked(True)
+    dialog.ok_button.click()
+    assert "回访" in dialog.errors["follow_up"].text()
+    assert dialog.isVisible()
+    count = "SELECT COUNT(*) FROM evaluations WHERE application_id = ?"
+    assert store.db.execute(count, [app_id]).fetchone()[0] == 0
+    dialog.follow_up.setPlainText("已电话回访，说明办理进度并致歉。")
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        dialog.ok_button.click()
+    row = store.db.execute(
+        "SELECT level, follow_up, reasons FROM evaluations WHERE application_id = ?",
+        [app_id],
+    ).fetchone()
+    assert row[0] == 1 and row[1].startswith("已电话回访") and "等候时间长" in row[2]
+
+
+def test_good_rating_needs_no_follow_up(qtbot: QtBot, ws: Workspace) -> None:
+    store = ws.app.store
+    app_id, _name, _id = _ready_application(store)
+    _open(qtbot, ws, app_id)
+    ws.window.detail.evaluate_button.click()
+    dialog = ws.window.detail.active_dialog
+    assert isinstance(dialog, EvaluationDialog)
+    assert not dialog.follow_up.isEnabled()  # 5 stars preselected
+    with qtbot.waitSignal(ws.window.detail.changed, timeout=10_000):
+        dialog.ok_button.click()
+    level = store.db.execute(
+        "SELECT level FROM evaluations WHERE application_id = ?", [app_id]
+    ).fetchone()[0]
+    assert level == 5
+
+
+def test_withdraw_needs_reason(qtbot: QtBot, ws: Workspace) -> None:
+    store = ws.app.store
+    app_id = add_rare_applicant(store)
+    _open(qtbot, ws, app_id)
+    detail = ws.window.detail
+    detail.withdraw_button.click()
+    dialog = detail.active_dialog
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.errors["reason"].text() != "", timeout=10_000)
+    assert _status(store, app_id) == Status.SUBMITTED.value
+    dialog.reason.setText("申请人书面申请撤回")
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        dialog.ok_button.click()
+    assert _status(store, app_id) == Status.WITHDRAWN.value
