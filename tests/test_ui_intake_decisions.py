@@ -52,7 +52,6 @@ def test_notice_lists_every_gap_and_stores_them(
     # a defect without its description is refused before anything is stored
     assert "需补正的具体问题" in widget.materials_error.text()
     assert widget.table.currentColumn() == PROBLEM
-    qtbot.keyClick(widget.table, Qt.Key.Key_F2)
     type_text(qtbot, widget.table, "缺少经营者签字")
     qtbot.keyClick(widget.table, Qt.Key.Key_Return)
     _decide(qtbot, widget, "decide_notice")

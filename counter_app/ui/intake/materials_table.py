@@ -8,9 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QPushButton,
     QTableWidget,
@@ -248,6 +249,23 @@ class MaterialsTable(QTableWidget):
         else:
             return
         self.changed.emit()
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:
+        """Chinese typed into 问题说明/备注 opens the editor with the first
+        character in it (the view alone would drop a plain commit)."""
+        index = self.currentIndex()
+        if (
+            self.state() != QAbstractItemView.State.EditingState
+            and event.commitString()
+            and index.isValid()
+            and index.column() in (PROBLEM, NOTE)
+        ):
+            self.edit(index)
+            editor = self.indexWidget(index)
+            if editor is not None:
+                QApplication.sendEvent(editor, event)
+                return
+        super().inputMethodEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         i, col = self.currentRow(), self.currentColumn()

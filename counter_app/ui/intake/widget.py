@@ -72,6 +72,7 @@ class IntakeWidget(QWidget):
         self.conditions.changed.connect(self._answers_changed)
         self.applicant.changed.connect(self.keeper.touched)
         self.applicant.id_valid.connect(self._on_id_valid)
+        self.applicant.kind.currentIndexChanged.connect(self._kind_changed)
         self.table.changed.connect(self.keeper.touched)
 
     def _build(self) -> None:
@@ -159,6 +160,8 @@ class IntakeWidget(QWidget):
         self.selection = sel
         self.search.edit.setText(sel.title)
         self.conditions.set_conditions(sel.conditions, answers)
+        if form is None:
+            self._kind_changed()
         self.table.clear_all()
         self._retailor()
         if form is not None:
@@ -181,6 +184,12 @@ class IntakeWidget(QWidget):
         self._retailor()
         self._lookup_reuse()
         self.keeper.touched()
+
+    def _kind_changed(self) -> None:
+        """An organisation applicant answers the item's 申请人为单位 question."""
+        box = self.conditions.boxes.get("organisation")
+        if box is not None:
+            box.setChecked(self.applicant.kind.currentData() == "organisation")
 
     def _retailor(self) -> None:
         if self.selection is None:
