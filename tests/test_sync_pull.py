@@ -1,0 +1,251 @@
+"""Pull, conflicts, dead letters and enrollment against the real server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keyring
+import pytest
+from keyring.backends.fail import Keyring as FailKeyring
+
+from counter_app.services.applications import push_application
+from counter_app.services.enrollment import EnrollmentError, enroll
+from counter_app.store.db import Store
+from counter_app.store.outbox import add_op
+from sync import protocol as p
+from sync.credentials import NoKeyring, load_token
+from sync.engine import EngineConfig, SyncReport, sync_once
+from sync.resolve import (
+    dead_letters,
+    discard,
+    keep_local,
+    open_conflicts,
+    reason_text,
+    resend,
+    take_remote,
+)
+from tests.central_fixtures import CentralServer
+from tests.sync_fixtures import (
+    FAST_RETRY,
+    Desk,
+    assert_converged,
+    central_blobs,
+    central_fixture,  # noqa: F401
+    keyring_home_fixture,  # noqa: F401
+    local_applications,
+    make_desk,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def _sync(desk: Desk) -> SyncReport:
+    return sync_once(desk.data_dir, config=EngineConfig(**FAST_RETRY))  # type: ignore[arg-type]
+
+
+def _submitted(store: Store) -> tuple[str, str]:
+    row = store.db.execute(
+        "SELECT id, acceptance_no FROM applications WHERE origin = 'local'"
+        " AND status = 'submitted' ORDER BY id LIMIT 1"
+    ).fetchone()
+    return str(row[0]), str(row[1])
+
+
+def test_pull_status_users_calendar_and_other_windows(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = make_desk(central, tmp_path / "a", applications=6, window="01")
+    other = make_desk(central, tmp_path / "b", applications=3, window="02", seed=9)
+    assert _sync(other).clean
+    assert _sync(desk).clean
+    with desk.store() as store:
+        app_id, number = _submitted(store)
+    central.cli("set-status", number, "result_ready", "--note", "已制证")
+    central.cli(
+        "add-user",
+        "clerk09",
+        "--role",
+        "clerk",
+        "--site",
+        desk.site_code,
+        "--display-name",
+        "赵𠮷",
+        "--password",
+        "secret123",
+    )
+    calendar = tmp_path / "cal.json"
+    calendar.write_text(
+        json.dumps(
+            {
+                "format": "counter-calendar/1",
+                "years": {
+                    "2027": {"holidays": ["2027-01-01"], "workdays": ["2027-01-09"]}
+                },
+            }
+        )
+    )
+    central.cli("publish-calendar", str(calendar))
+    report = _sync(desk)
+    assert report.clean, report
+    assert report.pull is not None and number in report.pull.result_ready
+    with desk.store() as store:
+        db = store.db
+        assert (
+            db.execute(
+                "SELECT status FROM applications WHERE id = ?", [app_id]
+            ).fetchone()[0]
+            == "result_ready"
+        )
+        event = db.execute(
+            "SELECT detail FROM events WHERE kind = 'result_ready'"
+            " AND application_id = ?",
+            [app_id],
+        ).fetchone()
+        assert "请通知申请人" in json.loads(event[0])["message"]
+        verifier = db.execute(
+            "SELECT password_verifier, display_name FROM users"
+            " WHERE username = 'clerk09'"
+        ).fetchone()
+        assert verifier[1] == "赵𠮷" and p.verify_password("secret123", verifier[0])
+        assert (
+            db.execute(
+                "SELECT kind FROM calendar_days WHERE day = '2027-01-09'"
+            ).fetchone()[0]
+            == "workday"
+        )
+        remote = db.execute(
+            "SELECT COUNT(*), MIN(window_code) FROM applications"
+            " WHERE origin = 'remote'"
+        ).fetchone()
+        with other.store() as theirs:
+            assert remote[0] == len(local_applications(theirs))
+        assert remote[1] == "02"
+        state = dict(db.execute("SELECT key, value FROM sync_state").fetchall())
+        assert state["window_pushed:02"]
+    # Delivering after result_ready pushes on top of the server's version.
+    with Store.open(desk.data_dir) as store, store.transaction() as db:
+        db.execute(
+            "UPDATE applications SET status = 'delivered',"
+            " version = version + 1 WHERE id = ?",
+            [app_id],
+        )
+        push_application(db, app_id)
+    assert _sync(desk).clean
+    assert_converged(central, desk, central_blobs(central))
+
+
+def test_conflict_recorded_and_resolved(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = make_desk(central, tmp_path / "a", applications=3)
+    assert _sync(desk).clean
+    with desk.store() as store:
+        app_id, number = _submitted(store)
+    central.cli("set-status", number, "in_review")
+    # Offline edit made on the version before the back office's.
+    with Store.open(desk.data_dir) as store, store.transaction() as db:
+        db.execute(
+            "UPDATE applications SET status = 'withdrawn',"
+            " version = version + 1 WHERE id = ?",
+            [app_id],
+        )
+        push_application(db, app_id)
+    report = _sync(desk)
+    assert report.conflicts == 1 and report.remaining_ops == 0
+    with desk.store() as store:
+        [conflict] = open_conflicts(store.db)
+        assert conflict.local["status"] == "withdrawn"
+        assert conflict.remote["status"] == "in_review"
+        assert ("status", "withdrawn", "in_review") in conflict.differences()
+        keep_local(store, conflict.id, actor="chief01")
+        assert open_conflicts(store.db) == []
+    assert _sync(desk).clean
+    with desk.store() as store:
+        status = store.db.execute(
+            "SELECT status FROM applications WHERE id = ?", [app_id]
+        ).fetchone()[0]
+    assert status == "withdrawn"
+    assert_converged(central, desk, central_blobs(central))
+
+
+def test_take_remote_overwrites_the_local_record(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = make_desk(central, tmp_path / "a", applications=2)
+    assert _sync(desk).clean
+    with desk.store() as store:
+        app_id, number = _submitted(store)
+    central.cli("set-status", number, "in_review")
+    with Store.open(desk.data_dir) as store, store.transaction() as db:
+        db.execute(
+            "UPDATE applications SET status = 'withdrawn',"
+            " version = version + 1 WHERE id = ?",
+            [app_id],
+        )
+        push_application(db, app_id)
+    assert _sync(desk).conflicts == 1
+    with desk.store() as store:
+        [conflict] = open_conflicts(store.db)
+        take_remote(store, conflict.id, actor="chief01")
+        row = store.db.execute(
+            "SELECT status, version FROM applications WHERE id = ?", [app_id]
+        ).fetchone()
+    assert tuple(row) == ("in_review", 2)
+
+
+def test_dead_letter_then_discard_or_resend(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = make_desk(central, tmp_path / "a", applications=1)
+    with Store.open(desk.data_dir) as store, store.transaction() as db:
+        bad = add_op(
+            db, entity="bogus", entity_id="x1", base_version=None, payload={"a": 1}
+        )
+        add_op(db, entity="bogus", entity_id="x2", base_version=None, payload={"a": 2})
+    report = _sync(desk)
+    assert report.rejected == 2 and not report.clean
+    with desk.store() as store:
+        letters = dead_letters(store.db)
+        assert [d.entity_id for d in letters] == ["x1", "x2"]
+        assert "不认识" in reason_text(letters[0].reason)
+        discard(store, bad, actor="chief01")
+        resend(store, letters[1].op_id, actor="chief01")
+    again = _sync(desk)
+    assert again.rejected == 1 and again.dead_letters == 1
+    with desk.store() as store:
+        discard(store, dead_letters(store.db)[0].op_id, actor="chief01")
+    assert _sync(desk).clean
+
+
+def test_enrollment_errors(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    with Store.open(tmp_path / "d") as store:
+        with pytest.raises(EnrollmentError, match="注册码无效"):
+            enroll(store, server_url=central.base_url, code="nope")
+        with pytest.raises(EnrollmentError, match="CA 证书"):
+            enroll(
+                store,
+                server_url=central.base_url,
+                code="x",
+                ca_cert=tmp_path / "missing.pem",
+            )
+        code = central.create_desk(site="S1", window="03")
+        previous = keyring.get_keyring()
+        keyring.set_keyring(FailKeyring())
+        try:
+            with pytest.raises(NoKeyring, match="没有可用的系统密钥环"):
+                enroll(store, server_url=central.base_url, code=code)
+        finally:
+            keyring.set_keyring(previous)
+        assert (
+            store.db.execute(
+                "SELECT value FROM settings WHERE key = 'desk_id'"
+            ).fetchone()
+            is None
+        )
+        code = central.create_desk(site="S1", window="04")
+        result = enroll(store, server_url=central.base_url + "/", code=code)
+        assert load_token(result.desk_id)
+        assert result.window_code == "04"
