@@ -157,8 +157,7 @@ def test_replace_puts_new_file_in_place(
     panel.list.setCurrentRow(0)
     panel.replace_selected(case.files / "two.pdf")
     qtbot.waitUntil(
-        lambda: panel.list.count() == 2
-        and panel.rows()[0].original_name == "two.pdf",
+        lambda: panel.list.count() == 2 and panel.rows()[0].original_name == "two.pdf",
         timeout=10_000,
     )
     assert [r.original_name for r in db_rows(case)] == ["two.pdf", "page2.jpg"]
