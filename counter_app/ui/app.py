@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, Qt
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from counter_app import i18n
@@ -155,6 +155,8 @@ class Workspace(QObject):
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, chosen.theme)
+            # after the new font has reached the widgets
+            QTimer.singleShot(0, self.window.list_panel.fit_columns)
         self.idle_lock_minutes = chosen.idle_lock_minutes
         self.idle.set_timeout_ms(chosen.idle_lock_minutes * 60_000)
         if chosen.language != i18n.language():

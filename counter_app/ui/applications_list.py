@@ -189,6 +189,8 @@ def cell_text(row: ListRow, col: int) -> str:
         return ""
     if row.days_left < 0:
         return _("已超期 {n} 个工作日").format(n=-row.days_left)
+    if row.days_left == 0:
+        return _("今日到期")
     return _("剩余 {n} 个工作日").format(n=row.days_left)
 
 
@@ -322,8 +324,16 @@ class ApplicationsPanel(QWidget):
         self.window.setCurrentIndex(max(index, 0))
         self.window.blockSignals(False)
 
+    def fit_columns(self) -> None:
+        """Widths for the current font; the item column stays bounded."""
+        self.table.resizeColumnsToContents()
+        self.table.setColumnWidth(2, min(self.table.columnWidth(2), 260))
+        self._fitted = True
+
     def _show_count(self, total: int) -> None:
         self.count_label.setText(_("共 {n} 件").format(n=total))
+        if total and not getattr(self, "_fitted", False):
+            self.fit_columns()
         if total and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 

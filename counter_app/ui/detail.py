@@ -177,8 +177,10 @@ class DetailView(QWidget):
                 number=r["acceptance_no"], item=r["item_name"], name=r["applicant_name"]
             )
         )
-        for key, label in self.labels.items():
-            label.setText(self._field_text(key, r, view))
+        for row, (key, label) in enumerate(self.labels.items()):
+            text = self._field_text(key, r, view)
+            label.setText(text)
+            self.form.setRowVisible(row, bool(text))
         self._fill_materials(r["materials"])
         self._fill_timeline(view.timeline)
         self.supplement_button.setEnabled(status is Status.NOTIFIED_TO_SUPPLEMENT)

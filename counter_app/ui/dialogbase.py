@@ -56,6 +56,7 @@ class FormDialog(QDialog):
         self.ok_button.clicked.connect(self.submit)
         self.cancel_button.clicked.connect(self.reject)
         self._busy = False
+        self.setMinimumWidth(480)
 
     def add_field(self, key: str, label: str, widget: QWidget, name: str) -> QWidget:
         """A row with the widget and, under it, room for its error."""
@@ -103,6 +104,7 @@ class FormDialog(QDialog):
         label.setText(message)
         label.show()
         self.fields[field or ""].setFocus()
+        self.adjustSize()  # room for the wrapped message
 
     def build_op(self) -> Callable[[], Any] | None:
         """Gather the input into a call that needs no widget; None to stop."""

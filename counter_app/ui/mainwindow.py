@@ -133,6 +133,7 @@ class MainWindow(QMainWindow):
         self.work_splitter.addWidget(self.detail)
         self.work_splitter.setStretchFactor(0, 3)
         self.work_splitter.setStretchFactor(1, 2)
+        self.work_splitter.setSizes([460, 340])
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(_("工作区"))
         self.tabs.addTab(self.intake, _("受理(&1)"))

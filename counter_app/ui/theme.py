@@ -29,6 +29,16 @@ QTextEdit, QTableView, QListWidget, QTabBar::tab {
     border: 2px solid white;
 }
 *:focus { border: 3px solid #ffff00; }
+QPushButton:disabled, QLineEdit:disabled, QPlainTextEdit:disabled,
+QCheckBox:disabled, QRadioButton:disabled {
+    color: #9a9a9a; border-color: #5a5a5a;
+}
+QCheckBox::indicator, QRadioButton::indicator {
+    width: 14px; height: 14px; border: 2px solid white; background: black;
+}
+QCheckBox::indicator:checked, QRadioButton::indicator:checked {
+    background: #ffff00;
+}
 QTableView::item:selected, QTabBar::tab:selected, QListWidget::item:selected {
     background: #ffff00; color: black;
 }
