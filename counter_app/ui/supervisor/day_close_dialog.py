@@ -1,0 +1,187 @@
+"""Day close (日结) for one window and day: shows what will be recorded and
+what is still waiting for sync; closing while changes are pending needs
+the explicit confirmation, which is recorded with the close."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app import clock
+from counter_app.domain.errors import DomainError
+from counter_app.i18n import _
+from counter_app.services import day_close
+from counter_app.services.context import PermissionDenied
+from counter_app.services.day_close import ClosePreview, CloseResult
+from counter_app.ui.context import AppContext
+
+
+class DayCloseDialog(QDialog):
+    closed = Signal(object)  # CloseResult
+
+    def __init__(
+        self,
+        app: AppContext,
+        *,
+        window_code: str = "",
+        day: date | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        user = app.require_user()
+        self.preview_value: ClosePreview | None = None
+        self.result_value: CloseResult | None = None
+        self.setWindowTitle(_("日结"))
+        self.setAccessibleName(_("日结"))
+        day = day or clock.today()
+        self.window_edit = QLineEdit(window_code or user.window_code)
+        self.window_edit.setAccessibleName(_("窗口"))
+        self.day_edit = QDateEdit(QDate(day.year, day.month, day.day))
+        self.day_edit.setCalendarPopup(True)
+        self.day_edit.setDisplayFormat("yyyy-MM-dd")
+        self.day_edit.setAccessibleName(_("日期"))
+        self.totals = QLabel()
+        self.totals.setWordWrap(True)
+        self.totals.setAccessibleName(_("合计"))
+        self.coverage = QLabel()
+        self.coverage.setWordWrap(True)
+        self.pending = QLabel()
+        self.pending.setWordWrap(True)
+        self.pending.setAccessibleName(_("待同步"))
+        self.confirm = QCheckBox(_("确认在未同步的情况下日结（将被记录）"))
+        self.confirm.setVisible(False)
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName(_("错误"))
+        self.close_button = QPushButton(_("日结"))
+        self.close_button.setEnabled(False)
+        cancel = QPushButton(_("关闭"))
+        cancel.clicked.connect(self.reject)
+        self.close_button.clicked.connect(self.submit)
+
+        form = QFormLayout()
+        form.addRow(_("窗口"), self.window_edit)
+        form.addRow(_("日期"), self.day_edit)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.totals)
+        layout.addWidget(self.coverage)
+        layout.addWidget(self.pending)
+        layout.addWidget(self.confirm)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+
+        self.window_edit.editingFinished.connect(self.load_preview)
+        self.day_edit.dateChanged.connect(lambda _d: self.load_preview())
+        self.load_preview()
+
+    def _target(self) -> tuple[str, date]:
+        day: date = self.day_edit.date().toPython()  # type: ignore[assignment]
+        return self.window_edit.text().strip(), day
+
+    def load_preview(self) -> None:
+        window, day = self._target()
+        store, user = self.app.store, self.app.require_user()
+        self.close_button.setEnabled(False)
+        self.error.setText("")
+        self.app.tasks.run_op(
+            lambda: day_close.preview(store, user, window_code=window, day=day),
+            success=self._previewed,
+            failure=self._failed,
+        )
+
+    def _previewed(self, p: ClosePreview) -> None:
+        if (p.window_code, p.day) != self._target():
+            return  # an older answer; a newer preview is on its way
+        self.preview_value = p
+        self.totals.setText(
+            _("{day} 窗口 {window}：{totals}").format(
+                day=p.day.isoformat(),
+                window=p.window_code,
+                totals=_("，").join(f"{k} {v}" for k, v in p.totals),
+            )
+        )
+        self.coverage.setText(
+            _("数据完整性：{text}").format(text=p.coverage_text or _("无记录"))
+        )
+        if p.pending_ops:
+            self.pending.setText(
+                _(
+                    "还有 {ops} 项更改、{kib} KB 扫描件尚未同步到平台。可以先同步再日结；"
+                    "如仍要日结，请勾选确认。"
+                ).format(ops=p.pending_ops, kib=(p.pending_bytes + 1023) // 1024)
+            )
+        else:
+            self.pending.setText(_("所有更改均已同步。"))
+        self.confirm.setVisible(bool(p.pending_ops))
+        self.confirm.setChecked(False)
+        if p.already_closed:
+            self.error.setText(
+                _("该日已由 {by} 于 {at} 日结。").format(
+                    by=p.already_closed["closed_by"],
+                    at=str(p.already_closed["closed_at"])[:16].replace("T", " "),
+                )
+            )
+        self.close_button.setEnabled(not p.already_closed)
+
+    def submit(self) -> None:
+        window, day = self._target()
+        confirm = self.confirm.isChecked()
+        if self.preview_value and self.preview_value.pending_ops and not confirm:
+            self.error.setText(_("尚有未同步的更改，请先勾选确认或先同步。"))
+            return
+        store, user = self.app.store, self.app.require_user()
+        self.close_button.setEnabled(False)
+        self.error.setText(_("正在日结并归档……"))
+        self.app.tasks.run_op(
+            lambda: day_close.close_day(
+                store, user, window_code=window, day=day, confirm_pending=confirm
+            ),
+            success=self._done,
+            failure=self._failed,
+        )
+
+    def _done(self, result: CloseResult) -> None:
+        self.result_value = result
+        self.app.messages.info(
+            _("窗口 {window} {day} 已日结，日志已归档：{path}").format(
+                window=result.window_code,
+                day=result.day.isoformat(),
+                path=result.archive_path,
+            )
+        )
+        self.closed.emit(result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        if isinstance(exc, day_close.PendingNotConfirmed):
+            self.confirm.setVisible(True)
+        if isinstance(exc, DomainError | PermissionDenied):
+            self.error.setText(str(exc))
+            self.close_button.setEnabled(not isinstance(exc, PermissionDenied))
+            return
+        self.error.setText(_("日结失败：{error}").format(error=exc))
+        self.close_button.setEnabled(True)
+        self.app.messages.error(
+            _("日结失败：{error}").format(error=exc),
+            getattr(exc, "__traceback_text__", ""),
+        )

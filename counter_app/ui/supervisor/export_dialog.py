@@ -1,0 +1,209 @@
+"""Export the daily log to CSV, XLSX or PDF. A clerk's export is fixed to
+the own window and records; the supervisor may pick any window, clerk,
+department or item, or leave them empty for the whole site."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from counter_app import clock
+from counter_app.domain.errors import DomainError
+from counter_app.i18n import N_, _
+from counter_app.services.context import PermissionDenied
+from counter_app.services.daily_log import LogFilter
+from counter_app.services.exports import (
+    ExportFormat,
+    ExportResult,
+    default_filename,
+    export_daily_log,
+)
+from counter_app.ui.context import AppContext
+
+FORMATS = (
+    (ExportFormat.XLSX, N_("Excel 表格（XLSX）")),
+    (ExportFormat.CSV, N_("CSV（UTF-8，带 BOM）")),
+    (ExportFormat.PDF, N_("PDF（横向 A4，带合计和页码）")),
+)
+
+
+class ExportDialog(QDialog):
+    exported = Signal(object)  # ExportResult
+
+    def __init__(
+        self,
+        app: AppContext,
+        *,
+        day: date | None = None,
+        out_dir: Path | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.app = app
+        self.result_value: ExportResult | None = None
+        user = app.require_user()
+        self.setWindowTitle(_("导出业务日志"))
+        self.setAccessibleName(_("导出业务日志"))
+        day = day or clock.today()
+        self.out_dir = out_dir or Path.home()
+        self.start = _date_edit(day, _("开始日期"))
+        self.end = _date_edit(day, _("结束日期"))
+        self.format = QComboBox()
+        self.format.setAccessibleName(_("格式"))
+        for fmt, label in FORMATS:
+            self.format.addItem(_(label), fmt)
+        self.window_edit = QLineEdit("" if user.is_supervisor else user.window_code)
+        self.window_edit.setPlaceholderText(_("全部窗口"))
+        self.window_edit.setAccessibleName(_("窗口"))
+        self.clerk_edit = QLineEdit("" if user.is_supervisor else user.username)
+        self.clerk_edit.setPlaceholderText(_("全部经办人"))
+        self.clerk_edit.setAccessibleName(_("经办人"))
+        self.department_edit = QLineEdit()
+        self.department_edit.setAccessibleName(_("部门"))
+        self.item_edit = QLineEdit()
+        self.item_edit.setPlaceholderText(_("事项编码"))
+        self.item_edit.setAccessibleName(_("事项"))
+        if not user.is_supervisor:
+            self.window_edit.setEnabled(False)
+            self.clerk_edit.setEnabled(False)
+        self.path_edit = QLineEdit()
+        self.path_edit.setAccessibleName(_("保存到"))
+        browse = QPushButton(_("浏览…"))
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path_edit, 1)
+        path_row.addWidget(browse)
+
+        form = QFormLayout()
+        form.addRow(_("开始日期"), self.start)
+        form.addRow(_("结束日期"), self.end)
+        form.addRow(_("格式"), self.format)
+        form.addRow(_("窗口"), self.window_edit)
+        form.addRow(_("经办人"), self.clerk_edit)
+        form.addRow(_("部门"), self.department_edit)
+        form.addRow(_("事项"), self.item_edit)
+        form.addRow(_("保存到"), path_row)
+        self.note = QLabel(_("证件号码按规定脱敏导出；每次导出都记入审计日志。"))
+        self.note.setWordWrap(True)
+        self.error = QLabel()
+        self.error.setObjectName("fieldError")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName(_("错误"))
+        self.export_button = QPushButton(_("导出"))
+        cancel = QPushButton(_("取消"))
+        cancel.clicked.connect(self.reject)
+        self.export_button.clicked.connect(self.submit)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+
+        self.format.currentIndexChanged.connect(lambda _i: self._suggest_path())
+        self.start.dateChanged.connect(lambda _d: self._suggest_path())
+        self.end.dateChanged.connect(lambda _d: self._suggest_path())
+        self.window_edit.textChanged.connect(lambda _t: self._suggest_path())
+        self._suggested = ""
+        self._suggest_path()
+
+    def wanted(self) -> LogFilter:
+        return LogFilter(
+            start=self.start.date().toPython(),  # type: ignore[arg-type]
+            end=self.end.date().toPython(),  # type: ignore[arg-type]
+            window_code=self.window_edit.text().strip(),
+            clerk=self.clerk_edit.text().strip(),
+            department=self.department_edit.text().strip(),
+            item_code=self.item_edit.text().strip(),
+        )
+
+    def fmt(self) -> ExportFormat:
+        return ExportFormat(self.format.currentData())
+
+    def _suggest_path(self) -> None:
+        # Follow the filters until the user types a path of their own.
+        current = self.path_edit.text()
+        if current and current != self._suggested:
+            return
+        wanted = self.wanted()
+        if wanted.start > wanted.end:
+            return
+        self._suggested = str(self.out_dir / default_filename(wanted, self.fmt()))
+        self.path_edit.setText(self._suggested)
+
+    def _browse(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(
+            self, _("导出业务日志"), self.path_edit.text(), f"*.{self.fmt().value}"
+        )
+        if path:
+            self.path_edit.setText(path)
+
+    def submit(self) -> None:
+        wanted = self.wanted()
+        if wanted.start > wanted.end:
+            self.error.setText(_("开始日期不能晚于结束日期。"))
+            return
+        text = self.path_edit.text().strip()
+        if not text:
+            self.error.setText(_("请选择保存位置。"))
+            return
+        out = Path(text)
+        fmt = self.fmt()
+        if out.suffix.lower() != "." + fmt.value:
+            out = out.with_suffix("." + fmt.value)
+        store, user = self.app.store, self.app.require_user()
+        self.export_button.setEnabled(False)
+        self.error.setText(_("正在导出……"))
+        self.app.tasks.run_op(
+            lambda: export_daily_log(store, user, wanted, fmt=fmt, out=out),
+            success=self._done,
+            failure=self._failed,
+        )
+
+    def _done(self, result: ExportResult) -> None:
+        self.result_value = result
+        self.export_button.setEnabled(True)
+        self.app.messages.info(
+            _("已导出 {rows} 条记录到 {path}。").format(
+                rows=result.rows, path=result.path
+            )
+        )
+        self.exported.emit(result)
+        self.accept()
+
+    def _failed(self, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        if isinstance(exc, DomainError | PermissionDenied):
+            self.error.setText(str(exc))
+            return
+        self.error.setText(_("导出失败：{error}").format(error=exc))
+        self.app.messages.error(
+            _("导出失败：{error}").format(error=exc),
+            getattr(exc, "__traceback_text__", ""),
+        )
+
+
+def _date_edit(day: date, name: str) -> QDateEdit:
+    edit = QDateEdit(QDate(day.year, day.month, day.day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy-MM-dd")
+    edit.setAccessibleName(name)
+    return edit
