@@ -166,6 +166,7 @@ class DecisionFlow(QObject):
                 line += _("　办结时限 {date}").format(date=due)
             lines.append(line)
         w.result.setText("\n".join(lines))
+        w.next_button.setFocus()
         for error in outcome.attach_errors:
             w.app.messages.warning(error)
         w.decided.emit(outcome.results)
@@ -182,6 +183,7 @@ class DecisionFlow(QObject):
 
     def _failed(self, exc: BaseException) -> None:
         self._set_busy(False)
+        self.w.keeper.touched()  # the draft is still needed
         if isinstance(exc, DomainError):
             self.w.show_error(exc)
             return

@@ -57,6 +57,8 @@ class DraftKeeper(QObject):
         user = self.w.app.user
         if user is None or self.done or not self.draft_id:
             return
+        if self.w.flow.busy:  # the decision deletes the draft; retry if it fails
+            return
         form, store = self.w.form(), self.w.app.store
         self.w.app.tasks.run_op(
             lambda: save_draft(store, username=user.username, form=form),

@@ -4,6 +4,8 @@ twenty people. Every database call runs as a background op."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
@@ -179,6 +181,11 @@ class IntakeWidget(QWidget):
         self.search.set_info("\n".join(lines))
         self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(sel.allows_commitment)
         self._lookup_reuse()
+        chain = [self.search.edit, *self.conditions.boxes.values(), self.applicant.kind]
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
+        if form is None:  # the questions are one Shift+Tab away
+            self.applicant.fields["name"].setFocus()
 
     def _answers_changed(self) -> None:
         self._retailor()
@@ -244,7 +251,10 @@ class IntakeWidget(QWidget):
             self.keeper.loading = False
 
     def new_intake(self) -> None:
-        """Clear everything for the next applicant."""
+        """Clear everything for the next applicant; what was typed since the
+        last autosave is saved first, so it stays in 未完成的受理."""
+        if not self.keeper.done and self.keeper.timer.isActive():
+            self.keeper.save_now()
         self.keeper.reset()
         self.selection = None
         self.consultation_id = self.valid_id = ""
@@ -256,6 +266,7 @@ class IntakeWidget(QWidget):
         self.clear_errors()
         self.result.clear()
         self.flow.reset()
+        self.side.refresh()
         self.search.edit.setFocus()
 
     def clear_errors(self) -> None:
