@@ -212,7 +212,13 @@ def close_day(
                 "pending_confirmed": int(bool(ops) and confirm_pending),
                 "archive_path": str(target.relative_to(store.data_dir)),
             }
-            db["day_closes"].insert(row)
+            db.execute(
+                "INSERT INTO day_closes (site_code, window_code, day, closed_at,"
+                " closed_by, totals, pending_ops, pending_confirmed, archive_path)"
+                " VALUES (:site_code, :window_code, :day, :closed_at, :closed_by,"
+                " :totals, :pending_ops, :pending_confirmed, :archive_path)",
+                row,
+            )
             add_event(
                 db,
                 kind="day_close",
