@@ -258,7 +258,9 @@ class MaterialFilesPanel(FileActions, QWidget):
         self.notice.setText("\n".join(lines))
 
     # -- hot folder ------------------------------------------------------------
-    def hot_folder_imported(self, application_id: str, material_key: str) -> None:
+    def hot_folder_imported(
+        self, application_id: str, material_key: str, _name: str = ""
+    ) -> None:
         if (application_id, material_key) == (self.application_id, self.material_key):
             self.reload()
 
