@@ -39,14 +39,6 @@ class GroupBy(StrEnum):
     CLERK = "clerk"
 
 
-_KEY_SQL = {GroupBy.DAY: "day", GroupBy.WINDOW: "window_code", GroupBy.CLERK: "clerk"}
-_DELIVERED_KEY_SQL = {
-    GroupBy.DAY: "delivered_on",
-    GroupBy.WINDOW: "window_code",
-    GroupBy.CLERK: "clerk",
-}
-
-
 @dataclass(frozen=True)
 class StatsFilter:
     start: date
@@ -174,22 +166,13 @@ def report(store: Store, ctx: DeskContext, wanted: StatsFilter) -> StatsReport:
     names = clerk_names(db)
     calendar = load_calendar(db)
     today = clock.today()
-    by_day = volumes(db, ctx.site_code, f, GroupBy.DAY, names)
-    by_window = volumes(db, ctx.site_code, f, GroupBy.WINDOW, names)
-    by_clerk = volumes(db, ctx.site_code, f, GroupBy.CLERK, names)
-    totals = VolumeRow(key="", label="")
-    for row in by_window:
-        for name in (
-            "applications",
-            "accepted",
-            "deferred",
-            "notified",
-            "rejected",
-            "delivered",
-            "intake_seconds_total",
-            "intake_count",
-        ):
-            setattr(totals, name, getattr(totals, name) + getattr(row, name))
+    cube = volume_cube(db, ctx.site_code, f)
+    by_day = roll_up(cube, GroupBy.DAY, names)
+    by_window = roll_up(cube, GroupBy.WINDOW, names)
+    by_clerk = roll_up(cube, GroupBy.CLERK, names)
+    totals = VolumeRow(
+        "", "", *(sum(getattr(r, n) for r in by_window) for n in _COUNTS)
+    )
     windows = [r.key for r in by_window] or ([f.window_code] if f.window_code else [])
     return StatsReport(
         filters=f,
@@ -218,6 +201,65 @@ def _filters(f: StatsFilter, site_code: str, prefix: str = "") -> tuple[str, lis
     return " AND ".join(clauses), params
 
 
+_COUNTS = (
+    "applications",
+    "accepted",
+    "deferred",
+    "notified",
+    "rejected",
+    "delivered",
+    "intake_seconds_total",
+    "intake_count",
+)
+
+
+def volume_cube(
+    db: Database, site_code: str, f: StatsFilter
+) -> list[tuple[str, str, str, tuple[int, ...]]]:
+    """(day, window, clerk, counts in ``_COUNTS`` order): one pass over the
+    intake index and one over the delivery index; every grouping of the
+    view is rolled up from this."""
+    where, params = _filters(f, site_code)
+    span = [f.start.isoformat(), f.end.isoformat()]
+    cube: dict[tuple[str, str, str], list[int]] = {}
+    for day, window, clerk, *counts in db.execute(
+        "SELECT day, window_code, clerk, COUNT(*),"
+        " SUM(decision IN ('accept', 'accept_commitment')),"
+        " SUM(decision = 'accept_deferred'), SUM(decision = 'notice'),"
+        " SUM(decision = 'reject'), 0, COALESCE(SUM(intake_seconds), 0),"
+        " COUNT(intake_seconds)"
+        f" FROM applications WHERE day BETWEEN ? AND ? AND {where}"
+        " GROUP BY day, window_code, clerk",
+        span + params,
+    ):
+        cube[(day, window, clerk)] = [int(c) for c in counts]
+    for day, window, clerk, n in db.execute(
+        "SELECT delivered_on, window_code, clerk, COUNT(*) FROM applications"
+        f" WHERE delivered_on BETWEEN ? AND ? AND {where}"
+        " GROUP BY delivered_on, window_code, clerk",
+        span + params,
+    ):
+        cube.setdefault((day, window, clerk), [0] * len(_COUNTS))[5] = int(n)
+    return [(d, w, c, tuple(v)) for (d, w, c), v in cube.items()]
+
+
+def roll_up(
+    cube: list[tuple[str, str, str, tuple[int, ...]]],
+    group: GroupBy,
+    names: dict[str, str] | None = None,
+) -> list[VolumeRow]:
+    position = {GroupBy.DAY: 0, GroupBy.WINDOW: 1, GroupBy.CLERK: 2}[group]
+    sums: dict[str, list[int]] = {}
+    for day, window, clerk, counts in cube:
+        key = (day, window, clerk)[position]
+        acc = sums.setdefault(key, [0] * len(_COUNTS))
+        for i, value in enumerate(counts):
+            acc[i] += value
+    return [
+        VolumeRow(key, _label(group, key, names), *sums[key]) for key in sorted(sums)
+    ]
+
+
 def volumes(
     db: Database,
     site_code: str,
@@ -225,31 +267,8 @@ def volumes(
     group: GroupBy,
     names: dict[str, str] | None = None,
 ) -> list[VolumeRow]:
-    where, params = _filters(f, site_code)
-    key = _KEY_SQL[group]
-    rows: dict[str, VolumeRow] = {}
-    sql = (
-        f"SELECT {key}, COUNT(*),"
-        " SUM(decision IN ('accept', 'accept_commitment')),"
-        " SUM(decision = 'accept_deferred'), SUM(decision = 'notice'),"
-        " SUM(decision = 'reject'), COALESCE(SUM(intake_seconds), 0),"
-        " COUNT(intake_seconds)"
-        f" FROM applications WHERE day BETWEEN ? AND ? AND {where} GROUP BY {key}"
-    )
-    span = [f.start.isoformat(), f.end.isoformat()]
-    for k, n, acc, dfr, ntc, rej, secs, counted in db.execute(sql, span + params):
-        rows[k] = VolumeRow(
-            k, _label(group, k, names), n, acc, dfr, ntc, rej, 0, secs, counted
-        )
-    dkey = _DELIVERED_KEY_SQL[group]
-    sql = (
-        f"SELECT {dkey}, COUNT(*) FROM applications"
-        f" WHERE delivered_on BETWEEN ? AND ? AND {where} GROUP BY {dkey}"
-    )
-    for k, n in db.execute(sql, span + params):
-        row = rows.setdefault(k, VolumeRow(k, _label(group, k, names)))
-        row.delivered = n
-    return [rows[k] for k in sorted(rows)]
+    """Decisions taken (by intake day) and deliveries (by delivery day)."""
+    return roll_up(volume_cube(db, site_code, f), group, names)
 
 
 def _label(group: GroupBy, key: str, names: dict[str, str] | None) -> str:
