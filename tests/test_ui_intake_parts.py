@@ -189,3 +189,23 @@ def test_organisation_applicant(
         "uscc": uscc,
     }
     idle(qtbot, app)
+
+
+def test_a_bad_scan_is_reported_and_the_application_kept(
+    qtbot: QtBot, app: AppContext, widget: IntakeWidget, tmp_path: Path
+) -> None:
+    bad = tmp_path / "not-a-scan.pdf"
+    bad.write_text("这不是扫描件", encoding="utf-8")
+    warnings: list[str] = []
+    app.messages.warning_shown.connect(warnings.append)
+    choose(qtbot, widget, "gtgsh", "XK00101001")
+    type_into(qtbot, widget, "name", "李子墨")
+    type_into(qtbot, widget, "id_number", ID_1)
+    mark_all_original(qtbot, widget)
+    widget.table.set_scans("居民身份证", [bad])
+    with qtbot.waitSignal(widget.decided, timeout=5000):
+        qtbot.keyClick(widget.table, Qt.Key.Key_Return, CTRL)
+    idle(qtbot, app)
+    assert len(rows(app, "SELECT id FROM applications")) == 1
+    assert rows(app, "SELECT id FROM material_files") == []
+    assert warnings and "not-a-scan.pdf" in warnings[0]

@@ -4,6 +4,7 @@ store returning plain data. None of them touches a widget."""
 from __future__ import annotations
 
 import importlib.util
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -14,12 +15,15 @@ from counter_app import clock
 from counter_app.domain.catalog import Item, Material, pinyin_initials
 from counter_app.domain.status import Decision
 from counter_app.domain.workdays import due_date_or_provisional
+from counter_app.i18n import _
 from counter_app.services.applications import DecisionResult, decide
 from counter_app.services.context import DeskContext
 from counter_app.services.intake import IntakeForm
 from counter_app.store import catalog
 from counter_app.store.calendar import load_calendar
 from counter_app.store.db import Store
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -169,13 +173,22 @@ def decide_and_attach(
             paths = list(scans.get(m.name, ()))
             if not paths:
                 continue
-            done = import_files(
-                store,
-                application_id=result.application_id,
-                material_key=m.key,
-                paths=paths,
-                actor=ctx.username,
-            )
+            try:
+                done = import_files(
+                    store,
+                    application_id=result.application_id,
+                    material_key=m.key,
+                    paths=paths,
+                    actor=ctx.username,
+                )
+            except Exception as exc:  # the decision is stored: report, never undo
+                log.exception("attaching scans to %s failed", result.acceptance_no)
+                outcome.attach_errors.append(
+                    _(
+                        "{number} 的“{name}”扫描件未能附加：{error}。请在办件详情中重新附加。"
+                    ).format(number=result.acceptance_no, name=m.name, error=exc)
+                )
+                continue
             outcome.attach_errors += [e.message for e in done.errors]
     return outcome
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import Decision
 from counter_app.i18n import _
-from counter_app.services.intake import Applicant, IntakeForm
+from counter_app.services.intake import IntakeForm
 from counter_app.services.reuse import reusable_materials
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.applicant_form import ApplicantForm
@@ -253,8 +253,7 @@ class IntakeWidget(QWidget):
     def new_intake(self) -> None:
         """Clear everything for the next applicant; what was typed since the
         last autosave is saved first, so it stays in 未完成的受理."""
-        if not self.keeper.done and self.keeper.timer.isActive():
-            self.keeper.save_now()
+        self.flush_draft()
         self.keeper.reset()
         self.selection = None
         self.consultation_id = self.valid_id = ""
@@ -292,6 +291,13 @@ class IntakeWidget(QWidget):
         label.show()
 
     # -- timing and drafts ---------------------------------------------------
-    def has_content(self) -> bool:
-        a = self.applicant.applicant()
-        return bool(self.selection or a != Applicant(name="", assisted=a.assisted))
+
+    def flush_draft(self) -> None:
+        """Save what changed since the last autosave now (lock, quit)."""
+        if not self.keeper.done and self.keeper.timer.isActive():
+            self.keeper.timer.stop()
+            self.keeper.save_now()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self.flush_draft()
+        super().hideEvent(event)
