@@ -1,0 +1,44 @@
+"""The start-up check reports missing and left-over scan files in words."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from counter_app.services import materials
+from counter_app.store.blobstore import BlobStore
+from counter_app.ui.scan.startup import StartupFindings, report_startup_check
+from tests.ui_scan_fixtures import Case, case_fixture, idle, write_samples
+
+__all__ = ["case_fixture"]
+pytestmark = pytest.mark.gui
+
+
+def test_missing_and_orphan_files_are_reported(case: Case, qtbot: QtBot) -> None:
+    samples = write_samples(case.files)
+    result = materials.import_files(
+        case.app.store, application_id=case.application_id,
+        material_key=case.material_key, paths=[samples["page1.png"]],
+        actor="clerk01",
+    )  # fmt: skip
+    [row] = result.attached
+    blobs = BlobStore(case.app.store.data_dir)
+    blobs.path_for(row.sha256).unlink()
+    blobs.put_bytes(b"left over after a crash")
+    found: list[StartupFindings] = []
+    report_startup_check(case.app, done=found.append)
+    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    idle(qtbot, case.app)
+    number = case.app.store.db.execute(
+        "SELECT acceptance_no FROM applications WHERE id = ?", [case.application_id]
+    ).fetchone()[0]
+    assert len(case.seen.warnings) == 2
+    assert number in case.seen.warnings[0] and "page1.png" in case.seen.warnings[0]
+    assert "1 个不属于任何办件" in case.seen.warnings[1]
+
+
+def test_clean_store_says_nothing(case: Case, qtbot: QtBot) -> None:
+    found: list[StartupFindings] = []
+    report_startup_check(case.app, done=found.append)
+    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    assert found[0].messages() == [] and case.seen.warnings == []
