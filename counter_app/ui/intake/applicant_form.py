@@ -65,7 +65,7 @@ class ApplicantForm(QWidget):
             self._add(form, "org_name", _("单位名称")),
             self._add(form, "uscc", _("统一社会信用代码")),
         ]
-        self._add(form, "name", _("姓名"))
+        self._name_row = self._add(form, "name", _("姓名"))
         form.addRow(_("证件类型"), self.id_type)
         self._add(form, "id_number", _("证件号码"), extra=self.id_info)
         self._add(form, "phone", _("联系电话"))
@@ -169,7 +169,7 @@ class ApplicantForm(QWidget):
             label = self._form.labelForField(row)
             if label is not None:
                 label.setVisible(org)
-        name_label = self._form.labelForField(self.fields["name"].parentWidget())
+        name_label = self._form.labelForField(self._name_row)
         if isinstance(name_label, QLabel):
             name_label.setText(_("法定代表人/经办人姓名") if org else _("姓名"))
         self.changed.emit()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import (
     QComboBox,
     QStyledItemDelegate,
@@ -24,15 +24,12 @@ from counter_app.services.intake import (
 )
 from counter_app.ui.intake.ops import Row
 
+if TYPE_CHECKING:
+    from counter_app.ui.intake.materials_table import MaterialsTable
+
+Index = QModelIndex | QPersistentModelIndex
+
 S = MaterialState
-
-
-class _Table(Protocol):
-    states: list[RowState]
-
-    def allowed(self, i: int) -> list[MaterialState]: ...
-
-    def set_state(self, i: int, state: MaterialState) -> None: ...
 
 
 # Where two items of a bundle use one key for different documents, the form
@@ -51,25 +48,25 @@ class RowState:
 
 
 class StateDelegate(QStyledItemDelegate):
-    def __init__(self, table: _Table) -> None:
+    def __init__(self, table: MaterialsTable) -> None:
         super().__init__(table)
         self.table = table
 
     def createEditor(
-        self, parent: QWidget, option: QStyleOptionViewItem, index: QModelIndex
+        self, parent: QWidget, option: QStyleOptionViewItem, index: Index
     ) -> QWidget:
         combo = QComboBox(parent)
         for s in self.table.allowed(index.row()):
             combo.addItem(_(MATERIAL_STATE_LABELS[s]), s.value)
         return combo
 
-    def setEditorData(self, editor: QWidget, index: QModelIndex) -> None:
+    def setEditorData(self, editor: QWidget, index: Index) -> None:
         assert isinstance(editor, QComboBox)
         state = self.table.states[index.row()].state
         editor.setCurrentIndex(max(0, editor.findData(state.value)))
 
     def setModelData(
-        self, editor: QWidget, model: QAbstractItemModel, index: QModelIndex
+        self, editor: QWidget, model: QAbstractItemModel, index: Index
     ) -> None:
         assert isinstance(editor, QComboBox)
         self.table.set_state(index.row(), MaterialState(editor.currentData()))

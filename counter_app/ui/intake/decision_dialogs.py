@@ -63,7 +63,9 @@ class DeferredDialog(QDialog):
         layout.addWidget(_buttons(self, _("容缺受理")))
 
     def promise_date(self) -> date:
-        return self.date.date().toPython()  # type: ignore[no-any-return]
+        chosen = self.date.date().toPython()
+        assert isinstance(chosen, date)
+        return chosen
 
 
 class NoticeDialog(QDialog):

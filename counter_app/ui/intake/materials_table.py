@@ -206,7 +206,9 @@ class MaterialsTable(QTableWidget):
         color = {S.MISSING: "#b00", S.DEFECTIVE: "#b00", S.DEFERRED: "#a60"}.get(
             st.state, "#060"
         )
-        self.item(i, STATE).setForeground(QBrush(QColor(color)))
+        state_item = self.item(i, STATE)
+        if state_item is not None:
+            state_item.setForeground(QBrush(QColor(color)))
         self.setCellWidget(i, SCAN, self._scan_button(m.name))
         self._filling = False
 
