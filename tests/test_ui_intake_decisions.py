@@ -7,6 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
+from counter_app import clock
+from counter_app.domain.workdays import due_date_or_provisional
+from counter_app.store.calendar import load_calendar
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.decision_dialogs import NoticeDialog, RejectDialog
 from counter_app.ui.intake.materials_table import PROBLEM
@@ -110,6 +113,8 @@ def test_deferred_acceptance_stores_promise_date(
     _decide(qtbot, widget, "decide_accept_deferred")
     qtbot.waitUntil(lambda: widget.flow.dialog is not None)
     chosen = widget.flow.dialog.promise_date()
+    five = due_date_or_provisional(load_calendar(app.store.db), clock.today(), 5)
+    assert chosen == five.date  # default: five working days from today
     with qtbot.waitSignal(widget.decided, timeout=5000):
         dialog_ok(qtbot, widget)
     [app_row] = rows(app, "SELECT * FROM applications")

@@ -25,11 +25,11 @@ from counter_app.domain.identifiers import (
     validate_identifier,
     validate_phone,
 )
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 from counter_app.services.intake import Applicant
 
 PERSON_ID_TYPES = [t for t in IdType if t is not IdType.USCC]
-SEX_LABELS = {"M": "男", "F": "女"}
+SEX_LABELS = {"M": N_("男"), "F": N_("女")}
 
 
 def _id_combo(name: str) -> QComboBox:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 from counter_app.services.intake import (
     MATERIAL_STATE_LABELS,
     RECEIVED,
@@ -37,14 +37,14 @@ from counter_app.ui.intake.ops import Row, scans_available
 S = MaterialState
 NAME, REQUIRED, STATE, ORIGINALS, COPIES, PROBLEM, NOTE, SCAN = range(8)
 HEADERS = [
-    "材料名称",
-    "要求",
-    "状态",
-    "原件",
-    "复印件",
-    "问题说明",
-    "备注",
-    "扫描/附件",
+    N_("材料名称"),
+    N_("要求"),
+    N_("状态"),
+    N_("原件"),
+    N_("复印件"),
+    N_("问题说明"),
+    N_("备注"),
+    N_("扫描/附件"),
 ]
 
 
