@@ -155,6 +155,18 @@ def test_invalid_id_shows_error_beside_field_and_keeps_the_form(
     idle(qtbot, app)
 
 
+def test_phone_checked_when_leaving_the_field(
+    qtbot: QtBot, app: AppContext, widget: IntakeWidget
+) -> None:
+    type_into(qtbot, widget, "phone", "1381234")
+    error = widget.applicant.errors["phone"]
+    assert error.isVisible() and error.text()
+    assert widget.applicant.fields["phone"].text() == "1381234"
+    widget.applicant.fields["phone"].clear()
+    type_into(qtbot, widget, "phone", "025-84561234")
+    assert not error.isVisible()
+
+
 def test_conditions_retailor_and_show_agent(
     qtbot: QtBot, app: AppContext, widget: IntakeWidget
 ) -> None:

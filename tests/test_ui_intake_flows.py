@@ -166,3 +166,30 @@ def test_draft_autosaves_and_resumes(
     idle(qtbot, app)
     assert rows(app, "SELECT id FROM drafts") == []
     widget.new_intake()
+
+
+def test_bundle_consultation_converts_to_linked_applications(
+    qtbot: QtBot, app: AppContext, widget: IntakeWidget
+) -> None:
+    choose(qtbot, widget, "kbcyd", "YJS-KD-001")  # 开办餐饮店一件事
+    qtbot.mouseClick(widget.consult_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: widget.side.consultations.count() == 1, timeout=5000)
+    [logged] = rows(app, "SELECT * FROM consultations")
+    assert logged["bundle_code"] == "YJS-KD-001" and logged["item_code"] is None
+    close_documents(qtbot, widget)
+    qtbot.mouseClick(widget.next_button, Qt.MouseButton.LeftButton)
+    widget.side.consultations.setCurrentRow(0)
+    qtbot.mouseClick(widget.side.convert_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: widget.selection is not None, timeout=5000)
+    idle(qtbot, app)
+    assert widget.selection.bundle_code == "YJS-KD-001"
+    type_into(qtbot, widget, "name", "孙悦")
+    type_into(qtbot, widget, "id_number", ID_1)
+    mark_all_original(qtbot, widget)
+    with qtbot.waitSignal(widget.decided, timeout=5000) as sig:
+        qtbot.keyClick(widget.table, Qt.Key.Key_Return, CTRL)
+    assert len(sig.args[0]) == 2
+    stored = rows(app, "SELECT group_id, consultation_id FROM applications")
+    assert len({a["group_id"] for a in stored}) == 1
+    assert {a["consultation_id"] for a in stored} == {logged["id"]}
+    idle(qtbot, app)
