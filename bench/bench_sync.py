@@ -32,7 +32,8 @@ os.environ["XDG_DATA_HOME"] = str(_TMP / "keyring")
 
 from counter_app.store.db import Store  # noqa: E402
 from sync.blobs import DEFAULT_CHUNK_BYTES  # noqa: E402
-from sync.engine import EngineConfig, sync_once  # noqa: E402
+from sync.engine import EngineConfig  # noqa: E402
+from sync.runner import sync_once  # noqa: E402
 from tests.central_fixtures import CentralServer, start_central  # noqa: E402
 from tests.faultproxy import FaultProxy  # noqa: E402
 from tests.sync_fixtures import attach_blob, local_applications, make_desk  # noqa: E402

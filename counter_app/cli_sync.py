@@ -72,7 +72,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sync.engine import SyncBusy, SyncEvent, sync_once
+    from sync.engine import SyncEvent
+    from sync.runner import SyncBusy, sync_once
     from sync.service import run_forever
     from sync.transport import SyncError
 

@@ -13,20 +13,16 @@ Rules the code keeps:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from counter_app.i18n import _
-from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import pending_summary
@@ -41,9 +37,10 @@ from sync.blobs import (
     upload_blob,
 )
 from sync.pull import PullReport, pull
-from sync.state import get_state, put_state
+from sync.state import problem_counts, put_state
 from sync.transport import (
     Clock,
+    ProtocolError,
     RequestTimeout,
     RetryableError,
     SyncError,
@@ -55,18 +52,9 @@ from sync.transport import (
 
 log = logging.getLogger(__name__)
 
-LOCK_FILENAME = "sync.lock"
 REASON_LOCAL_TOO_LARGE = "op larger than the server accepts"
 REASON_LOCAL_BLOB_MISSING = "scan file missing on this desk"
 _BLOB_MISSING_RESENDS = 3
-
-
-class SyncBusy(SyncError):
-    """Another sync holds this data dir's lock."""
-
-
-class NotEnrolled(SyncError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -125,32 +113,6 @@ class SyncReport:
     def clean(self) -> bool:
         """Nothing left to send and nothing failed."""
         return self.ok and self.remaining_ops == 0 and self.dead_letters == 0
-
-
-# -- the lock -----------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def sync_lock(data_dir: Path, *, wait: bool = False) -> Iterator[None]:
-    """Exclusive per data dir; raises :class:`SyncBusy` unless ``wait``."""
-    import fcntl
-
-    data_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(data_dir / LOCK_FILENAME, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise SyncBusy(
-                _("另一个同步正在进行（数据目录 {path}），请稍后再试。").format(
-                    path=data_dir
-                )
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        os.close(fd)  # closing releases the flock
 
 
 # -- the engine ----------------------------------------------------------------
@@ -260,7 +222,12 @@ class SyncEngine:
                 continue
             self._report.online = True
             self._failures = 0
-            self._apply_results(batch, list(answer.get("results") or []))
+            answered = self._apply_results(batch, list(answer.get("results") or []))
+            if not answered:
+                # Resending what the server will not answer would loop forever.
+                raise ProtocolError(
+                    _("中心平台没有对发送的操作给出结果，本轮同步中止。")
+                )
             self.batch = min(self.config.batch_max, max(self.batch, len(batch)) * 2)
             self._emit("progress", data={"acked": self._report.acked})
 
@@ -315,6 +282,10 @@ class SyncEngine:
                     stats=stats,
                 )
                 break
+            except TooLarge:
+                if self.chunk <= MIN_CHUNK_BYTES:
+                    raise
+                self.chunk = max(MIN_CHUNK_BYTES, self.chunk // 2)
             except RetryableError as exc:
                 if isinstance(exc, RequestTimeout):
                     self.chunk = max(MIN_CHUNK_BYTES, self.chunk // 2)
@@ -345,15 +316,18 @@ class SyncEngine:
 
     def _apply_results(
         self, batch: list[dict[str, Any]], results: list[dict[str, Any]]
-    ) -> None:
+    ) -> int:
+        """Record the server's answers; returns how many ops got one."""
         by_id = {str(r.get("op_id")): r for r in results}
         base_url = self.transport.base_url
         now = _now_iso()
+        answered = 0
         with self.store.transaction() as db:
             for row in batch:
                 res = by_id.get(row["op_id"])
                 if res is None:
                     continue  # no answer for it: stays in flight, resent later
+                answered += 1
                 result = str(res.get("result"))
                 if result in p.SUCCESS_RESULTS:
                     db.execute(
@@ -394,6 +368,7 @@ class SyncEngine:
                             )
                         continue
                     self._dead_letter_in(db, row, reason, detail=detail, now=now)
+        return answered
 
     def _record_conflict(
         self, db: Any, row: dict[str, Any], res: dict[str, Any], now: str
@@ -510,6 +485,10 @@ class SyncEngine:
                     put_state(db, "last_success", self.clock().isoformat())
                 put_state(db, "last_attempt", self.clock().isoformat())
                 put_state(db, "last_error", report.error)
+                # Read by the status bar when no service runs in this process.
+                if report.online is not None:
+                    put_state(db, "online", "1" if report.online else "0")
+                put_state(db, "message", report.error)
         except Exception:  # the report must still reach the caller
             log.exception("could not record the sync outcome")
         self._emit(
@@ -550,97 +529,3 @@ def _wire_op(row: dict[str, Any]) -> dict[str, Any]:
 
 def _now_iso() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
-
-
-# -- a whole round from a data dir ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Credentials:
-    server_url: str
-    desk_id: str
-    token: str
-    ca_cert: str
-
-
-def load_credentials(store: Store, *, server_url: str | None = None) -> Credentials:
-    from sync.credentials import load_token
-
-    desk_id = settings.get(store.db, "desk_id")
-    url = server_url or settings.get(store.db, "server_url")
-    if not desk_id or not url:
-        raise NotEnrolled(
-            _(
-                "本终端尚未注册到中心平台。请由负责人运行 “main.py enroll --server 地址 "
-                "--code 注册码” 完成注册。"
-            )
-        )
-    token = load_token(desk_id)
-    if not token:
-        raise NotEnrolled(
-            _("系统密钥环中没有本终端（{desk}）的令牌，请重新注册终端。").format(
-                desk=desk_id
-            )
-        )
-    return Credentials(url, desk_id, token, settings.get(store.db, "server_ca_cert"))
-
-
-def make_transport(
-    creds: Credentials, *, timeouts: Timeouts | None = None, clock: Clock = utc_now
-) -> Transport:
-    verify: bool | str = creds.ca_cert or True
-    return Transport(
-        creds.server_url,
-        token=creds.token,
-        verify=verify,
-        timeouts=timeouts,
-        clock=clock,
-    )
-
-
-def sync_once(
-    data_dir: Path,
-    *,
-    server_url: str | None = None,
-    wait: bool = False,
-    config: EngineConfig | None = None,
-    on_event: EventSink | None = None,
-    cancel: threading.Event | None = None,
-    clock: Clock = utc_now,
-) -> SyncReport:
-    """Lock the data dir, open a store of our own and run one round."""
-    config = config or EngineConfig()
-    with sync_lock(data_dir, wait=wait), Store.open(data_dir) as store:
-        creds = load_credentials(store, server_url=server_url)
-        transport = make_transport(creds, timeouts=config.timeouts, clock=clock)
-        try:
-            engine = SyncEngine(
-                store,
-                transport,
-                config=config,
-                cancel=cancel,
-                on_event=on_event,
-                clock=clock,
-            )
-            return engine.run_once()
-        finally:
-            transport.close()
-
-
-def problem_counts(store: Store) -> tuple[int, int]:
-    """(dead letters, unresolved conflicts)."""
-    dead = store.db.execute(
-        "SELECT COUNT(*) FROM outbox WHERE state = 'rejected'"
-    ).fetchone()[0]
-    open_ = store.db.execute(
-        "SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL"
-    ).fetchone()[0]
-    return int(dead), int(open_)
-
-
-def last_success(store: Store) -> datetime | None:
-    text = get_state(store.db, "last_success")
-    try:
-        return datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None

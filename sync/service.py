@@ -16,20 +16,9 @@ from counter_app.i18n import _
 from counter_app.store.db import Store
 from counter_app.store.outbox import pending_summary
 from sync import protocol as p
-from sync.engine import (
-    EngineConfig,
-    EventSink,
-    SyncBusy,
-    SyncEngine,
-    SyncEvent,
-    SyncReport,
-    last_success,
-    load_credentials,
-    make_transport,
-    problem_counts,
-    sync_lock,
-)
-from sync.state import get_state
+from sync.engine import EngineConfig, EventSink, SyncEngine, SyncEvent, SyncReport
+from sync.runner import SyncBusy, load_credentials, make_transport, sync_lock
+from sync.state import get_state, last_success, problem_counts
 from sync.transport import Clock, SyncError, Transport, utc_now
 
 log = logging.getLogger(__name__)

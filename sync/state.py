@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlite_utils import Database
+
+from counter_app.store.db import Store
 
 
 def get_state(db: Database, key: str, default: str = "") -> str:
@@ -20,3 +24,22 @@ def put_state(db: Database, key: str, value: str) -> None:
 
 def all_state(db: Database) -> dict[str, str]:
     return {str(k): str(v) for k, v in db.execute("SELECT key, value FROM sync_state")}
+
+
+def problem_counts(store: Store) -> tuple[int, int]:
+    """(dead letters, unresolved conflicts)."""
+    dead = store.db.execute(
+        "SELECT COUNT(*) FROM outbox WHERE state = 'rejected'"
+    ).fetchone()[0]
+    open_ = store.db.execute(
+        "SELECT COUNT(*) FROM conflicts WHERE resolved_at IS NULL"
+    ).fetchone()[0]
+    return int(dead), int(open_)
+
+
+def last_success(store: Store) -> datetime | None:
+    text = get_state(store.db, "last_success")
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None

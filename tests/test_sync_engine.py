@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.engine import EngineConfig, sync_once
+from sync.engine import EngineConfig
+from sync.runner import sync_once
 from tests.central_fixtures import CentralServer
 from tests.sync_fixtures import (
     FAST_RETRY,

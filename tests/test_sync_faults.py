@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from sync.blobs import DEFAULT_CHUNK_BYTES
-from sync.engine import EngineConfig, SyncReport, sync_lock, sync_once
+from sync.engine import EngineConfig, SyncReport
+from sync.runner import sync_lock, sync_once
 from sync.transport import Timeouts, utc_now
 from tests.central_fixtures import CentralServer, start_central
 from tests.faultproxy import FaultProxy

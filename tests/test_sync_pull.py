@@ -15,7 +15,7 @@ from counter_app.store.db import Store
 from counter_app.store.outbox import add_op
 from sync import protocol as p
 from sync.credentials import NoKeyring, load_token
-from sync.engine import EngineConfig, SyncReport, sync_once
+from sync.engine import EngineConfig, SyncReport
 from sync.resolve import (
     dead_letters,
     discard,
@@ -25,6 +25,7 @@ from sync.resolve import (
     resend,
     take_remote,
 )
+from sync.runner import sync_once
 from tests.central_fixtures import CentralServer
 from tests.sync_fixtures import (
     FAST_RETRY,
