@@ -11,10 +11,12 @@ Source strings are Simplified Chinese; ``en`` is the first other language.
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
@@ -31,7 +33,8 @@ def po_path(lang: str) -> Path:
     return LOCALE / lang / "LC_MESSAGES" / "counter.po"
 
 
-def extract() -> Catalog:
+def collect() -> Catalog:
+    """The marked strings of the sources, without touching the template."""
     catalog = Catalog(project="Counter", charset="utf-8")
     for source in SOURCES:
         for filename, lineno, message, comments, context in extract_from_dir(
@@ -44,6 +47,17 @@ def extract() -> Catalog:
                 auto_comments=comments,
                 context=context,
             )
+    return catalog
+
+
+def is_translated(message: Message) -> bool:
+    # A plural entry's string is a tuple, truthy even when every form is empty.
+    forms = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(forms) and not message.fuzzy
+
+
+def extract() -> Catalog:
+    catalog = collect()
     with POT.open("wb") as fh:
         write_po(fh, catalog, width=0, sort_output=True)
     return catalog
@@ -71,12 +85,21 @@ def compile_all() -> None:
             continue
         with path.open("rb") as fh:
             catalog = read_po(fh, locale=lang)
-        with path.with_suffix(".mo").open("wb") as fh:
-            write_mo(fh, catalog)
+        # Write beside the target and rename: a running app or test reading
+        # the catalog never sees a half-written file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".mo.tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                write_mo(fh, catalog)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path.with_suffix(".mo"))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def check() -> int:
-    template = extract()
+    template = collect()
     missing = 0
     for lang in LANGUAGES:
         with po_path(lang).open("rb") as fh:
@@ -85,7 +108,7 @@ def check() -> int:
             if not message.id:
                 continue
             entry = catalog.get(message.id)
-            if entry is None or not entry.string or entry.fuzzy:
+            if entry is None or not is_translated(entry):
                 missing += 1
                 print(f"{lang}: untranslated: {message.id!r}")
     return 1 if missing else 0
