@@ -113,14 +113,23 @@ def search_terms(text: str) -> list[str]:
     return sorted({"".join(chars[i : i + 2]) for i in range(len(chars) - 1)})
 
 
-def _where(db: Database, query: ApplicationQuery) -> tuple[str, list[Any]]:
+def _source(db: Database, query: ApplicationQuery) -> tuple[str, list[Any]]:
+    """FROM clause: the whole table, or — for a search — the matching rows
+    collected first from the indexes and joined in that order (CROSS JOIN
+    fixes the order), so a rare hit never becomes a scan in list order."""
+    text = " ".join(query.text.split())
+    if not text:
+        return " FROM applications a", []
+    candidates, params = _text_candidates(db, text)
+    return (
+        f" FROM ({candidates}) AS c CROSS JOIN applications a ON a.rowid = c.rid",
+        params,
+    )
+
+
+def _where(query: ApplicationQuery) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
-    text = " ".join(query.text.split())
-    if text:
-        branch, branch_params = _text_clause(db, text)
-        clauses.append(branch)
-        params.extend(branch_params)
     if query.statuses:
         clauses.append("a.status IN (" + ",".join("?" * len(query.statuses)) + ")")
         params.extend(query.statuses)
@@ -141,28 +150,30 @@ def _where(db: Database, query: ApplicationQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _text_clause(db: Database, text: str) -> tuple[str, list[Any]]:
-    """One OR of indexed branches for whatever the text might be."""
+def _text_candidates(db: Database, text: str) -> tuple[str, list[Any]]:
+    """A UNION of index lookups for whatever the text might be."""
     code = normalize(text).upper()
     branches: list[str] = []
     params: list[Any] = []
     if _DIGITS.fullmatch(code) and len(code) >= 12:
         # acceptance numbers, whole or a leading part
-        branches.append("a.acceptance_no >= ? AND a.acceptance_no < ?")
+        branches.append("acceptance_no >= ? AND acceptance_no < ?")
         params.extend([code, code + "~"])
     if len(code) >= 8 and _ID_FULL.fullmatch(code):
-        branches.append("a.id_number = ? OR a.agent_id_number = ?")
+        branches.append("id_number = ?")
+        branches.append("agent_id_number = ?")
         params.extend([code, code])
     if _ID_TAIL.fullmatch(code):
-        branches.append("substr(a.id_number, -4) = ? OR substr(a.phone, -4) = ?")
+        branches.append("substr(id_number, -4) = ?")
+        branches.append("substr(phone, -4) = ?")
         params.extend([code, code])
     phone = _phone(text)
     if phone:
-        branches.append("a.phone = ?")
+        branches.append("phone = ?")
         params.append(phone)
     items = _matching_items(db, text)
     if items:
-        branches.append("a.item_code IN (" + ",".join("?" * len(items)) + ")")
+        branches.append("item_code IN (" + ",".join("?" * len(items)) + ")")
         params.extend(items)
     terms = search_terms(text)
     if terms and not _DIGITS.fullmatch(code):
@@ -171,14 +182,17 @@ def _text_clause(db: Database, text: str) -> tuple[str, list[Any]]:
             for _t in terms
         )
         branches.append(
-            f"a.id IN ({sub}) AND (instr(a.applicant_name, ?) > 0"
-            " OR instr(coalesce(a.agent_name, ''), ?) > 0"
-            " OR instr(coalesce(a.org_name, ''), ?) > 0)"
+            f"id IN ({sub}) AND (instr(applicant_name, ?) > 0"
+            " OR instr(coalesce(agent_name, ''), ?) > 0"
+            " OR instr(coalesce(org_name, ''), ?) > 0)"
         )
         params.extend([*terms, text, text, text])
     if not branches:
-        return "0", []
-    return "(" + " OR ".join(f"({b})" for b in branches) + ")", params
+        return "SELECT rowid AS rid FROM applications WHERE 0", []
+    sql = " UNION ".join(
+        f"SELECT rowid AS rid FROM applications WHERE {b}" for b in branches
+    )
+    return sql, params
 
 
 def _phone(text: str) -> str:
@@ -211,13 +225,15 @@ def list_page(
 ) -> Page:
     """One page of the list, newest first; pass ``next_cursor`` for the next."""
     db = store.db
-    where, params = _where(db, query)
+    source, params = _source(db, query)
+    where, where_params = _where(query)
+    params += where_params
     if after is not None:
         where += " AND " if where else " WHERE "
         where += "(a.created_at < ? OR (a.created_at = ? AND a.id < ?))"
         params.extend([after.created_at, after.created_at, after.id])
     sql = (
-        f"SELECT {_LIST_COLUMNS} FROM applications a{where}"
+        f"SELECT {_LIST_COLUMNS}{source}{where}"
         " ORDER BY a.created_at DESC, a.id DESC LIMIT ?"
     )
     raw = db.execute(sql, [*params, limit + 1]).fetchall()
@@ -225,15 +241,17 @@ def list_page(
     raw = raw[:limit]
     calendar = load_calendar(db)
     today = clock.today()
-    rows = [_list_row(r, calendar, today) for r in raw]
+    days: dict[tuple[str, date | None], int | None] = {}
+    rows = [_list_row(r, calendar, today, days) for r in raw]
     cursor = Cursor(rows[-1].created_at, rows[-1].id) if more and rows else None
     return Page(rows, cursor)
 
 
 def count(store: Store, query: ApplicationQuery) -> int:
-    where, params = _where(store.db, query)
+    source, params = _source(store.db, query)
+    where, where_params = _where(query)
     row = store.db.execute(
-        f"SELECT COUNT(*) FROM applications a{where}", params
+        f"SELECT COUNT(*){source}{where}", params + where_params
     ).fetchone()
     return int(row[0])
 
@@ -255,8 +273,17 @@ def _days_left(
     return working_days_between_or_provisional(calendar, today, due).days
 
 
-def _list_row(r: Any, calendar: WorkCalendar, today: date) -> ListRow:
+def _list_row(
+    r: Any,
+    calendar: WorkCalendar,
+    today: date,
+    days: dict[tuple[str, date | None], int | None],
+) -> ListRow:
+    """``days`` memoises working days left per (status, due date) in a page."""
     due = date.fromisoformat(r[10]) if r[10] else None
+    key = (r[9], due)
+    if key not in days:
+        days[key] = _days_left(calendar, today, r[9], due)
     return ListRow(
         id=r[0],
         acceptance_no=r[1] or "",
@@ -270,7 +297,7 @@ def _list_row(r: Any, calendar: WorkCalendar, today: date) -> ListRow:
         due_date=due,
         due_provisional=bool(r[11]),
         window_code=r[12],
-        days_left=_days_left(calendar, today, r[9], due),
+        days_left=days[key],
     )
 
 

@@ -49,6 +49,15 @@ COLUMNS = (
     N_("剩余工作日"),
 )
 NO_DATE = QDate(2000, 1, 1)
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_ACCESSIBLE = Qt.ItemDataRole.AccessibleTextRole
+_OTHER_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.UserRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.ToolTipRole,
+    }
+)
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -64,6 +73,9 @@ class ApplicationsModel(QAbstractTableModel):
         self.app = app
         self.query = ApplicationQuery()
         self.rows: list[ListRow] = []
+        # Cell texts are formatted once when a page arrives: painting asks
+        # for them many times, and each ask is a call into Python.
+        self.texts: list[tuple[str, ...]] = []
         self._cursor: Cursor | None = None
         self._more = False
         self._loading = False
@@ -76,6 +88,7 @@ class ApplicationsModel(QAbstractTableModel):
         self.beginResetModel()
         self.query = query
         self.rows = []
+        self.texts = []
         self._cursor = None
         self._more = False
         self._loading = False
@@ -103,8 +116,13 @@ class ApplicationsModel(QAbstractTableModel):
             self._loading = False
             if page.rows:
                 start = len(self.rows)
+                texts = [
+                    tuple(cell_text(r, c) for c in range(len(COLUMNS)))
+                    for r in page.rows
+                ]
                 self.beginInsertRows(QModelIndex(), start, start + len(page.rows) - 1)
                 self.rows.extend(page.rows)
+                self.texts.extend(texts)
                 self.endInsertRows()
             self._cursor = page.next_cursor
             self._more = page.next_cursor is not None
@@ -148,12 +166,12 @@ class ApplicationsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = 0) -> Any:
-        if not index.isValid():
+        if role in (_DISPLAY, _ACCESSIBLE):  # the hot path first
+            return self.texts[index.row()][index.column()]
+        if role not in _OTHER_ROLES or not index.isValid():
             return None
         row = self.rows[index.row()]
         col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return cell_text(row, col)
         if role == Qt.ItemDataRole.UserRole:
             return row.id
         overdue = row.days_left is not None and row.days_left < 0
@@ -252,6 +270,8 @@ class ApplicationsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setResizeContentsPrecision(30)
         self.table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.Interactive
         )
