@@ -208,16 +208,12 @@ def test_printed_strings_are_all_translated(lang: str, template: Catalog) -> Non
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext missing")
 @pytest.mark.parametrize("paper", ["A4", "ROLL_80"])
-def test_receipt_prints_in_english(english: None, paper: str, tmp_path: Path) -> None:
+def test_receipt_prints_in_english(english: None, paper: str) -> None:
     import printing
     from printing import samples
 
     data = samples.receipt()
-    pdf = tmp_path / "receipt.pdf"
-    pdf.write_bytes(printing.render_receipt(data, paper=printing.Paper[paper]))
-    text = subprocess.run(
-        ["pdftotext", "-raw", str(pdf), "-"], capture_output=True, check=True, text=True
-    ).stdout
+    text = _pdf_text(printing.render_receipt(data, paper=printing.Paper[paper]))
     assert "Acceptance receipt" in text
     assert "Application no." in text
     assert "working days" in text
@@ -225,8 +221,41 @@ def test_receipt_prints_in_english(english: None, paper: str, tmp_path: Path) ->
         assert heading not in text
     # Data stays as entered: names and item titles are not translated.
     assert data.item_name in text
-    # Whatever Chinese remains comes from the data, never from the template.
+    assert data.department in text
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-raw", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def _document_cases() -> list[tuple[str, str]]:
+    import printing
+
+    return [
+        (kind, paper.name)
+        for kind in printing.DOCUMENTS
+        for paper in printing.Paper
+        if paper is printing.Paper.A4 or kind in printing.ROLL_DOCUMENTS
+    ]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext missing")
+@pytest.mark.parametrize(("kind", "paper"), _document_cases())
+def test_every_document_prints_without_template_chinese(
+    english: None, kind: str, paper: str
+) -> None:
+    import printing
+    from printing import samples
+
+    data = getattr(samples, kind)()
+    pdf = printing.render_document(kind, data, paper=printing.Paper[paper])
+    text = _pdf_text(pdf)
     data_text = repr(data)
-    for line in text.splitlines():
-        for char in CJK.findall(line):
-            assert char in data_text, f"Chinese {char!r} not from the data: {line!r}"
+    stray = [
+        line
+        for line in text.splitlines()
+        if any(char not in data_text for char in CJK.findall(line))
+    ]
+    assert not stray, f"{kind}: Chinese not from the data:\n" + "\n".join(stray)
