@@ -107,6 +107,16 @@ def load_selection(
     )
 
 
+def describe(selection: Selection) -> str:
+    """Department, promised days and fee of each item, one line each."""
+    return "\n".join(
+        _("{name}：{department}，承诺{days}个工作日，收费：{fee}").format(
+            name=it.name, department=it.department, days=it.promised_days, fee=it.fee
+        )
+        for it in selection.items
+    )
+
+
 def rows_for(selection: Selection, answers: Mapping[str, bool]) -> list[Row]:
     """The tailored checklist; no database, so a ticked question re-tailors
     it at once on the UI thread."""

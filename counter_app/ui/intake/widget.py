@@ -29,7 +29,13 @@ from counter_app.ui.intake.decision_flow import DecisionFlow
 from counter_app.ui.intake.draft_keeper import DraftKeeper
 from counter_app.ui.intake.item_search import ItemSearch
 from counter_app.ui.intake.materials_table import MaterialsTable
-from counter_app.ui.intake.ops import Choice, Selection, load_selection, rows_for
+from counter_app.ui.intake.ops import (
+    Choice,
+    Selection,
+    describe,
+    load_selection,
+    rows_for,
+)
 from counter_app.ui.intake.side_panel import SidePanel
 
 
@@ -103,10 +109,8 @@ class IntakeWidget(QWidget):
             sc.activated.connect(slot)
         main = QWidget(self)
         col = QVBoxLayout(main)
-        col.addWidget(self.top_error)
-        col.addWidget(self.search)
-        col.addWidget(self.conditions)
-        col.addWidget(self.applicant)
+        for part in (self.top_error, self.search, self.conditions, self.applicant):
+            col.addWidget(part)
         head = QHBoxLayout()
         head.addWidget(QLabel(_("材料清单"), self))
         head.addWidget(self.materials_error, 1)
@@ -169,16 +173,7 @@ class IntakeWidget(QWidget):
         if form is not None:
             self.table.load_entries(form.materials)
             self.keeper.loading = False
-        lines = [
-            _("{name}：{department}，承诺{days}个工作日，收费：{fee}").format(
-                name=it.name,
-                department=it.department,
-                days=it.promised_days,
-                fee=it.fee,
-            )
-            for it in sel.items
-        ]
-        self.search.set_info("\n".join(lines))
+        self.search.set_info(describe(sel))
         self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(sel.allows_commitment)
         self._lookup_reuse()
         chain = [self.search.edit, *self.conditions.boxes.values(), self.applicant.kind]
