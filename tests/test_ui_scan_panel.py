@@ -131,6 +131,7 @@ def test_rotate_waits_for_confirmation_then_replaces_original(
     idle(qtbot, case.app)
     rows = db_rows(case)
     assert rows[0].id == original.id and rows[1].replaces == original.id
+    assert panel.list.current_row().id == rows[1].id  # the turned copy
     assert panel.buttons["confirm"].isEnabled()
     # 撤销 drops the turned copy and keeps the original.
     qtbot.mouseClick(panel.buttons["discard"], Qt.MouseButton.LeftButton)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QLabel
+from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 
 from counter_app.i18n import N_, _
 from counter_app.services import materials
@@ -19,6 +19,11 @@ from counter_app.ui.scan.page_list import PageList
 from counter_app.ui.scan.viewer import PageViewer, ViewSource
 
 FILE_FILTER = N_("图像和 PDF (*.jpg *.jpeg *.png *.tif *.tiff *.pdf);;所有文件 (*)")
+
+
+def _widget(obj: object) -> QWidget:
+    assert isinstance(obj, QWidget)  # FileActions is mixed into a QWidget
+    return obj
 
 
 class FileActions:
@@ -36,10 +41,11 @@ class FileActions:
     rows: Any
     reload: Any
     show_import_result: Any
+    select_after_reload: Any
 
     def choose_replacement(self) -> None:
         name, _filter = QFileDialog.getOpenFileName(
-            self, _("选择替换用的文件"), "", _(FILE_FILTER)
+            _widget(self), _("选择替换用的文件"), "", _(FILE_FILTER)
         )
         if name:
             self.replace_selected(Path(name))
@@ -53,7 +59,7 @@ class FileActions:
             lambda: materials.replace_file(
                 store, file_id=row.id, path=path, actor=actor
             ),
-            lambda new: self.list.select_id(new.id),
+            lambda new: self.select_after_reload(new.id),
         )
 
     def delete_selected(self) -> None:
@@ -90,7 +96,7 @@ class FileActions:
         self.notice.setText(_("正在旋转，完成后请确认或撤销。"))
         self._run(
             lambda: ops.rotate_pending(store, row=row, actor=actor),
-            lambda new: self.list.select_id(new.id),
+            lambda new: self.select_after_reload(new.id),
             progress=True,
         )
 
@@ -105,7 +111,7 @@ class FileActions:
             lambda: materials.confirm_processing(
                 store, file_id=pending.id, actor=actor
             ),
-            lambda new: self.list.select_id(new.id),
+            lambda new: self.select_after_reload(new.id),
         )
 
     def discard_selected(self) -> None:
@@ -119,7 +125,7 @@ class FileActions:
             lambda: materials.discard_processing(
                 store, file_id=pending.id, actor=actor
             ),
-            lambda _none: self.list.select_id(pending.replaces or 0),
+            lambda _none: self.select_after_reload(pending.replaces or 0),
         )
 
     def view_selected(self) -> None:
@@ -132,7 +138,7 @@ class FileActions:
             pages=max(1, row.pages),
             title=row.original_name,
         )
-        self.viewer = PageViewer(self.app, source, self)
+        self.viewer = PageViewer(self.app, source, _widget(self))
         self.viewer.open()
 
     def open_scan_dialog(self) -> None:
@@ -146,7 +152,7 @@ class FileActions:
             material_key=self.material_key,
             material_name=self.material_name,
             sane_env=self.sane_env,
-            parent=self,
+            parent=_widget(self),
         )
         dialog.attached.connect(self._scanned)
         self.scan_dialog = dialog

@@ -58,6 +58,7 @@ class MaterialFilesPanel(FileActions, QWidget):
         self._icons: dict[str, QIcon] = {}
         self._busy = 0
         self._generation = 0
+        self._select_after = 0
         self.setAccessibleName(_("材料文件"))
         layout = QVBoxLayout(self)
         self.title = QLabel()
@@ -120,6 +121,9 @@ class MaterialFilesPanel(FileActions, QWidget):
         self.notice.clear()
         self.list.clear()
         self.reload()
+
+    def select_after_reload(self, file_id: int) -> None:
+        self._select_after = file_id
 
     def busy(self) -> bool:
         return self._busy > 0
@@ -199,7 +203,8 @@ class MaterialFilesPanel(FileActions, QWidget):
         def loaded(rows: list[FileRow]) -> None:
             if generation != self._generation:
                 return  # an older answer for another material or state
-            self.list.show_rows(rows, self._icons)
+            self.list.show_rows(rows, self._icons, select=self._select_after)
+            self._select_after = 0
             self._update_buttons()
             self.files_changed.emit(key, ops.original_count(rows))
             missing = sorted({r.sha256 for r in rows} - set(self._icons))

@@ -73,8 +73,12 @@ class PageList(QListWidget):
         self.setAccessibleName(_("材料页面"))
         self._blank = _blank_icon()
 
-    def show_rows(self, rows: list[FileRow], icons: dict[str, QIcon]) -> None:
-        keep = self.current_row()
+    def show_rows(
+        self, rows: list[FileRow], icons: dict[str, QIcon], *, select: int = 0
+    ) -> None:
+        """Show ``rows``; select file ``select``, else keep the selection."""
+        current = self.current_row()
+        keep = select or (current.id if current is not None else 0)
         self.clear()
         number = 0
         for row in rows:
@@ -88,8 +92,8 @@ class PageList(QListWidget):
             if row.replaces is not None:
                 item.setForeground(QColor("darkorange"))
             self.addItem(item)
-        if keep is not None:
-            self.select_id(keep.id)
+        if keep:
+            self.select_id(keep)
         if self.currentItem() is None and self.count():
             self.setCurrentRow(0)
 
@@ -104,7 +108,10 @@ class PageList(QListWidget):
 
     def current_row(self) -> FileRow | None:
         item = self.currentItem()
-        return None if item is None else item.data(ROW_ROLE)
+        if item is None:
+            return None
+        row: FileRow = item.data(ROW_ROLE)
+        return row
 
     def select_id(self, file_id: int) -> bool:
         for i in range(self.count()):

@@ -67,7 +67,7 @@ def load_page(path: Path, mime: str, page: int) -> QImage:
 def _pdf_page(path: Path, page: int) -> QImage:
     from PySide6.QtPdf import QPdfDocument
 
-    document = QPdfDocument(None)
+    document = QPdfDocument()
     try:
         if document.load(str(path)) != QPdfDocument.Error.None_:
             raise ProcessingError(
@@ -77,7 +77,7 @@ def _pdf_page(path: Path, page: int) -> QImage:
         target = QSize(
             round(size.width() * PDF_SCALE), round(size.height() * PDF_SCALE)
         )
-        image = document.render(page, target)
+        image: QImage = document.render(page, target)
     finally:
         document.close()
         document.deleteLater()
