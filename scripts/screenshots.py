@@ -67,12 +67,13 @@ def capture(out: Path, lang: str, data_dir: Path, applications: int) -> int:
     from counter_app.services.demo import demo_context, seed_demo
     from counter_app.store import settings
     from counter_app.store.db import Store
-    from counter_app.ui.app import Workspace, ui_settings
+    from counter_app.ui.app import ui_settings
     from counter_app.ui.context import AppContext
     from counter_app.ui.messages import MessageBridge
     from counter_app.ui.signin import SignInDialog
     from counter_app.ui.tasks import TaskRunner
     from counter_app.ui.theme import ThemeOptions, apply_theme
+    from counter_app.ui.workspace import Workspace
 
     store = Store.open(data_dir)
     seed_demo(store, applications=applications)

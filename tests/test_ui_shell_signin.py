@@ -12,11 +12,12 @@ from pytestqt.qtbot import QtBot
 from counter_app.services.demo import DEMO_PASSWORD, demo_context, seed_users
 from counter_app.services.setup import ensure_seeded
 from counter_app.store.db import Store
-from counter_app.ui.app import Workspace, ui_settings
+from counter_app.ui.app import ui_settings
 from counter_app.ui.context import AppContext
 from counter_app.ui.messages import MessageBridge
 from counter_app.ui.signin import SignInDialog
 from counter_app.ui.tasks import TaskRunner
+from counter_app.ui.workspace import Workspace
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 

@@ -21,12 +21,13 @@ from counter_app.services.setup import ensure_seeded
 from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.ui import errors
-from counter_app.ui.app import Workspace, run_gui, ui_settings
+from counter_app.ui.app import run_gui, ui_settings
 from counter_app.ui.context import AppContext
 from counter_app.ui.messages import MessageBridge
 from counter_app.ui.settings_dialog import SettingsDialog
 from counter_app.ui.statusbar import SyncSnapshot, describe_snapshot
 from counter_app.ui.tasks import TaskRunner
+from counter_app.ui.workspace import Workspace
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 

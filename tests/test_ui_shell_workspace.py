@@ -14,13 +14,14 @@ from counter_app.services.demo import demo_context
 from counter_app.services.intake import MaterialState
 from counter_app.store.db import Store
 from counter_app.ui import applications_list
-from counter_app.ui.app import Workspace, ui_settings
+from counter_app.ui.app import ui_settings
 from counter_app.ui.context import AppContext
 from counter_app.ui.deliver_dialog import DeliverDialog
 from counter_app.ui.evaluation_dialog import EvaluationDialog
 from counter_app.ui.messages import MessageBridge
 from counter_app.ui.supplement_dialog import SupplementDialog
 from counter_app.ui.tasks import TaskRunner
+from counter_app.ui.workspace import Workspace
 from tests.workspace_fixtures import RARE_NAME, add_rare_applicant, demo_store
 
 __all__ = ["demo_store"]

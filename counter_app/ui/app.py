@@ -1,35 +1,32 @@
-"""Start the desk GUI: open the store, sign in, run the workspace, and on
-quit wait for background writes so none is cut in half.
+"""Start the desk GUI: show the sign-in dialog at once while the store opens
+on its worker, then run the workspace; on quit wait for background writes so
+none is cut in half.
 
-``Workspace`` owns the main window and what happens around it: idle lock,
-switching user, settings (theme, language — the window is rebuilt in place
-and the intake form moves over with whatever is typed in it).
+Only Qt and a few light modules load before the sign-in dialog is on screen;
+the store, the services and the main window load behind it.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from counter_app import i18n
 from counter_app.i18n import _
-from counter_app.services.context import DeskContext
-from counter_app.services.setup import ensure_seeded
-from counter_app.store import settings
-from counter_app.store.db import Store, StoreError
-from counter_app.ui.context import AppContext
-from counter_app.ui.errors import install_excepthook, setup_logging
-from counter_app.ui.mainwindow import MainWindow
-from counter_app.ui.messages import MessageBridge
-from counter_app.ui.settings_dialog import SettingsDialog, WorkspaceSettings
-from counter_app.ui.signin import IdleWatcher, SignInDialog
-from counter_app.ui.statusbar import StoreSyncStatusProvider, SyncStatusProvider
+from counter_app.ui.errors import describe, install_excepthook, setup_logging
+from counter_app.ui.signin import SignInDialog
 from counter_app.ui.tasks import TaskRunner
-from counter_app.ui.theme import ThemeOptions, apply_theme, options_from_settings
+from counter_app.ui.theme import apply_theme, options_from_settings
+
+if TYPE_CHECKING:
+    from counter_app.store.db import Store
 
 log = logging.getLogger(__name__)
 UI_SETTINGS_FILE = "ui.ini"
@@ -41,150 +38,33 @@ def ui_settings(data_dir: Path) -> QSettings:
     return QSettings(str(data_dir / UI_SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
-class Workspace(QObject):
-    def __init__(
-        self,
-        app: AppContext,
-        *,
-        idle_lock_minutes: int,
-        sync_provider: SyncStatusProvider | None = None,
-        heading: str = "",
-    ) -> None:
-        super().__init__()
-        self.app = app
-        self.heading = heading
-        self.sync_provider = sync_provider or StoreSyncStatusProvider(
-            app.store, app.tasks, parent=self
-        )
-        self.idle_lock_minutes = idle_lock_minutes
-        self.idle = IdleWatcher(idle_lock_minutes * 60_000, self)
-        self.idle.idle.connect(self.lock)
-        self.lock_dialog: SignInDialog | None = None
-        self.switch_dialog: SignInDialog | None = None
-        self.window = self._new_window(None)
-
-    def _new_window(self, intake: object) -> MainWindow:
-        window = MainWindow(
-            self.app,
-            sync_provider=self.sync_provider,
-            intake=intake,  # type: ignore[arg-type]
-            heading=self.heading,
-        )
-        window.lock_requested.connect(self.lock)
-        window.switch_user_requested.connect(self.switch_user)
-        window.settings_requested.connect(self.open_settings)
-        return window
-
-    def show(self) -> None:
-        self.window.show()
-
-    @property
-    def locked(self) -> bool:
-        return self.lock_dialog is not None
-
-    # -- lock and switch ----------------------------------------------------
-    def lock(self) -> None:
-        if self.locked or self.app.user is None:
-            return
-        self.idle.pause()
-        dialog = SignInDialog(
-            self.app.store,
-            self.app.tasks,
-            mode="lock",
-            locked_user=self.app.user,
-            heading=self.heading,
-            parent=self.window,
-        )
-        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-        dialog.signed_in.connect(self._unlocked)
-        self.lock_dialog = dialog
-        dialog.open()
-
-    def _unlocked(self, ctx: DeskContext) -> None:
-        previous = self.app.user
-        dialog, self.lock_dialog = self.lock_dialog, None
-        if dialog is not None:
-            dialog.deleteLater()
-        if previous is None or ctx.username != previous.username:
-            self._set_user(ctx)
-        self.idle.resume()
-
-    def switch_user(self) -> None:
-        dialog = SignInDialog(
-            self.app.store,
-            self.app.tasks,
-            mode="switch",
-            heading=self.heading,
-            parent=self.window,
-        )
-        dialog.setWindowModality(Qt.WindowModality.ApplicationModal)
-        dialog.signed_in.connect(self._set_user)
-        dialog.finished.connect(lambda _code: dialog.deleteLater())
-        self.switch_dialog = dialog
-        dialog.open()
-
-    def _set_user(self, ctx: DeskContext) -> None:
-        self.app.user = ctx
-        self.window.update_user()
-        self.app.messages.info(_("当前用户：{name}").format(name=ctx.display_name))
-
-    # -- settings -----------------------------------------------------------
-    def current_settings(self) -> WorkspaceSettings:
-        return WorkspaceSettings(
-            language=i18n.language(),
-            idle_lock_minutes=self.idle_lock_minutes,
-            theme=options_from_settings(self.app.settings),
-        )
-
-    def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(
-            self.app, current=self.current_settings(), parent=self.window
-        )
-        dialog.accepted.connect(lambda: self.apply_settings(dialog.result_value))
-        dialog.finished.connect(lambda _code: dialog.deleteLater())
-        self.settings_dialog = dialog
-        dialog.open()
-        return dialog
-
-    def apply_settings(self, chosen: WorkspaceSettings) -> None:
-        s = self.app.settings
-        s.setValue("ui/large_font", chosen.theme.large_font)
-        s.setValue("ui/high_contrast", chosen.theme.high_contrast)
-        s.setValue("ui/language", chosen.language)
-        s.setValue("ui/printer", chosen.printer)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, chosen.theme)
-            # after the new font has reached the widgets
-            QTimer.singleShot(0, self.window.list_panel.fit_columns)
-        self.idle_lock_minutes = chosen.idle_lock_minutes
-        self.idle.set_timeout_ms(chosen.idle_lock_minutes * 60_000)
-        if chosen.language != i18n.language():
-            i18n.set_language(chosen.language)
-            self.rebuild()
-            self.app.messages.info(_("界面语言已切换。"))
-
-    def rebuild(self) -> None:
-        """A new main window in the current language, in the old one's place;
-        the intake form (and what is typed in it) moves across."""
-        old = self.window
-        old.save_layout()
-        intake = old.take_intake()
-        self.window = self._new_window(intake)
-        self.window.show()
-        old.hide()
-        old.deleteLater()
-
-    def close(self) -> None:
-        self.idle.detach()
-        self.sync_provider.stop()
-        self.window.close()
+@dataclass(frozen=True)
+class DeskStart:
+    store: Store
+    heading: str
+    language: str
+    idle_lock_minutes: int
 
 
-def _open_store(data_dir: Path) -> Store:
+def open_desk(data_dir: Path) -> DeskStart:
+    """Open (and on first start seed) the store; runs on the store worker."""
+    from counter_app.services.setup import ensure_seeded
+    from counter_app.store import settings
+    from counter_app.store.db import Store
+
     store = Store.open(data_dir)
-    ensure_seeded(store)
-    return store
+    try:
+        ensure_seeded(store)
+        ident = settings.identity(store.db)
+        return DeskStart(
+            store=store,
+            heading=f"{ident.center_name} {ident.window_name}",
+            language=settings.get(store.db, "language") or i18n.DEFAULT_LANGUAGE,
+            idle_lock_minutes=settings.get_int(store.db, "idle_lock_minutes"),
+        )
+    except BaseException:
+        store.close()
+        raise
 
 
 def run_gui(data_dir: Path, *, language: str | None) -> int:
@@ -201,40 +81,74 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
         log.warning("no log file: %s", exc)
     install_excepthook()
     ui = ui_settings(data_dir)
-    # The language is known before the store opens (cached in the INI) so the
-    # first dialog is already in it; the store's setting wins below.
+    # The language is cached in the INI so the first dialog is already in
+    # it; the store's setting is authoritative and refreshes the cache.
     cached = str(ui.value("ui/language", "") or "")
-    if language or cached in i18n.LANGUAGES:
+    if (language or cached) in i18n.LANGUAGES:
         i18n.set_language(language or cached)
     apply_theme(qt_app, options_from_settings(ui))
-    try:
-        # Before any window exists: nothing to freeze yet.
-        store = _open_store(data_dir)
-    except StoreError as exc:
-        QMessageBox.critical(None, _("无法打开数据库"), str(exc))
-        return 2
     tasks = TaskRunner()
-    app = AppContext(store=store, tasks=tasks, messages=MessageBridge(), settings=ui)
-    stored_language = settings.get(store.db, "language")
-    chosen = language or stored_language or i18n.DEFAULT_LANGUAGE
-    if chosen in i18n.LANGUAGES and chosen != i18n.language():
-        i18n.set_language(chosen)
-    ident = settings.identity(store.db)
-    heading = f"{ident.center_name} {ident.window_name}"
-    idle_minutes = settings.get_int(store.db, "idle_lock_minutes")
+    started: dict[str, Any] = {}
+
+    def store_source() -> Store:
+        if "desk" not in started:
+            raise started.get("error") or RuntimeError("store not open")
+        return started["desk"].store  # type: ignore[no-any-return]
+
+    dialog = SignInDialog(store_source, tasks, mode="start")
+
+    def opened(desk: DeskStart) -> None:
+        started["desk"] = desk
+        dialog.set_heading(desk.heading)
+        ui.setValue("ui/language", language or desk.language)
+        if language is None and desk.language != i18n.language():
+            i18n.set_language(desk.language)
+
+    def failed(exc: BaseException) -> None:
+        started["error"] = exc
+        message, details = describe(exc)
+        log.error("%s\n%s", message, details)
+        QMessageBox.critical(dialog, _("无法打开数据库"), message)
+        dialog.done(2)
+
+    tasks.run_op(lambda: open_desk(data_dir), success=opened, failure=failed)
+    # The main window's modules load while the clerk types the password.
+    tasks.run_io(lambda: importlib.import_module("counter_app.ui.workspace"))
     try:
-        dialog = SignInDialog(store, tasks, mode="start", heading=heading)
-        dialog.signed_in.connect(lambda ctx: setattr(app, "user", ctx))
-        if dialog.exec() != SignInDialog.DialogCode.Accepted or app.user is None:
+        result = dialog.exec()
+        tasks.wait()
+        if "error" in started:
+            return 2
+        if result != SignInDialog.DialogCode.Accepted:
             return 0
-        workspace = Workspace(app, idle_lock_minutes=idle_minutes, heading=heading)
-        workspace.show()
-        code = qt_app.exec()
-        workspace.close()
-        return int(code)
+        return _run_workspace(qt_app, tasks, ui, started["desk"], dialog.context)
     finally:
         tasks.wait()
-        store.close()
+        if "desk" in started:
+            started["desk"].store.close()
 
 
-__all__ = ["ThemeOptions", "Workspace", "run_gui", "ui_settings"]
+def _run_workspace(
+    qt_app: QApplication,
+    tasks: TaskRunner,
+    ui: QSettings,
+    desk: DeskStart,
+    user: Any,
+) -> int:
+    from counter_app.ui.context import AppContext
+    from counter_app.ui.messages import MessageBridge
+    from counter_app.ui.workspace import Workspace
+
+    app = AppContext(
+        store=desk.store, tasks=tasks, messages=MessageBridge(), settings=ui, user=user
+    )
+    workspace = Workspace(
+        app, idle_lock_minutes=desk.idle_lock_minutes, heading=desk.heading
+    )
+    workspace.show()
+    code = qt_app.exec()
+    workspace.close()
+    return int(code)
+
+
+__all__ = ["DeskStart", "open_desk", "run_gui", "ui_settings"]

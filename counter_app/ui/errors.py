@@ -5,8 +5,6 @@ window and whatever the clerk typed stay as they were."""
 from __future__ import annotations
 
 import logging
-import logging.handlers
-import sqlite3
 import sys
 import traceback
 from pathlib import Path
@@ -25,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.i18n import _
-from counter_app.store.db import StoreError
 
 log = logging.getLogger("counter")
 LOG_MAX_BYTES = 2 * 1024 * 1024
@@ -34,6 +31,8 @@ LOG_BACKUPS = 5
 
 def setup_logging(data_dir: Path) -> Path:
     """Rotating log file under the data directory; returns its path."""
+    import logging.handlers
+
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     path = logs / "counter.log"
@@ -59,6 +58,10 @@ def describe(exc: BaseException) -> tuple[str, str]:
         traceback.format_exception(type(exc), exc, exc.__traceback__)
     )
     text = str(exc).lower()
+    import sqlite3
+
+    from counter_app.store.db import StoreError
+
     if isinstance(exc, StoreError):
         return str(exc), details
     if isinstance(exc, sqlite3.Error) and "full" in text:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QShowEvent
@@ -26,10 +28,13 @@ from PySide6.QtWidgets import (
 
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
-from counter_app.services.users import SignInFailed, authenticate
-from counter_app.store import settings
-from counter_app.store.db import Store
 from counter_app.ui.tasks import TaskRunner
+
+# The sign-in dialog is the first thing on screen: it imports nothing of the
+# store or the services until a password is checked (on the store worker),
+# so it shows while the store is still opening.
+if TYPE_CHECKING:
+    from counter_app.store.db import Store
 
 STARTUP_MARKER_ENV = "COUNTER_STARTUP_MARKER"
 STARTUP_MARKER = "COUNTER_SIGNIN_SHOWN"
@@ -37,6 +42,9 @@ STARTUP_MARKER = "COUNTER_SIGNIN_SHOWN"
 
 def sign_in(store: Store, username: str, password: str) -> DeskContext:
     """Check the password and build the desk context (store worker)."""
+    from counter_app.services.users import authenticate
+    from counter_app.store import settings
+
     user = authenticate(store, username=username, password=password)
     ident = settings.identity(store.db)
     return DeskContext(
@@ -61,7 +69,7 @@ class SignInDialog(QDialog):
 
     def __init__(
         self,
-        store: Store,
+        store: Store | Callable[[], Store],
         tasks: TaskRunner,
         *,
         mode: str = "start",
@@ -73,6 +81,7 @@ class SignInDialog(QDialog):
         self.store = store
         self.tasks = tasks
         self.mode = mode
+        self.context: DeskContext | None = None
         self.locked_user = locked_user
         self._busy = False
         if mode == "lock":
@@ -133,6 +142,9 @@ class SignInDialog(QDialog):
             self.password.setFocus()
         self.setMinimumWidth(380)
 
+    def set_heading(self, heading: str) -> None:
+        self.center_label.setText(heading)
+
     def submit(self) -> None:
         if self._busy:
             return
@@ -144,9 +156,16 @@ class SignInDialog(QDialog):
         self._busy = True
         self.sign_in_button.setEnabled(False)
         self.error_label.setText(_("正在验证……"))
-        store = self.store
+        source = self.store
+
+        def op() -> DeskContext:
+            # a callable source is the store still opening on this same
+            # serial worker; by now it has opened (or failed).
+            store = source() if callable(source) else source
+            return sign_in(store, name, password)
+
         self.tasks.run_op(
-            lambda: sign_in(store, name, password),
+            op,
             success=self._done,
             failure=self._failed,
         )
@@ -156,12 +175,15 @@ class SignInDialog(QDialog):
         self.sign_in_button.setEnabled(True)
         self.error_label.clear()
         self.password.clear()
+        self.context = ctx
         self.signed_in.emit(ctx)
         self.accept()
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False
         self.sign_in_button.setEnabled(True)
+        from counter_app.services.users import SignInFailed
+
         if isinstance(exc, SignInFailed):
             self.error_label.setText(str(exc))
         else:
