@@ -196,6 +196,9 @@ class SyncService:
         return delay
 
     def _forward(self, event: SyncEvent) -> None:
+        report = event.data.get("report")
+        if isinstance(report, SyncReport):  # listeners of "finished" see it
+            self.last_report = report
         try:
             self.on_event(event)
         except Exception:
