@@ -170,3 +170,26 @@ def test_buttons_need_a_material(case: Case, qtbot: QtBot) -> None:
     assert not panel.buttons["import"].isEnabled()
     panel.import_paths([Path("/nonexistent.png")])
     assert not case.app.tasks.busy()
+
+
+def test_keyboard_moves_and_turns_pages(
+    case: Case, panel: MaterialFilesPanel, qtbot: QtBot
+) -> None:
+    _import(case, ["page1.png", "page2.jpg"])
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=10_000)
+    panel.list.setFocus()
+    panel.list.setCurrentRow(0)
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    qtbot.keyClick(panel.list, Qt.Key.Key_Down, ctrl)
+    idle(qtbot, case.app)
+    assert [r.original_name for r in db_rows(case)] == ["page2.jpg", "page1.png"]
+    qtbot.keyClick(panel.list, Qt.Key.Key_R, ctrl)
+    qtbot.waitUntil(lambda: panel.list.count() == 3, timeout=10_000)
+    idle(qtbot, case.app)
+    assert panel.list.current_row().replaces is not None
+    assert "待确认" in panel.list.currentItem().text()
+    # Del on a turned copy drops only the copy.
+    qtbot.keyClick(panel.list, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=10_000)
+    assert len(db_rows(case)) == 2

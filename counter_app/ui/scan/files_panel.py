@@ -9,6 +9,7 @@ now has.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from counter_app.ui.scan import ops
 from counter_app.ui.scan.file_actions import FILE_FILTER, FileActions
 from counter_app.ui.scan.page_list import PageList
 from counter_app.ui.scan.viewer import PageViewer
+
+log = logging.getLogger(__name__)
 
 
 class MaterialFilesPanel(FileActions, QWidget):
@@ -223,6 +226,7 @@ class MaterialFilesPanel(FileActions, QWidget):
     def _thumbs_loaded(self, thumbs: list[ops.Thumb]) -> None:
         for thumb in thumbs:
             if thumb.image is None:
+                log.warning("no thumbnail for %s: %s", thumb.sha256, thumb.error)
                 continue
             icon = QIcon(QPixmap.fromImage(thumb.image))
             self._icons[thumb.sha256] = icon

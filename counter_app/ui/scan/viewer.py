@@ -34,6 +34,7 @@ PDF_MIME = "application/pdf"
 PDF_SCALE = 2.0  # render PDF points at 144 dpi: sharp enough to zoom in on
 ZOOM_STEP = 1.25
 MIN_ZOOM, MAX_ZOOM = 0.05, 16.0
+CACHED_PAGES = 4  # a rendered A4 page is ~8 MB; long PDFs must not pile up
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,9 @@ class PageViewer(QDialog):
     def _loaded(self, result: tuple[int, QImage]) -> None:
         page, image = result
         self._cache[page] = image
+        while len(self._cache) > CACHED_PAGES:
+            farthest = max(self._cache, key=lambda p: abs(p - self.page))
+            del self._cache[farthest]
         if page == self._wanted == self.page:
             self._show(image)
 
