@@ -243,3 +243,48 @@ def test_run_gui_store_error_exits_2(qtbot: QtBot, tmp_path: Path) -> None:
     QTimer.singleShot(50, close_box)
     assert run_gui(not_a_dir, language=None) == 2
     assert any("数据目录" in t for t in seen), seen
+
+
+def test_run_gui_signs_in_and_quits_cleanly(qtbot: QtBot, tmp_path: Path) -> None:
+    from counter_app.services.demo import DEMO_PASSWORD
+    from counter_app.ui.mainwindow import MainWindow
+    from counter_app.ui.signin import SignInDialog
+
+    store = Store.open(tmp_path)
+    ensure_seeded(store)
+    seed_users(store)
+    store.close()
+    steps: list[str] = []
+
+    def drive() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, SignInDialog) and "signin" not in steps:
+            if not dialog.center_label.text():  # the store is still opening
+                QTimer.singleShot(20, drive)
+                return
+            steps.append("signin")
+            dialog.username.setText("chief01")
+            dialog.password.setText(DEMO_PASSWORD)
+            dialog.submit()
+        windows = [
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, MainWindow) and w.isVisible()
+        ]
+        if windows:
+            steps.append("main")
+            assert "张堃" in windows[0].windowTitle()
+            windows[0].close()
+            return
+        QTimer.singleShot(20, drive)
+
+    QTimer.singleShot(20, drive)
+    assert run_gui(tmp_path, language=None) == 0
+    assert steps == ["signin", "main"]
+    assert (tmp_path / "logs" / "counter.log").exists()
+    assert (tmp_path / "ui.ini").exists()
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if str(tmp_path) in str(getattr(handler, "baseFilename", "")):
+            root.removeHandler(handler)
+            handler.close()
