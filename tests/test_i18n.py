@@ -113,6 +113,23 @@ def test_translations_keep_placeholders_and_accelerators(lang: str) -> None:
     assert not problems, "\n".join(problems)
 
 
+@pytest.mark.parametrize("lang", tool.LANGUAGES)
+def test_translations_leave_no_chinese_behind(lang: str) -> None:
+    """Chinese may stay only where the source quotes it as an example."""
+    problems = []
+    for message in _entries(_catalog(lang)):
+        source = "".join(_forms(message.id))
+        quoted = set(re.findall(CJK.pattern + "+", source))
+        for form in _forms(message.string):
+            runs = re.findall(
+                r"[\u3000-\u303f\uff00-\uffef]|" + CJK.pattern + "+", form
+            )
+            left = [run for run in runs if run not in quoted]
+            if left:
+                problems.append(f"{source!r} → {form!r}: {left}")
+    assert not problems, "\n".join(problems)
+
+
 def _marker_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
