@@ -143,9 +143,22 @@ def test_coverage_says_unsynced_and_as_of(busy: Store) -> None:
             "INSERT INTO sync_state (key, value) VALUES (?, ?)",
             ["window_pushed:02", "2026-11-16T17:45:00+08:00"],
         )
+        db.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?)",
+            ["window_pushed:03", "2026-11-16T12:00:00+08:00"],
+        )
+        db.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?, ?)",
+            ["last_success", "2026-11-16T18:00:00+08:00"],
+        )
     log = daily_log(busy, chief, LogFilter.day(DAY))
-    text = {c.window_code: c.text() for c in log.coverage}["02"]
-    assert text.startswith("窗口 02：截至 2026-11-16")
+    texts = {c.window_code: c.text() for c in log.coverage}
+    assert texts["02"].startswith("窗口 02：截至 2026-11-16")
+    # A window that synced but took nothing that day is still accounted for.
+    assert texts["03"].startswith("窗口 03：截至 2026-11-16")
+    assert texts["01"].startswith("窗口 01：本机记录完整（最近同步 2026-11-16")
+    only2 = daily_log(busy, chief, LogFilter.day(DAY, window_code="02"))
+    assert [c.window_code for c in only2.coverage] == ["02"]
 
 
 def test_csv_reads_back_with_bom_and_rare_characters(

@@ -207,6 +207,6 @@ def test_window_filter_and_unsynced_window(
     assert [(r.key, r.applications) for r in rows] == [("2026-11-16", 1)]
     r = report(seeded_store, chief, PERIOD)
     assert [c.text() for c in r.coverage] == [
-        "窗口 01：本机记录完整",
+        "窗口 01：本机记录完整（尚未同步到平台）",
         "窗口 02：未同步",
     ]

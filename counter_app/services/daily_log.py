@@ -162,7 +162,15 @@ class WindowCoverage:
 
     def text(self) -> str:
         if self.own:
-            return _("窗口 {window}：本机记录完整").format(window=self.window_code)
+            # The own window's records are all here; as_of says whether the
+            # platform has them too.
+            if self.as_of is None:
+                return _("窗口 {window}：本机记录完整（尚未同步到平台）").format(
+                    window=self.window_code
+                )
+            return _("窗口 {window}：本机记录完整（最近同步 {time}）").format(
+                window=self.window_code, time=_short_time(self.as_of)
+            )
         if self.as_of is None:
             return _("窗口 {window}：未同步").format(window=self.window_code)
         return _("窗口 {window}：截至 {time}").format(
@@ -194,7 +202,8 @@ def daily_log(store: Store, ctx: DeskContext, wanted: LogFilter) -> DailyLog:
     windows = {e.window_code for e in entries}
     if f.window_code:
         windows = {f.window_code}
-    return DailyLog(f, entries, totals, coverage(db, ctx, windows))
+    cover = coverage(db, ctx, windows, all_windows=not f.window_code)
+    return DailyLog(f, entries, totals, cover)
 
 
 def clerk_names(db: Database) -> dict[str, str]:
@@ -204,24 +213,27 @@ def clerk_names(db: Database) -> dict[str, str]:
 
 
 def coverage(
-    db: Database, ctx: DeskContext, windows: Iterable[str]
+    db: Database, ctx: DeskContext, windows: Iterable[str], *, all_windows: bool = False
 ) -> list[WindowCoverage]:
     """Each window's sync state: its own window is complete here; the others
-    are complete up to the time the sync last brought their records."""
+    are complete up to the time the sync last brought their records
+    (``window_pushed:<window>``), or not at all ("未同步"). With no window
+    given, a supervisor sees every window the sync has heard of."""
     state = {
         row[0]: row[1]
         for row in db.execute(
-            "SELECT key, value FROM sync_state WHERE key LIKE 'window_pushed:%'"
+            "SELECT key, value FROM sync_state"
+            " WHERE key LIKE 'window_pushed:%' OR key = 'last_success'"
         )
     }
     wanted = set(windows)
-    if ctx.is_supervisor and not wanted:
-        wanted = {k.split(":", 1)[1] for k in state}
+    if ctx.is_supervisor and all_windows:
+        wanted |= {k.split(":", 1)[1] for k in state if k.startswith("window_")}
     result = []
     for window in sorted(wanted):
         own = window == ctx.window_code
-        as_of = state.get("window_pushed:" + window)
-        result.append(WindowCoverage(window, own, as_of))
+        key = "last_success" if own else "window_pushed:" + window
+        result.append(WindowCoverage(window, own, state.get(key)))
     return result
 
 

@@ -185,7 +185,7 @@ def report(store: Store, ctx: DeskContext, wanted: StatsFilter) -> StatsReport:
         due_soon=due_soon(db, ctx.site_code, f, calendar, today),
         on_time=on_time(db, ctx.site_code, f),
         satisfaction=satisfaction(db, f, calendar),
-        coverage=coverage(db, ctx, windows),
+        coverage=coverage(db, ctx, windows, all_windows=not f.window_code),
     )
 
 
