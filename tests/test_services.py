@@ -355,3 +355,38 @@ def test_numbers_unique_per_window_and_day(
         "32010200102202611230001",
         "32010200101202611230002",
     ]
+
+
+def test_bundle_keeps_different_documents_under_one_key_apart(
+    seeded_store: Store, clerk: DeskContext
+) -> None:
+    """Both items of 开办餐饮店一件事 call their own application form
+    `application`; a notice about one must not mark the other missing."""
+    codes = ["XK00101001", "XK00102001"]
+    entries: dict[str, MaterialEntry] = {}
+    for code in codes:
+        for m in get_item(seeded_store.db, code).materials_for({}):
+            entries.setdefault(
+                m.name,
+                MaterialEntry(
+                    m.key, MaterialState.ORIGINAL, m.originals, m.copies, name=m.name
+                ),
+            )
+    food_form = get_item(seeded_store.db, "XK00102001").materials[0]
+    sole_form = get_item(seeded_store.db, "XK00101001").materials[0]
+    assert food_form.key == sole_form.key and food_form.name != sole_form.name
+    entries[food_form.name].state = MaterialState.MISSING
+    f = IntakeForm(
+        item_codes=codes,
+        bundle_code="YJS-KD-001",
+        materials=list(entries.values()),
+        applicant=Applicant(name="张堃", id_number=ID),
+    )
+    results = apps.decide(seeded_store, clerk, f, Decision.NOTICE)
+    states = {}
+    for r in results:
+        record = records.application(seeded_store.db, r.application_id)
+        assert record is not None
+        states[r.item_code] = {m["name"]: m["state"] for m in record["materials"]}
+    assert states["XK00101001"][sole_form.name] == "original"
+    assert states["XK00102001"][food_form.name] == "missing"

@@ -93,8 +93,8 @@ class MaterialEntry:
     problem: str = ""
     note: str = ""
     reused_from: str = ""
-    # A bundle shares a material between items by name: an entry recorded
-    # once under one item's key also answers for the same-named material.
+    # A named entry answers for every material of that name (a bundle asks
+    # for one document under several items' keys); an unnamed one by key.
     name: str = ""
 
 
@@ -179,13 +179,13 @@ def entries_for(
 ) -> list[tuple[Material, MaterialEntry]]:
     """Pair each required material with what the clerk recorded for it;
     a material the clerk did not touch counts as missing."""
-    by_key = {e.key: e for e in entries}
     by_name = {e.name: e for e in entries if e.name}
+    by_key = {e.key: e for e in entries if not e.name}
     return [
         (
             m,
-            by_key.get(m.key)
-            or by_name.get(m.name)
+            by_name.get(m.name)
+            or by_key.get(m.key)
             or MaterialEntry(key=m.key, state=MaterialState.MISSING),
         )
         for m in materials

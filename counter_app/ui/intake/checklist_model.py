@@ -32,11 +32,6 @@ Index = QModelIndex | QPersistentModelIndex
 S = MaterialState
 
 
-# Where two items of a bundle use one key for different documents, the form
-# keeps the state that still needs something from the applicant.
-_RANK = [S.DEFECTIVE, S.MISSING, S.DEFERRED, S.ORIGINAL, S.COPY, S.E_CERT, S.REUSED]
-
-
 @dataclass
 class RowState:
     state: MaterialState = S.MISSING
@@ -75,21 +70,19 @@ class StateDelegate(QStyledItemDelegate):
 def entries_for_rows(
     rows: Sequence[Row], states: Sequence[RowState]
 ) -> list[MaterialEntry]:
-    """One entry per material key; a document shared by several items
-    (same name, maybe different keys) gives the same entry to each key."""
-    out: dict[str, MaterialEntry] = {}
-    for row, st in zip(rows, states, strict=True):
-        for key in row.keys:
-            old = out.get(key)
-            if old is not None and _RANK.index(old.state) < _RANK.index(st.state):
-                continue
-            out[key] = MaterialEntry(
-                key,
-                st.state,
-                st.originals,
-                st.copies,
-                st.problem.strip(),
-                st.note.strip(),
-                st.reused_from,
-            )
-    return list(out.values())
+    """One entry per document, named: a document shared by several items of
+    a bundle (same name, whatever its keys) answers for each of them, and two
+    different documents under one key stay apart."""
+    return [
+        MaterialEntry(
+            row.keys[0],
+            st.state,
+            st.originals,
+            st.copies,
+            st.problem.strip(),
+            st.note.strip(),
+            st.reused_from,
+            name=row.material.name,
+        )
+        for row, st in zip(rows, states, strict=True)
+    ]
