@@ -204,6 +204,15 @@ def test_correction_after_close_is_logged_and_queued(day_store: Store) -> None:
             new_value="x",
             reason="r",
         )
+    with pytest.raises(DayCloseError, match="格式不对"):
+        record_correction(
+            day_store,
+            CHIEF,
+            application_id=app_id,
+            field="promise_date",
+            new_value="下周一",
+            reason="r",
+        )
     with pytest.raises(DayCloseError, match="理由"):
         record_correction(
             day_store,

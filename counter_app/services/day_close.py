@@ -321,9 +321,7 @@ def record_correction(
         if row is None:
             raise DayCloseError(_("找不到要更正的办件。"), field="application_id")
         old, day, window, site = row
-        value: Any = new_value.strip() or None
-        if field == "intake_seconds" and value is not None:
-            value = int(value)
+        value = _checked_value(field, new_value)
         closed = closed_record(db, site_code=site, window_code=window, day=day)
         cur = db.execute(
             "INSERT INTO corrections (application_id, field, old_value, new_value,"
@@ -360,6 +358,25 @@ def record_correction(
         )
         push_application(db, application_id)
     return correction_id
+
+
+def _checked_value(field: str, text: str) -> Any:
+    value = text.strip()
+    if not value:
+        return None
+    try:
+        if field == "intake_seconds":
+            return int(value)
+        if field == "promise_date":
+            return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise DayCloseError(
+            _(
+                "“{label}”的新值“{value}”格式不对（日期写成 YYYY-MM-DD，用时写秒数）。"
+            ).format(label=_(CORRECTABLE[field]), value=value),
+            field="new_value",
+        ) from None
+    return value
 
 
 def corrections(db: Database, application_id: str) -> list[dict[str, Any]]:
