@@ -11,16 +11,18 @@ from pathlib import Path
 
 from counter_app.i18n import _
 from sync import protocol as p
-from sync.transport import ProtocolError, SyncError, Transport
+from sync.transport import (
+    CancellableBody,
+    Cancelled,
+    ProtocolError,
+    SyncError,
+    Transport,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_CHUNK_BYTES = 256 * 1024
 MIN_CHUNK_BYTES = 16 * 1024
-
-
-class Cancelled(SyncError):
-    pass
 
 
 class BlobFileMissing(SyncError):
@@ -103,7 +105,7 @@ def upload_blob(
                 resp = transport.request(
                     "PUT",
                     f"{p.PATH_BLOBS}/{sha256}",
-                    body=data,
+                    body=CancellableBody(data, cancel),
                     headers=headers,
                     ok=(200, 201),
                 )

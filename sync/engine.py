@@ -31,7 +31,6 @@ from sync.blobs import (
     DEFAULT_CHUNK_BYTES,
     MIN_CHUNK_BYTES,
     BlobFileMissing,
-    Cancelled,
     UploadStats,
     blob_path,
     upload_blob,
@@ -39,6 +38,7 @@ from sync.blobs import (
 from sync.pull import PullReport, pull
 from sync.state import problem_counts, put_state
 from sync.transport import (
+    Cancelled,
     Clock,
     ProtocolError,
     RequestTimeout,

@@ -9,9 +9,12 @@ success: the caller acks nothing it has no answer for.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,6 +22,9 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+import urllib3
+import urllib3.connection
+from requests.adapters import HTTPAdapter
 
 from sync import protocol as p
 
@@ -64,6 +70,33 @@ class ProtocolError(SyncError):
         self.error = error
 
 
+class Cancelled(SyncError):
+    """The round was cancelled (stop, quit, or the clerk asked)."""
+
+
+class CancellableBody:
+    """A request body sent in small reads that checks ``cancel`` between
+    them, so cancelling cuts a slow upload within one read, not one chunk."""
+
+    def __init__(self, data: bytes, cancel: threading.Event | None) -> None:
+        self._data = memoryview(data)
+        self._pos = 0
+        self._cancel = cancel
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def read(self, size: int = -1) -> bytes:
+        if self._cancel is not None and self._cancel.is_set():
+            from counter_app.i18n import _
+
+            raise Cancelled(_("同步已取消"))
+        end = len(self._data) if size < 0 else min(len(self._data), self._pos + size)
+        piece = bytes(self._data[self._pos : end])
+        self._pos = end
+        return piece
+
+
 @dataclass(frozen=True)
 class Timeouts:
     connect: float = 5.0
@@ -103,6 +136,40 @@ def parse_server_time(value: object) -> datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
+class _TrackingAdapter(HTTPAdapter):
+    """Remembers the sockets it opens so :meth:`Transport.close` can cut a
+    request that is blocked sending or waiting on a slow link."""
+
+    def __init__(self, sockets: weakref.WeakSet[socket.socket]) -> None:
+        self._sockets = sockets
+        super().__init__()
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        sockets = self._sockets
+
+        class _Http(urllib3.connection.HTTPConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.add(self.sock)
+
+        class _Https(urllib3.connection.HTTPSConnection):
+            def connect(self) -> None:
+                super().connect()
+                sockets.add(self.sock)
+
+        class _HttpPool(urllib3.HTTPConnectionPool):
+            ConnectionCls = _Http
+
+        class _HttpsPool(urllib3.HTTPSConnectionPool):
+            ConnectionCls = _Https
+
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _HttpPool,
+            "https": _HttpsPool,
+        }
+
+
 class Transport:
     """Requests to one server. Thread-safe enough for one engine thread plus
     :meth:`close` from another (which ends a stuck round)."""
@@ -121,6 +188,10 @@ class Transport:
         self.timeouts = timeouts or Timeouts()
         self.clock = clock
         self.session = requests.Session()
+        self._sockets: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        adapter = _TrackingAdapter(self._sockets)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = "counter-desk/1"
         if token:
             self.session.headers[p.HEADER_AUTHORIZATION] = f"Bearer {token}"
@@ -129,7 +200,11 @@ class Transport:
         self._lock = threading.Lock()
 
     def close(self) -> None:
+        """Close the session and cut any request still on the wire."""
         with self._lock:
+            for sock in list(self._sockets):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
             self.session.close()
 
     # -- requests ----------------------------------------------------------
@@ -138,13 +213,13 @@ class Transport:
         method: str,
         path: str,
         *,
-        body: bytes | None = None,
+        body: bytes | CancellableBody | None = None,
         headers: Mapping[str, str] | None = None,
         params: Mapping[str, Any] | None = None,
         ok: tuple[int, ...] = (200,),
     ) -> requests.Response:
         """Send one request; an answer outside ``ok`` raises a typed error."""
-        size = len(body) if body else 0
+        size = len(body) if body is not None else 0
         sent_at = self.clock()
         try:
             resp = self.session.request(
@@ -157,6 +232,8 @@ class Transport:
                 verify=self.verify,
                 allow_redirects=False,
             )
+        except SyncError:
+            raise  # e.g. Cancelled from a CancellableBody
         except requests.Timeout as exc:
             raise RequestTimeout(_text("timeout", detail=str(exc))) from exc
         except requests.exceptions.SSLError as exc:

@@ -54,6 +54,7 @@ def test_service_without_enrollment_says_so(tmp_path: Path, keyring_home: Path) 
 
 
 @pytest.mark.e2e
+@pytest.mark.slow
 def test_service_rounds_busy_cancel_and_stop(
     central: CentralServer, tmp_path: Path, keyring_home: Path
 ) -> None:
@@ -95,7 +96,7 @@ def test_service_rounds_busy_cancel_and_stop(
         started = time.monotonic()
         service.cancel()
         assert finished.wait(20)
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 1.5  # cut within one small read
         assert service.last_report is not None and not service.last_report.ok
         assert service.status().pending_ops > 0
         # Full speed: the next round converges and the status says so.
