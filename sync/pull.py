@@ -12,7 +12,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from counter_app import clock
-from counter_app.domain.catalog import item_from_dict
+from counter_app.domain.catalog import Bundle, item_from_dict
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import Status
 from counter_app.domain.workdays import CALENDAR_FORMAT, parse_calendar
@@ -20,7 +20,7 @@ from counter_app.i18n import _
 from counter_app.services.backoffice import apply_status_change
 from counter_app.store import settings
 from counter_app.store.calendar import store_years
-from counter_app.store.catalog import upsert_item
+from counter_app.store.catalog import upsert_bundle, upsert_item
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from sync import protocol as p
@@ -102,6 +102,17 @@ def _apply(
                 " ON CONFLICT(key) DO UPDATE SET label = excluded.label",
                 [str(key), str(label)],
             )
+        for raw in body.get("bundles") or []:
+            if isinstance(raw, dict) and raw.get("code"):
+                upsert_bundle(
+                    db,
+                    Bundle(
+                        code=str(raw["code"]),
+                        name=str(raw.get("name") or raw["code"]),
+                        description=str(raw.get("description") or ""),
+                        item_codes=tuple(str(c) for c in raw.get("items") or []),
+                    ),
+                )
         put_state(db, "catalog_version", str(body.get("version", "")))
     elif kind == p.CHANGE_CALENDAR_YEAR:
         year = str(int(body["year"]))

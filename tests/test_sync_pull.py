@@ -250,3 +250,42 @@ def test_enrollment_errors(
         result = enroll(store, server_url=central.base_url + "/", code=code)
         assert load_token(result.desk_id)
         assert result.window_code == "04"
+
+
+def test_catalog_published_centrally_reaches_the_desk(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = make_desk(central, tmp_path / "a")
+    root = Path(__file__).resolve().parent.parent / "resources" / "catalog"
+    doc = json.loads((root / "items.json").read_text(encoding="utf-8"))
+    doc["version"] = "2026-12"
+    doc["items"][0]["name"] = "个体工商户设立登记（新版）"
+    removed = doc["items"].pop()["code"]
+    items = tmp_path / "items.json"
+    items.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    central.cli("publish-catalog", str(items))
+    assert _sync(desk).clean
+    first = doc["items"][0]["code"]
+    with desk.store() as store:
+        db = store.db
+        assert (
+            db.execute(
+                "SELECT name FROM catalog_items WHERE code = ?", [first]
+            ).fetchone()[0]
+            == "个体工商户设立登记（新版）"
+        )
+        assert (
+            db.execute(
+                "SELECT value FROM sync_state WHERE key = 'catalog_version'"
+            ).fetchone()[0]
+            == "2026-12"
+        )
+    # Republishing without an item announces its deletion.
+    doc["items"] = doc["items"][1:]
+    items.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    central.cli("publish-catalog", str(items))
+    assert _sync(desk).clean
+    with desk.store() as store:
+        left = {r[0] for r in store.db.execute("SELECT code FROM catalog_items")}
+    assert first not in left and removed not in left
+    assert len(left) == len(doc["items"])
