@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from counter_app.store.db import Store
+from counter_app.store.outbox import add_op
 from sync.engine import EngineConfig, SyncEvent
 from sync.runner import sync_lock, sync_once
 from sync.service import SyncService
@@ -133,6 +134,11 @@ def test_cli_enroll_and_sync(
     assert done.returncode == 0, done.stderr
     with Store.open(data) as store:
         assert get_state(store.db, "last_success")
+        with store.transaction() as db:
+            add_op(db, entity="bogus", entity_id="x", base_version=None, payload={})
+    failed = run_cli(data, "sync", "--once", env=env)
+    assert failed.returncode == 1  # a rejected op is left for a supervisor
+    assert "拒绝" in failed.stderr
 
 
 @pytest.mark.e2e
