@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from sync.blobs import DEFAULT_CHUNK_BYTES
-from sync.engine import EngineConfig, SyncReport
-from sync.runner import sync_lock, sync_once
+from sync.engine import EngineConfig, SyncEngine, SyncReport
+from sync.runner import load_credentials, make_transport, sync_lock, sync_once
 from sync.transport import Timeouts, utc_now
 from tests.central_fixtures import CentralServer, start_central
 from tests.faultproxy import FaultProxy
@@ -264,4 +264,25 @@ def test_client_clock_two_hours_off(
     assert report.skew_warning
     assert report.skew_seconds is not None
     assert abs(report.skew_seconds + 7200) < 60
+    assert_converged(central, desk, central_blobs(central))
+
+
+def test_batch_halves_on_413_and_grows_back(
+    central: CentralServer, proxy: FaultProxy, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = _desk(central, proxy, tmp_path, n=6)
+    proxy.burst(413, 2, path_prefix="/api/v1/ops")
+    config = EngineConfig(batch_start=8, batch_max=16, **FAST_RETRY)  # type: ignore[arg-type]
+    with desk.store() as store:
+        transport = make_transport(load_credentials(store))
+        engine = SyncEngine(store, transport, config=config)
+        sizes: list[int] = []
+        engine.on_event = lambda event: sizes.append(engine.batch)
+        report = engine.run_once()
+        transport.close()
+    assert report.clean, report
+    assert proxy.stats.injected == 2
+    # 8 → 4 → 2 after two 413s, then ×2 after the first answered batch.
+    assert sizes[:2] == [8, 4]
+    assert engine.batch == 16  # doubled back up to the maximum
     assert_converged(central, desk, central_blobs(central))
