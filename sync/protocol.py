@@ -121,6 +121,9 @@ ENTITY_EVALUATION: Final = "evaluation"
 ENTITY_EVENT: Final = "event"
 ENTITY_DAY_CLOSE: Final = "day_close"
 ENTITY_PRINT_JOB: Final = "print_job"
+#: A scan attached to, replaced in or removed from an application's material;
+#: its blob (``blobs``) is uploaded before the op.
+ENTITY_MATERIAL_FILE: Final = "material_file"
 #: Append-only kinds: stored once per op, never updated, never conflict.
 APPEND_ONLY_ENTITIES: Final = frozenset(
     {
@@ -129,6 +132,7 @@ APPEND_ONLY_ENTITIES: Final = frozenset(
         ENTITY_EVENT,
         ENTITY_DAY_CLOSE,
         ENTITY_PRINT_JOB,
+        ENTITY_MATERIAL_FILE,
     }
 )
 ENTITIES: Final = frozenset({ENTITY_APPLICATION}) | APPEND_ONLY_ENTITIES

@@ -48,3 +48,43 @@ def test_push_blobs_and_pull(
     again = sync_once(desk.data_dir, config=EngineConfig(**FAST_RETRY))
     assert again.clean and again.acked == 0 and again.blob_bytes_sent == 0
     del sha
+
+
+def test_scan_attached_through_the_service_syncs_clean(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    """A file attached with services.materials goes up with its blob and is
+    applied — not left in the dead-letter list."""
+    from PIL import Image
+
+    from counter_app.services.materials import import_files
+
+    desk = make_desk(central, tmp_path / "desk", applications=3)
+    page = tmp_path / "page.png"
+    Image.new("L", (400, 560), 200).save(page)
+    with desk.store() as store:
+        app_id = local_applications(store)[0]
+        key = store.db.execute(
+            "SELECT material_key FROM application_materials WHERE application_id = ?"
+            " LIMIT 1",
+            [app_id],
+        ).fetchone()[0]
+        result = import_files(
+            store,
+            application_id=app_id,
+            material_key=key,
+            paths=[page],
+            actor="clerk01",
+        )
+        assert result.attached and not result.errors
+    report = sync_once(desk.data_dir, config=EngineConfig(**FAST_RETRY))
+    assert report.error == ""
+    assert report.clean, report
+    with desk.store() as store:
+        states = dict(
+            store.db.execute(
+                "SELECT entity, state FROM outbox WHERE entity = 'material_file'"
+            ).fetchall()
+        )
+    assert states == {"material_file": "acked"}
+    assert_converged(central, desk, central_blobs(central))

@@ -30,9 +30,10 @@ from counter_app.store.blobstore import BlobInfo, BlobStore, CheckReport
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op
+from sync.protocol import ENTITY_MATERIAL_FILE
 
 Progress = Callable[[int, int], None]
-ENTITY = "material_file"
+ENTITY = ENTITY_MATERIAL_FILE
 PROCESSED = "processed:"
 
 
