@@ -135,9 +135,10 @@ def test_append_only_kinds_and_unknown_entity(server: CentralServer) -> None:
         for entity in [*sorted(p.APPEND_ONLY_ENTITIES), "spaceship"]
     ]
     results = desk.push(*ops)
-    assert [r["result"] for r in results] == ["applied"] * 5 + ["rejected"]
+    kinds = len(p.APPEND_ONLY_ENTITIES)
+    assert [r["result"] for r in results] == ["applied"] * kinds + ["rejected"]
     assert results[-1]["reason"] == p.REASON_UNKNOWN_ENTITY
-    assert {r["result"] for r in desk.push(*ops[:5])} == {"duplicate"}
+    assert {r["result"] for r in desk.push(*ops[:kinds])} == {"duplicate"}
 
 
 def test_op_referencing_missing_blob_is_rejected_until_uploaded(
