@@ -252,8 +252,9 @@ def main() -> None:
         else:
             days = populate(store, args.applications, today)
         count = store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
+        verb = "reused" if have else "populated"
         print(
-            f"populated {count:,} applications over {len(days)} working days"
+            f"{verb} {count:,} applications over {len(days)} working days"
             f" in {time.perf_counter() - started:.1f} s"
             f" ({store.path.stat().st_size / 2**20:,.0f} MiB)"
         )
