@@ -135,7 +135,7 @@ def capture(out: Path, lang: str, data_dir: Path, applications: int) -> int:
     wait(lambda: ws.window.list_panel.model.total is not None)
     shot(ws.window, "02-intake")
 
-    ws.window.find()
+    ws.window.find_applications()
     panel = ws.window.list_panel
     wait(lambda: ws.window.detail.current_id() is not None)
     row = next(

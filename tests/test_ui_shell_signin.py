@@ -91,7 +91,7 @@ def _workspace(qtbot: QtBot, app_ctx: AppContext, minutes: int = 10) -> Workspac
 
 def test_idle_lock_and_unlock_keep_state(qtbot: QtBot, app_ctx: AppContext) -> None:
     ws = _workspace(qtbot, app_ctx)
-    ws.window.find()
+    ws.window.find_applications()
     ws.window.list_panel.search.insert("王")  # QTest types ASCII only
     ws.idle.set_timeout_ms(1000)
     qtbot.waitUntil(lambda: ws.locked, timeout=5000)

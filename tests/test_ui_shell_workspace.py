@@ -41,7 +41,7 @@ def ws(qtbot: QtBot, demo_store: Store, tmp_path: Path) -> Iterator[Workspace]:
     workspace = Workspace(app, idle_lock_minutes=0)
     qtbot.addWidget(workspace.window)
     workspace.show()
-    workspace.window.find()
+    workspace.window.find_applications()
     model = workspace.window.list_panel.model
     qtbot.waitUntil(lambda: model.total is not None, timeout=10_000)
     yield workspace

@@ -242,9 +242,9 @@ class ApplicationsPanel(QWidget):
                 self.status.addItem(_(label), status.value)
         self.date_from = _date_edit(_("起始日期"))
         self.date_to = _date_edit(_("截止日期"))
-        self.window = QComboBox()
-        self.window.setAccessibleName(_("窗口筛选"))
-        self.window.addItem(_("全部窗口"), "")
+        self.window_filter = QComboBox()
+        self.window_filter.setAccessibleName(_("窗口筛选"))
+        self.window_filter.addItem(_("全部窗口"), "")
         self.overdue = QCheckBox(_("只看超期(&O)"))
         self.overdue.setAccessibleName(_("只看超期"))
         self.count_label = QLabel()
@@ -256,7 +256,7 @@ class ApplicationsPanel(QWidget):
         filters.addWidget(QLabel("–"))
         filters.addWidget(self.date_to)
         filters.addWidget(QLabel(_("窗口：")))
-        filters.addWidget(self.window)
+        filters.addWidget(self.window_filter)
         filters.addWidget(self.overdue)
         filters.addStretch(1)
         filters.addWidget(self.count_label)
@@ -286,7 +286,7 @@ class ApplicationsPanel(QWidget):
         self._debounce.timeout.connect(self.apply)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.search.returnPressed.connect(self._search_now)
-        for combo in (self.status, self.window):
+        for combo in (self.status, self.window_filter):
             combo.currentIndexChanged.connect(lambda _i: self.apply())
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(lambda _d: self._debounce.start())
@@ -298,8 +298,8 @@ class ApplicationsPanel(QWidget):
         self.setTabOrder(self.search, self.status)
         self.setTabOrder(self.status, self.date_from)
         self.setTabOrder(self.date_from, self.date_to)
-        self.setTabOrder(self.date_to, self.window)
-        self.setTabOrder(self.window, self.overdue)
+        self.setTabOrder(self.date_to, self.window_filter)
+        self.setTabOrder(self.window_filter, self.overdue)
         self.setTabOrder(self.overdue, self.table)
 
     def current_query(self) -> ApplicationQuery:
@@ -309,7 +309,7 @@ class ApplicationsPanel(QWidget):
             statuses=(status,) if status else (),
             date_from=_date_value(self.date_from),
             date_to=_date_value(self.date_to),
-            window_code=self.window.currentData() or "",
+            window_code=self.window_filter.currentData() or "",
             overdue_only=self.overdue.isChecked(),
         )
 
@@ -334,15 +334,15 @@ class ApplicationsPanel(QWidget):
         self.table.setFocus()
 
     def _set_windows(self, codes: list[str]) -> None:
-        current = self.window.currentData()
-        self.window.blockSignals(True)
-        while self.window.count() > 1:
-            self.window.removeItem(1)
+        current = self.window_filter.currentData()
+        self.window_filter.blockSignals(True)
+        while self.window_filter.count() > 1:
+            self.window_filter.removeItem(1)
         for code in codes:
-            self.window.addItem(code, code)
-        index = self.window.findData(current)
-        self.window.setCurrentIndex(max(index, 0))
-        self.window.blockSignals(False)
+            self.window_filter.addItem(code, code)
+        index = self.window_filter.findData(current)
+        self.window_filter.setCurrentIndex(max(index, 0))
+        self.window_filter.blockSignals(False)
 
     def fit_columns(self) -> None:
         """Widths for the current font; the item column stays bounded."""

@@ -191,7 +191,7 @@ class DetailView(QWidget):
     def _field_text(self, key: str, r: dict[str, Any], view: RecordView) -> str:
         value = r.get(key)
         if key == "status":
-            return _(STATUS_LABELS[Status(value)])
+            return _(STATUS_LABELS[Status(str(value))])
         # ID numbers and phones show in full here: the clerk checks the card
         # against them, and opening the record is in the audit log.
         if key == "due_date" and value:

@@ -132,11 +132,15 @@ class EvaluationDialog(FormDialog):
             )
             return None
         store, ctx = self.app.store, self.app.require_user()
-        kwargs = {
-            "application_id": self.application_id,
-            "level": level,
-            "reasons": [r for r, box in self.reason_boxes if box.isChecked()],
-            "comment": self.comment.toPlainText(),
-            "follow_up": follow_up,
-        }
-        return lambda: record_evaluation(store, ctx, **kwargs)
+        app_id = self.application_id
+        reasons = [r for r, box in self.reason_boxes if box.isChecked()]
+        comment = self.comment.toPlainText()
+        return lambda: record_evaluation(
+            store,
+            ctx,
+            application_id=app_id,
+            level=level,
+            reasons=reasons,
+            comment=comment,
+            follow_up=follow_up,
+        )

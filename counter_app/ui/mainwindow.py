@@ -80,7 +80,7 @@ class QueuePanel(QWidget):
 
     def _state(self) -> tuple[str, int]:
         s = self.app.settings
-        return str(s.value("queue/day", "")), int(s.value("queue/last", 0) or 0)
+        return str(s.value("queue/day", "")), int(str(s.value("queue/last", 0) or 0))
 
     def current(self) -> str:
         day, last = self._state()
@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         view_menu = bar.addMenu(_("查看(&V)"))
-        self.find_action = self._action(_("查找办件"), "Ctrl+F", self.find)
+        self.find_action = self._action(_("查找办件"), "Ctrl+F", self.find_applications)
         self.refresh_action = self._action(_("刷新"), "F5", self.refresh)
         self.next_action = self._action(_("下一位"), "F2", self.queue.call_next)
         for a in (self.find_action, self.refresh_action, self.next_action):
@@ -250,7 +250,7 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(0)
         self.intake.setFocus()
 
-    def find(self) -> None:
+    def find_applications(self) -> None:
         self.tabs.setCurrentIndex(1)
         self.list_panel.focus_search()
 
@@ -307,7 +307,7 @@ class MainWindow(QMainWindow):
             value = s.value(key)
             if isinstance(value, QByteArray) and not value.isEmpty():
                 restore(value)
-        self.tabs.setCurrentIndex(int(s.value("window/tab", 0) or 0))
+        self.tabs.setCurrentIndex(int(str(s.value("window/tab", 0) or 0)))
 
     def take_intake(self) -> QWidget:
         """Hand the intake form (and whatever is typed in it) to a new window."""
