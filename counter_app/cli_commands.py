@@ -105,6 +105,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from counter_app.cli import open_store
+    from counter_app.demo_platform import start_demo_platform
     from counter_app.services.demo import (
         DEMO_PASSWORD,
         DEMO_USERS,
@@ -119,14 +120,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seed_demo(store, applications=args.applications)
     seed_users(store)
     store.close()
+    platform = start_demo_platform(Path(args.data_dir))
+    for notice in platform.notices:
+        print(notice)
     print(_("演示账号（密码均为 {password}）：").format(password=DEMO_PASSWORD))
     for username, name, role in DEMO_USERS:
         label = _("科室负责人") if role == "supervisor" else _("窗口人员")
         print(f"  {username:10} {name}  {label}")
     print(_("数据目录：{path}").format(path=args.data_dir))
-    if args.no_gui:
-        return 0
-    return cmd_gui(args)
+    try:
+        if args.no_gui:
+            from sync.runner import sync_once
+
+            report = sync_once(Path(args.data_dir))
+            print(_("已同步：发送 {n} 项变更。").format(n=report.acked))
+            return 0
+        return cmd_gui(args)
+    finally:
+        platform.stop()
 
 
 def cmd_demo_seed(args: argparse.Namespace) -> int:

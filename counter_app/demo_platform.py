@@ -1,0 +1,146 @@
+"""The demo's other side: the reference central platform started embedded
+on 127.0.0.1, this desk enrolled with it, and a back office that moves
+applications along so results come back to the window.
+
+Demo only; a real desk enrolls with the real platform (``main.py enroll``).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import keyring
+import keyring.errors
+
+from central.admin import add_user, create_desk, publish_calendar, publish_catalog
+from central.demo import run_backoffice
+from central.demo import seed_demo as seed_central_demo
+from central.embedded import EmbeddedCentral
+from counter_app.i18n import _
+from counter_app.services.enrollment import enroll
+from counter_app.store import settings
+from counter_app.store.db import Store
+from sync.credentials import NoKeyring, load_token
+
+DEMO_PORT = 8765
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+
+@dataclass
+class DemoPlatform:
+    central: EmbeddedCentral
+    notices: list[str]
+
+    def stop(self) -> None:
+        self.central.stop()
+
+
+def start_demo_platform(
+    data_dir: Path, *, backoffice_every: float = 20.0
+) -> DemoPlatform:
+    """Start central for the demo and make sure this desk is enrolled."""
+    notices = _ensure_keyring(data_dir)
+    central_dir = data_dir / "central"
+    central_dir.mkdir(parents=True, exist_ok=True)
+    db_path = central_dir / "central.sqlite3"
+    fresh = not db_path.exists()
+    port = DEMO_PORT if _port_free(DEMO_PORT) else 0
+    central = EmbeddedCentral(db_path, port=port)
+    url = central.start()
+    with Store.open(data_dir) as store:
+        ident = settings.identity(store.db)
+        if fresh:
+            _seed_central(central, store, ident.site_code)
+        enrolled = bool(ident.desk_id) and _has_token(ident.desk_id)
+        if not enrolled:
+            new = create_desk(
+                central.db,
+                site_code=ident.site_code,
+                window_code=ident.window_code,
+                name=ident.window_name,
+            )
+            enroll(
+                store,
+                server_url=url,
+                code=new.enrollment_code,
+                desk_name=ident.window_name,
+            )
+        with store.transaction() as db:
+            # The port may differ from the last run; the token stays valid.
+            settings.put(db, "server_url", url)
+            settings.put(db, "status_base_url", url + "/status")
+    thread = threading.Thread(
+        target=run_backoffice,
+        kwargs={"db": central.db, "every": backoffice_every, "report": lambda _l: None},
+        name="demo-backoffice",
+        daemon=True,
+    )
+    thread.start()
+    notices.append(
+        _("演示中心平台：{url}（后台每 {n} 秒推进几件办件）").format(
+            url=url, n=int(backoffice_every)
+        )
+    )
+    return DemoPlatform(central, notices)
+
+
+def _seed_central(central: EmbeddedCentral, store: Store, site_code: str) -> None:
+    seed_central_demo(central.db)
+    for username, name, role, verifier in store.db.execute(
+        "SELECT username, display_name, role, password_verifier FROM users"
+    ):
+        add_user(
+            central.db,
+            username=username,
+            role=role,
+            site_code=site_code,
+            password_verifier=verifier,
+            display_name=name,
+        )
+    catalog = json.loads((RESOURCES / "catalog" / "items.json").read_text("utf-8"))
+    bundles = json.loads((RESOURCES / "catalog" / "bundles.json").read_text("utf-8"))
+    publish_catalog(central.db, catalog, bundles=bundles)
+    calendar = json.loads(
+        (RESOURCES / "calendar" / "cn_workdays.json").read_text("utf-8")
+    )
+    publish_calendar(central.db, calendar)
+
+
+def _ensure_keyring(data_dir: Path) -> list[str]:
+    """A desktop without a keyring still runs the demo: the token goes to a
+    plain file in the demo's data directory, and the clerk is told so."""
+    try:
+        keyring.get_password("counter", "probe")
+        return []
+    except keyring.errors.NoKeyringError:
+        pass
+    from keyrings.alt.file import PlaintextKeyring
+
+    backend = PlaintextKeyring()
+    backend.file_path = str(data_dir / "demo-keyring.cfg")
+    keyring.set_keyring(backend)
+    return [
+        _("本机没有系统密钥环：演示令牌以明文保存在 {path}，仅供演示使用。").format(
+            path=data_dir / "demo-keyring.cfg"
+        )
+    ]
+
+
+def _has_token(desk_id: str) -> bool:
+    try:
+        return bool(load_token(desk_id))
+    except NoKeyring:  # enroll() then says so clearly
+        return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
