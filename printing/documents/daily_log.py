@@ -1,22 +1,23 @@
-"""The daily log: landscape A4 table, totals at the end, numbered pages."""
+"""The daily log: landscape A4 table, totals at the end, numbered pages.
+
+The table is a ``log_grid.Grid`` rather than a reportlab Table: a month's
+log (60,000 rows) lays out in time proportional to its rows.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from counter_app.i18n import _
-from printing.blocks import field_table, grid_table, para, proportional, title
+from printing.blocks import field_table, para, title
 from printing.documents.common import a4_only
-from printing.fonts import BODY
+from printing.documents.log_grid import Column, Grid, GridSlice, Measure, plan_columns
 from printing.layout import Document, render
 from printing.model import DailyLogData, MissingField, Paper, require
 from printing.styles import Styles
-
-_MAX_COLUMN = 60 * mm
 
 
 def validate(data: DailyLogData) -> None:
@@ -34,14 +35,9 @@ def validate(data: DailyLogData) -> None:
             )
 
 
-def column_widths(data: DailyLogData, width: float, size: float) -> list[float]:
-    """Widths proportional to each column's widest text, within bounds."""
-    weights = []
-    for i, name in enumerate(data.columns):
-        texts = [name, *(row[i] for row in data.rows)]
-        widest = max(stringWidth(t, BODY, size) for t in texts) + 8
-        weights.append(min(max(widest, 12 * mm), _MAX_COLUMN))
-    return proportional(width, weights)
+def columns(data: DailyLogData, width: float, size: float) -> list[Column]:
+    """Each column's width and font size in a table ``width`` wide."""
+    return plan_columns(data.columns, data.rows, width, size, Measure())
 
 
 def _story(data: DailyLogData, width: float, styles: Styles) -> list[Flowable]:
@@ -57,8 +53,8 @@ def _story(data: DailyLogData, width: float, styles: Styles) -> list[Flowable]:
         )
     story.append(Spacer(1, 3 * mm))
     if data.rows:
-        widths = column_widths(data, width, styles.cell.fontSize)
-        story.append(grid_table(data.columns, data.rows, widths, styles))
+        grid = Grid(data.columns, data.rows, width=width, size=styles.cell.fontSize)
+        story.append(GridSlice(grid, 0, len(data.rows)))
     else:
         story.append(para(_("（本期间无记录）"), styles.center))
     if data.totals:
