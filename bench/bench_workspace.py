@@ -59,10 +59,13 @@ sys.exit(run_gui(Path(sys.argv[1]), language=None))
 
 # -- 1. cold start -------------------------------------------------------------
 def time_to_marker(code: str, *args: str) -> float:
+    """Seconds from spawning ``python -c code args`` (or ``python args`` when
+    ``code`` is empty) until it prints the marker."""
     env = {**os.environ, "COUNTER_STARTUP_MARKER": "1", "QT_QPA_PLATFORM": "offscreen"}
+    argv = [sys.executable, "-c", code, *args] if code else [sys.executable, *args]
     start = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args],
+        argv,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
@@ -88,15 +91,31 @@ def bench_start(runs: int) -> None:
     store.close()
     time_to_marker(BARE)  # warm the file cache for both
     time_to_marker(GUI, str(data))
-    bare, gui = [], []
+    bare, gui, cli = [], [], []
+    main_py = ("", "main.py", "--data-dir", str(data), "gui")
     for _ in range(runs):  # interleaved, so machine load hits both alike
         bare.append(time_to_marker(BARE))
         gui.append(time_to_marker(GUI, str(data)))
+        cli.append(time_to_marker(*main_py))
     b, g = statistics.median(bare), statistics.median(gui)
-    print(f"cold start (median of {runs}, offscreen)")
-    print(f"  bare QApplication + QMainWindow shown   {b * 1000:8.0f} ms")
-    print(f"  Counter sign-in dialog shown            {g * 1000:8.0f} ms")
-    print(f"  ratio                                   {g / b:8.2f}x  (target <= 1.5x)")
+    print(f"cold start ({runs} interleaved runs, offscreen)    median      min")
+    print(
+        f"  bare QApplication + QMainWindow shown {b * 1000:8.0f} ms"
+        f"{min(bare) * 1000:6.0f} ms"
+    )
+    print(
+        f"  Counter sign-in dialog shown          {g * 1000:8.0f} ms"
+        f"{min(gui) * 1000:6.0f} ms"
+    )
+    print(
+        f"  ratio                                 {g / b:8.2f}x "
+        f"{min(gui) / min(bare):7.2f}x  (target <= 1.5x)"
+    )
+    c = statistics.median(cli)
+    print(
+        f"  via main.py gui (CLI parser first)    {c * 1000:8.0f} ms"
+        f"{min(cli) * 1000:6.0f} ms   ratio {c / b:.2f}x"
+    )
 
 
 # -- 2. search over a million --------------------------------------------------
@@ -118,8 +137,9 @@ def build(store: Store, rows: int, seed: int = 11) -> None:
         "notified_to_supplement",
         "rejected",
     ]
-    start_day = date(2025, 11, 1)
     per_day = 2000
+    # the newest applications are today's, as on a real desk
+    start_day = date.today() - timedelta(days=rows // per_day)
     batch: list[tuple[object, ...]] = []
     t = time.perf_counter()
     conn = store.db.conn
@@ -307,6 +327,8 @@ def bench_latency(store: Store, queries: list[ApplicationQuery]) -> None:
         f"max {max(stalls):5.1f} ms  (target max < 50 ms)"
     )
     panel.close()
+    panel.deleteLater()
+    qt_app.processEvents()
 
 
 def main() -> int:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from counter_app.domain.status import Status
 from counter_app.services import queries
 from counter_app.services.demo import demo_context
@@ -154,3 +156,23 @@ def test_renaming_updates_the_search_terms(demo_store: Store) -> None:
 def test_search_terms() -> None:
     assert queries.search_terms("𠮷") == ["𠮷"]
     assert queries.search_terms("李𠮷祥") == ["李𠮷", "𠮷祥"]
+
+
+def test_dense_and_sparse_plans_agree(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = demo_store.db.execute(
+        "SELECT applicant_name FROM applications WHERE length(applicant_name) = 3"
+        " LIMIT 1"
+    ).fetchone()[0]
+    item = demo_store.db.execute("SELECT item_name FROM applications").fetchone()[0]
+    texts = ["𠮷", name[1:], name, item, RARE_ID[-4:], name[0]]
+    for status in ((), (Status.SUBMITTED.value,)):
+        for text in texts:
+            q = ApplicationQuery(text=text, statuses=status)
+            monkeypatch.setattr(queries, "DENSE_MATCHES", 10**9)
+            sparse = [r.id for r in _all(demo_store, q)]
+            monkeypatch.setattr(queries, "DENSE_MATCHES", 0)
+            dense = [r.id for r in _all(demo_store, q)]
+            assert dense == sparse, text
+            assert len(sparse) == queries.count(demo_store, q)

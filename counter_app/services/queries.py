@@ -113,22 +113,79 @@ def search_terms(text: str) -> list[str]:
     return sorted({"".join(chars[i : i + 2]) for i in range(len(chars) - 1)})
 
 
-def _source(db: Database, query: ApplicationQuery) -> tuple[str, list[Any]]:
-    """FROM clause: the whole table, or — for a search — the matching rows
-    collected first from the indexes and joined in that order (CROSS JOIN
-    fixes the order), so a rare hit never becomes a scan in list order."""
+# Above this many likely matches a search reads the list in its own order
+# and tests each row (the first page fills after a few thousand rows);
+# below it, the matches are collected from the indexes and sorted.
+DENSE_MATCHES = 5000
+
+
+def _source(
+    db: Database, query: ApplicationQuery, *, for_page: bool
+) -> tuple[str, list[Any], str, list[Any]]:
+    """(FROM clause, its params, a WHERE condition, its params)."""
     text = " ".join(query.text.split())
     if not text:
-        return " FROM applications a", []
-    candidates, params = _text_candidates(db, text)
+        if for_page and query.overdue_only and _overdue(db) > DENSE_MATCHES:
+            # many overdue: read in list order rather than sort them all
+            return " FROM applications a INDEXED BY applications_created", [], "", []
+        return " FROM applications a", [], "", []
+    branches = _text_branches(db, text)
+    if not branches:
+        return " FROM applications a", [], "0", []
+    params = [p for _b, ps in branches for p in ps]
+    if for_page and _estimate(db, text, branches) > DENSE_MATCHES:
+        condition = " OR ".join(f"({b})" for b, _ps in branches)
+        return (
+            " FROM applications a INDEXED BY applications_created",
+            [],
+            f"({condition})",
+            params,
+        )
+    # Few matches: collect them from the indexes first; CROSS JOIN fixes
+    # that order, so a rare hit never turns into a scan in list order.
+    candidates = " UNION ".join(
+        f"SELECT rowid AS rid FROM applications WHERE {b}" for b, _ps in branches
+    )
     return (
         f" FROM ({candidates}) AS c CROSS JOIN applications a ON a.rowid = c.rid",
         params,
+        "",
+        [],
     )
 
 
-def _where(query: ApplicationQuery) -> tuple[str, list[Any]]:
-    clauses: list[str] = []
+def _overdue(db: Database) -> int:
+    return int(
+        db.execute(
+            "SELECT COUNT(*) FROM applications WHERE status IN ("
+            + ",".join("?" * len(RUNNING))
+            + ") AND due_date < ?",
+            [*RUNNING, clock.today().isoformat()],
+        ).fetchone()[0]
+    )
+
+
+def _estimate(db: Database, text: str, branches: list[tuple[str, list[Any]]]) -> int:
+    """Likely matches, from index counts only (a millisecond or two)."""
+    total = 0
+    for branch, params in branches:
+        if branch.startswith("item_code IN"):
+            total += db.execute(
+                f"SELECT COUNT(*) FROM applications WHERE {branch}", params
+            ).fetchone()[0]
+        elif branch.startswith("id IN"):
+            total += min(
+                db.execute(
+                    "SELECT COUNT(*) FROM application_terms WHERE term = ?", [term]
+                ).fetchone()[0]
+                for term in search_terms(text)
+            )
+    return int(total)
+
+
+def _where(query: ApplicationQuery, condition: str = "") -> tuple[str, list[Any]]:
+    """The filters; ``condition`` (the search, when read in list order) first."""
+    clauses: list[str] = [condition] if condition else []
     params: list[Any] = []
     if query.statuses:
         clauses.append("a.status IN (" + ",".join("?" * len(query.statuses)) + ")")
@@ -150,31 +207,29 @@ def _where(query: ApplicationQuery) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def _text_candidates(db: Database, text: str) -> tuple[str, list[Any]]:
-    """A UNION of index lookups for whatever the text might be."""
+def _text_branches(db: Database, text: str) -> list[tuple[str, list[Any]]]:
+    """Conditions (each answered by an index) for whatever the text might be:
+    an acceptance number, an ID number or its last 4, a phone, an item, a
+    name."""
     code = normalize(text).upper()
-    branches: list[str] = []
-    params: list[Any] = []
+    branches: list[tuple[str, list[Any]]] = []
     if _DIGITS.fullmatch(code) and len(code) >= 12:
         # acceptance numbers, whole or a leading part
-        branches.append("acceptance_no >= ? AND acceptance_no < ?")
-        params.extend([code, code + "~"])
+        branches.append(
+            ("acceptance_no >= ? AND acceptance_no < ?", [code, code + "~"])
+        )
     if len(code) >= 8 and _ID_FULL.fullmatch(code):
-        branches.append("id_number = ?")
-        branches.append("agent_id_number = ?")
-        params.extend([code, code])
+        branches.append(("id_number = ?", [code]))
+        branches.append(("agent_id_number = ?", [code]))
     if _ID_TAIL.fullmatch(code):
-        branches.append("substr(id_number, -4) = ?")
-        branches.append("substr(phone, -4) = ?")
-        params.extend([code, code])
+        branches.append(("substr(id_number, -4) = ?", [code]))
+        branches.append(("substr(phone, -4) = ?", [code]))
     phone = _phone(text)
     if phone:
-        branches.append("phone = ?")
-        params.append(phone)
+        branches.append(("phone = ?", [phone]))
     items = _matching_items(db, text)
     if items:
-        branches.append("item_code IN (" + ",".join("?" * len(items)) + ")")
-        params.extend(items)
+        branches.append(("item_code IN (" + ",".join("?" * len(items)) + ")", items))
     terms = search_terms(text)
     if terms and not _DIGITS.fullmatch(code):
         sub = " INTERSECT ".join(
@@ -182,17 +237,14 @@ def _text_candidates(db: Database, text: str) -> tuple[str, list[Any]]:
             for _t in terms
         )
         branches.append(
-            f"id IN ({sub}) AND (instr(applicant_name, ?) > 0"
-            " OR instr(coalesce(agent_name, ''), ?) > 0"
-            " OR instr(coalesce(org_name, ''), ?) > 0)"
+            (
+                f"id IN ({sub}) AND (instr(applicant_name, ?) > 0"
+                " OR instr(coalesce(agent_name, ''), ?) > 0"
+                " OR instr(coalesce(org_name, ''), ?) > 0)",
+                [*terms, text, text, text],
+            )
         )
-        params.extend([*terms, text, text, text])
-    if not branches:
-        return "SELECT rowid AS rid FROM applications WHERE 0", []
-    sql = " UNION ".join(
-        f"SELECT rowid AS rid FROM applications WHERE {b}" for b in branches
-    )
-    return sql, params
+    return branches
 
 
 def _phone(text: str) -> str:
@@ -225,9 +277,9 @@ def list_page(
 ) -> Page:
     """One page of the list, newest first; pass ``next_cursor`` for the next."""
     db = store.db
-    source, params = _source(db, query)
-    where, where_params = _where(query)
-    params += where_params
+    source, params, condition, condition_params = _source(db, query, for_page=True)
+    where, where_params = _where(query, condition)
+    params += condition_params + where_params
     if after is not None:
         where += " AND " if where else " WHERE "
         where += "(a.created_at < ? OR (a.created_at = ? AND a.id < ?))"
@@ -248,10 +300,12 @@ def list_page(
 
 
 def count(store: Store, query: ApplicationQuery) -> int:
-    source, params = _source(store.db, query)
-    where, where_params = _where(query)
+    source, params, condition, condition_params = _source(
+        store.db, query, for_page=False
+    )
+    where, where_params = _where(query, condition)
     row = store.db.execute(
-        f"SELECT COUNT(*){source}{where}", params + where_params
+        f"SELECT COUNT(*){source}{where}", params + condition_params + where_params
     ).fetchone()
     return int(row[0])
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from counter_app import i18n
@@ -74,11 +74,6 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
     qt_app.setApplicationName("Counter")
     qt_app.setOrganizationName("Counter")
     qt_app.setApplicationDisplayName("Counter")
-    try:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        setup_logging(data_dir)
-    except OSError as exc:
-        log.warning("no log file: %s", exc)
     install_excepthook()
     ui = ui_settings(data_dir)
     # The language is cached in the INI so the first dialog is already in
@@ -111,9 +106,18 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
         QMessageBox.critical(dialog, _("无法打开数据库"), message)
         dialog.done(2)
 
-    tasks.run_op(lambda: open_desk(data_dir), success=opened, failure=failed)
-    # The main window's modules load while the clerk types the password.
-    tasks.run_io(lambda: importlib.import_module("counter_app.ui.workspace"))
+    def start() -> None:
+        # Once the dialog is on screen: the log file, the store (its
+        # imports would otherwise compete with the dialog for the GIL), and
+        # the main window's modules, while the clerk types the password.
+        try:
+            setup_logging(data_dir)
+        except OSError as exc:
+            log.warning("no log file: %s", exc)
+        tasks.run_op(lambda: open_desk(data_dir), success=opened, failure=failed)
+        tasks.run_io(lambda: importlib.import_module("counter_app.ui.workspace"))
+
+    QTimer.singleShot(0, start)
     try:
         result = dialog.exec()
         tasks.wait()

@@ -104,15 +104,9 @@ class ApplicationsModel(QAbstractTableModel):
         store, query, cursor = self.app.store, self.query, self._cursor
         self._loading = True
 
-        def op() -> tuple[queries.Page, int | None]:
-            page = queries.list_page(store, query, after=cursor, limit=PAGE_SIZE)
-            total = queries.count(store, query) if first else None
-            return page, total
-
-        def done(result: tuple[queries.Page, int | None]) -> None:
+        def done(page: queries.Page) -> None:
             if generation != self._generation:
                 return
-            page, total = result
             self._loading = False
             if page.rows:
                 start = len(self.rows)
@@ -126,17 +120,29 @@ class ApplicationsModel(QAbstractTableModel):
                 self.endInsertRows()
             self._cursor = page.next_cursor
             self._more = page.next_cursor is not None
-            if total is not None:
+            self.loaded.emit()
+
+        def counted(total: int) -> None:
+            if generation == self._generation:
                 self.total = total
                 self.counted.emit(total)
-            self.loaded.emit()
 
         def fail(exc: BaseException) -> None:
             if generation == self._generation:
                 self._loading = False
             self.failed.emit(exc)
 
-        self.app.tasks.run_op(op, success=done, failure=fail)
+        self.app.tasks.run_op(
+            lambda: queries.list_page(store, query, after=cursor, limit=PAGE_SIZE),
+            success=done,
+            failure=fail,
+        )
+        if first:
+            # The count follows the first page (the worker is serial), so
+            # the rows show before a broad search has been counted.
+            self.app.tasks.run_op(
+                lambda: queries.count(store, query), success=counted, failure=fail
+            )
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and self._more and not self._loading
