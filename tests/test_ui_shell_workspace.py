@@ -288,3 +288,81 @@ def test_withdraw_needs_reason(qtbot: QtBot, ws: Workspace) -> None:
     with qtbot.waitSignal(detail.changed, timeout=10_000):
         dialog.ok_button.click()
     assert _status(store, app_id) == Status.WITHDRAWN.value
+
+
+def test_keyboard_flow_search_enter_opens_detail(qtbot: QtBot, ws: Workspace) -> None:
+    from PySide6.QtCore import Qt
+
+    window = ws.window
+    window.tabs.setCurrentIndex(0)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentIndex() == 1
+    panel = window.list_panel
+    assert window.focusWidget() is panel.search
+    panel.search.insert(RARE_NAME)  # QTest types ASCII only
+    with qtbot.waitSignal(panel.model.counted, timeout=10_000):
+        qtbot.keyClick(panel.search, Qt.Key.Key_Return)
+    assert window.focusWidget() is panel.table
+    qtbot.waitUntil(lambda: panel.table.currentIndex().isValid(), timeout=10_000)
+    with qtbot.waitSignal(panel.opened, timeout=10_000) as opened:
+        qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.detail.current_id() == opened.args[0])
+    assert RARE_NAME in window.detail.title.text()
+
+
+def test_dialogs_name_every_control(qtbot: QtBot, ws: Workspace) -> None:
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractItemView,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QWidget,
+    )
+
+    from counter_app.ui.settings_dialog import SettingsDialog
+
+    store = ws.app.store
+    app_id, name, _id = _ready_application(store)
+    dialogs = [
+        DeliverDialog(ws.app, application_id=app_id, applicant_name=name),
+        EvaluationDialog(ws.app, application_id=app_id),
+        SupplementDialog(
+            ws.app,
+            application_id=app_id,
+            materials=[{"material_key": "x", "name": "身份证", "state": "missing"}],
+        ),
+        SettingsDialog(ws.app, current=ws.current_settings()),
+    ]
+    kinds = (
+        QAbstractButton,
+        QComboBox,
+        QAbstractSpinBox,
+        QLineEdit,
+        QAbstractItemView,
+        QPlainTextEdit,
+    )
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+        dialog.show()
+        unnamed = [
+            type(w).__name__
+            for w in dialog.findChildren(QWidget)
+            if isinstance(w, kinds)
+            and w.isVisibleTo(dialog)
+            and not w.accessibleName()
+            and not _inside(w, dialog, (QComboBox, QAbstractSpinBox, QAbstractItemView))
+        ]
+        assert unnamed == [], type(dialog).__name__
+
+
+def _inside(widget: object, root: object, kinds: tuple[type, ...]) -> bool:
+    """Whether ``widget`` is a part of a composite control (a combo's line
+    edit, a table's header) below ``root``."""
+    parent = widget.parentWidget()  # type: ignore[attr-defined]
+    while parent is not None and parent is not root:
+        if isinstance(parent, kinds):
+            return True
+        parent = parent.parentWidget()
+    return False
