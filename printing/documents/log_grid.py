@@ -106,7 +106,10 @@ def _is_token(values: Sequence[str]) -> bool:
 def _widest(measure: Measure, values: Sequence[str], size: float) -> float:
     # Rank by a cheap estimate (CJK counts twice ASCII), measure the top few.
     top = nlargest(12, set(values), key=lambda v: len(v) + len(v.encode()))
-    return max((measure.width(v, size) for v in top), default=0.0)
+    return max(
+        (measure.width(line, size) for v in top for line in v.split("\n")),
+        default=0.0,
+    )
 
 
 def plan_columns(
@@ -157,7 +160,9 @@ def plan_columns(
         share = (room - flex_floor) / (flex_natural - flex_floor)
         for i in flex:
             widths[i] = floor[i] + (natural[i] - floor[i]) * share
-    else:  # too many columns for the page: everything shrinks and wraps
+    else:
+        # Only codes, or too many columns for the page: all columns scale
+        # together (codes then wrap only when the page is too narrow).
         scale = width / sum(natural)
         widths = [w * scale for w in natural]
     return [Column(w, s) for w, s in zip(widths, sizes, strict=True)]
