@@ -237,7 +237,9 @@ class ApplicationsPanel(QWidget):
         )
         self.search.setAccessibleName(_("查找办件"))
         self.search.setClearButtonEnabled(True)
-        layout.addWidget(self.search)
+        top = QHBoxLayout()
+        top.addWidget(self.search, 1)
+        layout.addLayout(top)
 
         filters = QHBoxLayout()
         self.status = QComboBox()
@@ -255,6 +257,7 @@ class ApplicationsPanel(QWidget):
         self.overdue.setAccessibleName(_("只看超期"))
         self.count_label = QLabel()
         self.count_label.setAccessibleName(_("查到的办件数"))
+        top.addWidget(self.count_label)
         filters.addWidget(QLabel(_("状态：")))
         filters.addWidget(self.status)
         filters.addWidget(QLabel(_("日期：")))
@@ -265,7 +268,6 @@ class ApplicationsPanel(QWidget):
         filters.addWidget(self.window_filter)
         filters.addWidget(self.overdue)
         filters.addStretch(1)
-        filters.addWidget(self.count_label)
         layout.addLayout(filters)
 
         self.model = ApplicationsModel(app, self)

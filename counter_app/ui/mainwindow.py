@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -136,14 +137,21 @@ class MainWindow(QMainWindow):
         self.work_splitter.setSizes([460, 340])
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(_("工作区"))
-        self.tabs.addTab(self.intake, _("受理(&1)"))
+        # The form may want more width than a large font leaves on a small
+        # screen; it scrolls rather than pushing the window off the screen.
+        self.intake_scroll = QScrollArea()
+        self.intake_scroll.setWidgetResizable(True)
+        self.intake_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.intake_scroll.setWidget(self.intake)
+        self.intake_scroll.setAccessibleName(_("受理"))
+        self.tabs.addTab(self.intake_scroll, _("受理(&1)"))
         self.tabs.addTab(self.work_splitter, _("办件(&2)"))
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.queue)
         self.main_splitter.addWidget(self.tabs)
         self.main_splitter.setStretchFactor(1, 1)
-        self.main_splitter.setSizes([220, 1100])
+        self.main_splitter.setSizes([180, 1220])
         self.setCentralWidget(self.main_splitter)
 
         self.sync_widget = SyncStatusWidget(sync_provider)
@@ -311,7 +319,7 @@ class MainWindow(QMainWindow):
 
     def take_intake(self) -> QWidget:
         """Hand the intake form (and whatever is typed in it) to a new window."""
-        widget = self.intake
+        widget = self.intake_scroll.takeWidget()
         self.tabs.removeTab(0)
         widget.setParent(None)
         return widget
