@@ -49,8 +49,10 @@ def app_ctx(tmp_path: Path) -> Iterator[AppContext]:
     tasks.wait()
     store.close()
     app = QApplication.instance()
-    if isinstance(app, QApplication):
-        app.setStyleSheet("")
+    if isinstance(app, QApplication):  # a test may have switched the theme
+        from counter_app.ui.theme import ThemeOptions, apply_theme
+
+        apply_theme(app, ThemeOptions())
 
 
 def _workspace(qtbot: QtBot, app: AppContext, *, track: bool = True) -> Workspace:
@@ -288,3 +290,66 @@ def test_run_gui_signs_in_and_quits_cleanly(qtbot: QtBot, tmp_path: Path) -> Non
         if str(tmp_path) in str(getattr(handler, "baseFilename", "")):
             root.removeHandler(handler)
             handler.close()
+
+
+@pytest.mark.qt_no_exception_capture
+def test_exception_in_a_slot_opens_the_error_dialog_and_keeps_input(
+    qtbot: QtBot, app_ctx: AppContext
+) -> None:
+    import sys
+
+    ws = _workspace(qtbot, app_ctx)
+    ws.window.find_applications()
+    ws.window.list_panel.search.setText("typed before the crash")
+    previous = sys.excepthook
+    errors.install_excepthook()
+    try:
+
+        def broken() -> None:
+            raise ValueError("boom in a slot")
+
+        QTimer.singleShot(0, broken)
+        qtbot.waitUntil(
+            lambda: (
+                isinstance(QApplication.activeModalWidget(), errors.ErrorDialog)
+                or any(
+                    isinstance(w, errors.ErrorDialog) and w.isVisible()
+                    for w in QApplication.topLevelWidgets()
+                )
+            ),
+            timeout=5000,
+        )
+        dialog = next(
+            w
+            for w in QApplication.topLevelWidgets()
+            if isinstance(w, errors.ErrorDialog) and w.isVisible()
+        )
+        assert "意外错误" in dialog.message_label.text()
+        assert "boom in a slot" in dialog.details.toPlainText()
+        dialog.accept()
+    finally:
+        sys.excepthook = previous
+    assert ws.window.isVisible()
+    assert ws.window.list_panel.search.text() == "typed before the crash"
+    ws.close()
+
+
+def test_large_font_and_high_contrast(qtbot: QtBot, app_ctx: AppContext) -> None:
+    from counter_app.ui.theme import (
+        LARGE_POINT_SIZE,
+        NORMAL_POINT_SIZE,
+        ThemeOptions,
+        apply_theme,
+    )
+
+    qt_app = QApplication.instance()
+    assert isinstance(qt_app, QApplication)
+    try:
+        apply_theme(qt_app, ThemeOptions(large_font=True, high_contrast=True))
+        assert qt_app.font().pointSize() == LARGE_POINT_SIZE
+        assert "ffff00" in qt_app.styleSheet()
+        window_color = qt_app.palette().color(qt_app.palette().ColorRole.Window)
+        assert window_color.name() == "#000000"
+    finally:
+        apply_theme(qt_app, ThemeOptions())
+    assert qt_app.font().pointSize() == NORMAL_POINT_SIZE

@@ -66,6 +66,18 @@ EVENT_LABELS = {
     "evaluation": N_("评价"),
     "record.read": N_("查阅"),
 }
+DETAIL_LABELS = {
+    "acceptance_no": N_("受理编号"),
+    "reason": N_("理由"),
+    "recipient_name": N_("领取人"),
+    "recipient_id_masked": N_("领取人证件"),
+    "method": N_("送达方式"),
+    "tracking_no": N_("运单号"),
+    "level": N_("评价等级"),
+    "due_date": N_("期限"),
+    "note": N_("备注"),
+}
+METHOD_LABELS = {"window": N_("窗口领取"), "ems": N_("EMS 邮寄")}
 DELIVERABLE = {Status.RESULT_READY}
 WITHDRAWABLE = {Status.NOTIFIED_TO_SUPPLEMENT, Status.SUBMITTED, Status.IN_REVIEW}
 
@@ -231,10 +243,7 @@ class DetailView(QWidget):
                 status = kind.split(".", 1)[1]
                 if status in {s.value for s in Status}:
                     label = STATUS_LABELS[Status(status)]
-            detail = e.get("detail") or {}
-            note = "，".join(
-                f"{k}={v}" for k, v in detail.items() if k not in ("role",)
-            )
+            note = event_note(e.get("detail") or {})
             values = (
                 str(e["at"])[:19].replace("T", " "),
                 e["actor"],
@@ -299,6 +308,19 @@ class DetailView(QWidget):
         self._run(
             WithdrawDialog(self.app, application_id=self.view.record["id"], parent=self)
         )
+
+
+def event_note(detail: dict[str, Any]) -> str:
+    """The event's details in words; keys without a label stay out."""
+    parts = []
+    for key, label in DETAIL_LABELS.items():
+        value = detail.get(key)
+        if value in (None, ""):
+            continue
+        if key == "method":
+            value = _(METHOD_LABELS.get(str(value), str(value)))
+        parts.append(_("{label}：{value}").format(label=_(label), value=value))
+    return "；".join(parts)
 
 
 def _button(text: str, name: str) -> QPushButton:

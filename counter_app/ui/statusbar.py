@@ -117,10 +117,12 @@ def format_bytes(size: int) -> str:
 
 def describe_snapshot(snap: SyncSnapshot) -> tuple[str, str, str]:
     """(pending, last success, connection) as the clerk reads them."""
-    if snap.pending_ops or snap.pending_bytes:
+    if snap.pending_bytes:
         pending = _("待同步：{ops} 项变更，{size}").format(
             ops=snap.pending_ops, size=format_bytes(snap.pending_bytes)
         )
+    elif snap.pending_ops:
+        pending = _("待同步：{ops} 项变更").format(ops=snap.pending_ops)
     else:
         pending = _("待同步：无")
     if snap.last_success is None:
