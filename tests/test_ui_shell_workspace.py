@@ -366,3 +366,21 @@ def _inside(widget: object, root: object, kinds: tuple[type, ...]) -> bool:
             return True
         parent = parent.parentWidget()
     return False
+
+
+def test_arrowing_through_the_list_audits_only_the_row_stopped_on(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    from PySide6.QtCore import Qt
+
+    store = ws.app.store
+    panel = ws.window.list_panel
+    qtbot.waitUntil(lambda: ws.window.detail.current_id() is not None, timeout=10_000)
+    reads = "SELECT COUNT(*) FROM events WHERE kind = 'record.read'"
+    before = store.db.execute(reads).fetchone()[0]
+    panel.table.setFocus()
+    for _ in range(5):
+        qtbot.keyClick(panel.table, Qt.Key.Key_Down)
+    target = panel.model.rows[panel.table.currentIndex().row()].id
+    qtbot.waitUntil(lambda: ws.window.detail.current_id() == target, timeout=10_000)
+    assert store.db.execute(reads).fetchone()[0] == before + 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -162,7 +162,14 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.update_user()
 
-        self.list_panel.selected.connect(self.detail.load)
+        # Moving through the list with the arrow keys opens (and audits) only
+        # the row the clerk stops on.
+        self._detail_timer = QTimer(self)
+        self._detail_timer.setSingleShot(True)
+        self._detail_timer.setInterval(250)
+        self._detail_timer.timeout.connect(self._load_selected)
+        self._selected_id = ""
+        self.list_panel.selected.connect(self._select)
         self.list_panel.opened.connect(self._open_detail)
         self.detail.changed.connect(lambda _id: self.list_panel.model.refresh())
         decided = getattr(self.intake, "decided", None)
@@ -266,7 +273,16 @@ class MainWindow(QMainWindow):
         self.list_panel.refresh()
         self.detail.reload()
 
+    def _select(self, application_id: str) -> None:
+        self._selected_id = application_id
+        self._detail_timer.start()
+
+    def _load_selected(self) -> None:
+        if self._selected_id:
+            self.detail.load(self._selected_id)
+
     def _open_detail(self, application_id: str) -> None:
+        self._detail_timer.stop()
         self.detail.load(application_id)
         self.detail.setFocus()
 
