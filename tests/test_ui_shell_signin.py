@@ -136,3 +136,24 @@ def test_lock_shortcut_and_switch_user(qtbot: QtBot, app_ctx: AppContext) -> Non
     assert "张堃" in ws.window.windowTitle()
     assert ws.window.isVisible()
     ws.close()
+
+
+def test_lock_keeps_the_intake_form(qtbot: QtBot, app_ctx: AppContext) -> None:
+    from counter_app.services.intake import Applicant
+
+    ws = _workspace(qtbot, app_ctx)
+    intake = ws.window.intake
+    if not hasattr(intake, "applicant"):
+        pytest.skip("the intake form is not installed")
+    ws.window.tabs.setCurrentIndex(0)
+    intake.applicant.set_applicant(Applicant(name="李𠮷", phone="13912345678"))
+    ws.lock()
+    dialog = ws.lock_dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not ws.locked, timeout=10_000)
+    assert ws.window.intake is intake
+    assert intake.applicant.applicant().name == "李𠮷"
+    assert intake.applicant.applicant().phone == "13912345678"
+    ws.close()

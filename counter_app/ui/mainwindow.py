@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.list_panel.selected.connect(self._select)
         self.list_panel.opened.connect(self._open_detail)
         self.detail.changed.connect(lambda _id: self.list_panel.model.refresh())
+        self.queue.called.connect(lambda _ticket: self.new_intake())
         decided = getattr(self.intake, "decided", None)
         if decided is not None:
             decided.connect(self._intake_decided)
@@ -262,8 +263,20 @@ class MainWindow(QMainWindow):
 
     # -- actions ------------------------------------------------------------
     def new_intake(self) -> None:
+        """A fresh intake form; the form saves what was typed as a draft
+        (未完成的受理) before it clears."""
         self.tabs.setCurrentIndex(0)
-        self.intake.setFocus()
+        fresh = getattr(self.intake, "new_intake", None)
+        if callable(fresh):
+            fresh()
+        else:
+            self.intake.setFocus()
+
+    def flush_intake_draft(self) -> None:
+        """Save what is typed in the intake form now (before a lock)."""
+        flush = getattr(self.intake, "flush_draft", None)
+        if callable(flush):
+            flush()
 
     def find_applications(self) -> None:
         self.tabs.setCurrentIndex(1)

@@ -64,6 +64,7 @@ class Workspace(QObject):
         if self.locked or self.app.user is None:
             return
         self.idle.pause()
+        self.window.flush_intake_draft()
         dialog = SignInDialog(
             self.app.store,
             self.app.tasks,
