@@ -384,3 +384,44 @@ def test_arrowing_through_the_list_audits_only_the_row_stopped_on(
     target = panel.model.rows[panel.table.currentIndex().row()].id
     qtbot.waitUntil(lambda: ws.window.detail.current_id() == target, timeout=10_000)
     assert store.db.execute(reads).fetchone()[0] == before + 1
+
+
+def test_supervisor_menu_and_sync_menu(qtbot: QtBot, ws: Workspace) -> None:
+    window = ws.window
+    assert not window.supervisor_menu.menuAction().isVisible()
+    ws._set_user(demo_context(ws.app.store, "chief01"))
+    assert window.supervisor_menu.menuAction().isVisible()
+    titles = [a.text() for a in window.supervisor_menu.actions()]
+    assert titles == ["统计…", "日结…", "导出办件日志…"]
+    window.supervisor_menu.actions()[0].trigger()
+    stats = next(
+        w
+        for w in window.findChildren(applications_list.QWidget)
+        if w.accessibleName() == "统计" and w.isWindow()
+    )
+    assert stats.isVisible()
+    stats.close()
+    sync_titles = [a.text() for a in window.sync_menu.actions()]
+    assert sync_titles[0] == "立即同步"
+    assert not window.sync_menu.actions()[0].isEnabled()  # the store stand-in
+    window.sync_menu.actions()[1].trigger()
+    dead = next(
+        w
+        for w in window.findChildren(applications_list.QWidget)
+        if w.isWindow() and w.isVisible() and w.windowTitle() == "被中心平台拒绝的操作"
+    )
+    dead.close()
+
+
+@pytest.mark.qt_log_ignore(
+    "propagateSizeHints", "does not support raise", "grabbing the keyboard"
+)
+def test_reprint_menu_lists_the_documents(qtbot: QtBot, ws: Workspace) -> None:
+    app_id = add_rare_applicant(ws.app.store)
+    _open(qtbot, ws, app_id)
+    detail = ws.window.detail
+    assert detail.print_button.isEnabled()
+    detail.print_button.click()
+    texts = [a.text() for a in detail.print_menu.actions()]
+    assert "受理回执" in texts and "材料接收凭证" in texts
+    detail.print_menu.close()

@@ -125,7 +125,9 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
             return 2
         if result != SignInDialog.DialogCode.Accepted:
             return 0
-        return _run_workspace(qt_app, tasks, ui, started["desk"], dialog.context)
+        return _run_workspace(
+            qt_app, data_dir, tasks, ui, started["desk"], dialog.context
+        )
     finally:
         tasks.wait()
         if "desk" in started:
@@ -134,6 +136,7 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
 
 def _run_workspace(
     qt_app: QApplication,
+    data_dir: Path,
     tasks: TaskRunner,
     ui: QSettings,
     desk: DeskStart,
@@ -146,8 +149,18 @@ def _run_workspace(
     app = AppContext(
         store=desk.store, tasks=tasks, messages=MessageBridge(), settings=ui, user=user
     )
+    try:  # the live sync service; without it the store is polled instead
+        from counter_app.ui.sync_status import make_sync_provider
+
+        provider: Any = make_sync_provider(data_dir)
+    except ImportError:
+        log.exception("sync service not available")
+        provider = None
     workspace = Workspace(
-        app, idle_lock_minutes=desk.idle_lock_minutes, heading=desk.heading
+        app,
+        idle_lock_minutes=desk.idle_lock_minutes,
+        heading=desk.heading,
+        sync_provider=provider,
     )
     workspace.show()
     code = qt_app.exec()

@@ -105,11 +105,13 @@ class DetailView(QWidget):
         self.deliver_button = _button(_("出件(&D)"), _("出件"))
         self.evaluate_button = _button(_("评价(&E)"), _("评价"))
         self.withdraw_button = _button(_("撤回(&W)"), _("撤回"))
+        self.print_button = _button(_("补打(&P)"), _("补打文书"))
         for b in (
             self.supplement_button,
             self.deliver_button,
             self.evaluate_button,
             self.withdraw_button,
+            self.print_button,
         ):
             actions.addWidget(b)
             b.setEnabled(False)
@@ -153,6 +155,7 @@ class DetailView(QWidget):
         self.deliver_button.clicked.connect(self.deliver)
         self.evaluate_button.clicked.connect(self.evaluate)
         self.withdraw_button.clicked.connect(self.withdraw)
+        self.print_button.clicked.connect(self.reprint)
 
     # -- loading ------------------------------------------------------------
     def load(self, application_id: str) -> None:
@@ -199,6 +202,7 @@ class DetailView(QWidget):
         self.deliver_button.setEnabled(status in DELIVERABLE)
         self.evaluate_button.setEnabled(status is not Status.DRAFT)
         self.withdraw_button.setEnabled(status in WITHDRAWABLE)
+        self.print_button.setEnabled(True)
 
     def _field_text(self, key: str, r: dict[str, Any], view: RecordView) -> str:
         value = r.get(key)
@@ -301,6 +305,16 @@ class DetailView(QWidget):
                 self.app, application_id=self.view.record["id"], parent=self
             )
         )
+
+    def reprint(self) -> None:
+        """补打: a menu of the documents this application has now."""
+        if self.view is None:
+            return
+        from counter_app.ui.integrations import documents_menu
+
+        self.print_menu = documents_menu(self.app, self.view.record, self)
+        button = self.print_button
+        self.print_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
 
     def withdraw(self) -> None:
         if self.view is None:

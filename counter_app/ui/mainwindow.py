@@ -26,6 +26,7 @@ from counter_app.ui.applications_list import ApplicationsPanel
 from counter_app.ui.context import AppContext
 from counter_app.ui.detail import DetailView
 from counter_app.ui.errors import show_error
+from counter_app.ui.integrations import add_supervisor_menu, add_sync_menu
 from counter_app.ui.statusbar import SyncStatusProvider, SyncStatusWidget
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setSizes([180, 1220])
         self.setCentralWidget(self.main_splitter)
 
+        self.sync_provider = sync_provider
         self.sync_widget = SyncStatusWidget(sync_provider)
         self.user_label = QLabel()
         self.user_label.setAccessibleName(_("当前用户"))
@@ -217,6 +219,8 @@ class MainWindow(QMainWindow):
             _("设置"), "Ctrl+,", self.settings_requested.emit
         )
         tools.addAction(self.settings_action)
+        self.sync_menu = add_sync_menu(self, self.app, self.sync_provider)
+        self.supervisor_menu = add_supervisor_menu(self, self.app)
         help_menu = bar.addMenu(_("帮助(&H)"))
         self.help_action = self._action(_("快捷键"), "F1", self.show_shortcuts)
         help_menu.addAction(self.help_action)
@@ -304,6 +308,9 @@ class MainWindow(QMainWindow):
 
     def update_user(self) -> None:
         user = self.app.user
+        self.supervisor_menu.menuAction().setVisible(
+            user is not None and user.is_supervisor
+        )
         who = "" if user is None else user.display_name
         role = (
             "" if user is None else (_("负责人") if user.is_supervisor else _("窗口"))

@@ -11,6 +11,7 @@ from counter_app import i18n
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.ui.context import AppContext
+from counter_app.ui.integrations import connect_sync_events
 from counter_app.ui.mainwindow import MainWindow
 from counter_app.ui.settings_dialog import SettingsDialog, WorkspaceSettings
 from counter_app.ui.signin import IdleWatcher, SignInDialog
@@ -33,6 +34,7 @@ class Workspace(QObject):
         self.sync_provider = sync_provider or StoreSyncStatusProvider(
             app.store, app.tasks, parent=self
         )
+        connect_sync_events(app, self.sync_provider)
         self.idle_lock_minutes = idle_lock_minutes
         self.idle = IdleWatcher(idle_lock_minutes * 60_000, self)
         self.idle.idle.connect(self.lock)

@@ -1,0 +1,142 @@
+"""The windows other parts of the desk provide, reached from the workspace:
+sync (sync now, rejected operations, conflicts), the supervisor's tools
+(statistics, day close, daily log export) and reprinting an application's
+documents. Each is imported when first used, so the workspace starts without
+them and keeps working if one is missing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QVBoxLayout, QWidget
+
+from counter_app.i18n import _
+from counter_app.ui.context import AppContext
+from counter_app.ui.statusbar import SyncStatusProvider
+
+log = logging.getLogger(__name__)
+
+
+def _open(
+    app: AppContext, parent: QWidget, make: Callable[[], QDialog], what: str
+) -> QDialog | None:
+    try:
+        dialog = make()
+    except ImportError:
+        log.exception("%s is not installed", what)
+        app.messages.warning(_("“{what}”功能未安装。").format(what=what))
+        return None
+    dialog.setParent(parent, dialog.windowFlags())
+    dialog.open()
+    return dialog
+
+
+def add_sync_menu(
+    window: QMainWindow, app: AppContext, provider: SyncStatusProvider
+) -> QMenu:
+    menu = window.menuBar().addMenu(_("同步(&S)"))
+    now = QAction(_("立即同步"), window)
+    sync_now = getattr(provider, "sync_now", None)
+    now.setEnabled(callable(sync_now))
+    if callable(sync_now):
+        now.triggered.connect(lambda: (sync_now(), app.messages.info(_("正在同步…"))))
+    menu.addAction(now)
+
+    def dead_letters() -> QDialog:
+        from counter_app.ui.dead_letters import DeadLettersDialog
+
+        return DeadLettersDialog(app, parent=window)
+
+    def conflicts() -> QDialog:
+        from counter_app.ui.conflicts import ConflictsDialog
+
+        return ConflictsDialog(app, parent=window)
+
+    for text, make in (
+        (_("被中心拒绝的操作…"), dead_letters),
+        (_("同步冲突…"), conflicts),
+    ):
+        action = QAction(text, window)
+        action.triggered.connect(
+            lambda _c=False, m=make, t=text: _open(app, window, m, t.rstrip("…"))
+        )
+        menu.addAction(action)
+    return menu
+
+
+def add_supervisor_menu(window: QMainWindow, app: AppContext) -> QMenu:
+    """统计, 日结, 导出 — shown to supervisors only (the services check too)."""
+    menu = window.menuBar().addMenu(_("负责人(&M)"))
+
+    def stats() -> QDialog:
+        from counter_app.ui.supervisor.stats_view import StatsView
+
+        dialog = QDialog(window)
+        dialog.setWindowTitle(_("统计"))
+        dialog.setAccessibleName(_("统计"))
+        QVBoxLayout(dialog).addWidget(StatsView(app, dialog))
+        dialog.resize(1100, 700)
+        return dialog
+
+    def day_close() -> QDialog:
+        from counter_app.ui.supervisor.day_close_dialog import DayCloseDialog
+
+        return DayCloseDialog(app, parent=window)
+
+    def export() -> QDialog:
+        from counter_app.ui.supervisor.export_dialog import ExportDialog
+
+        return ExportDialog(app, parent=window)
+
+    for text, make in (
+        (_("统计…"), stats),
+        (_("日结…"), day_close),
+        (_("导出办件日志…"), export),
+    ):
+        action = QAction(text, window)
+        action.triggered.connect(
+            lambda _c=False, m=make, t=text: _open(app, window, m, t.rstrip("…"))
+        )
+        menu.addAction(action)
+    return menu
+
+
+def documents_menu(app: AppContext, record: dict[str, Any], parent: QWidget) -> QMenu:
+    """补打: the documents that make sense for this application now."""
+    menu = QMenu(parent)
+    try:
+        from counter_app.services.documents import documents_for
+        from counter_app.ui.documents import DOCUMENT_TITLES, open_application_document
+    except ImportError:
+        log.exception("documents are not installed")
+        action = menu.addAction(_("打印功能未安装"))
+        action.setEnabled(False)
+        return menu
+    for kind in documents_for(record):
+        action = menu.addAction(_(DOCUMENT_TITLES.get(kind, kind)))
+        action.triggered.connect(
+            lambda _c=False, k=kind: open_application_document(
+                app, [record["id"]], k, parent
+            )
+        )
+    return menu
+
+
+def connect_sync_events(app: AppContext, provider: SyncStatusProvider) -> None:
+    """Results ready, conflicts and rejections reach the clerk as messages."""
+    for name, show in (
+        (
+            "result_ready",
+            lambda number, text: app.messages.info(
+                _("{number}：{text}").format(number=number, text=text)
+            ),
+        ),
+        ("conflict", app.messages.warning),
+        ("dead_letter", app.messages.warning),
+    ):
+        signal = getattr(provider, name, None)
+        if signal is not None:
+            signal.connect(show)
