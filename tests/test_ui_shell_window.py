@@ -25,7 +25,7 @@ from counter_app.ui.app import run_gui, ui_settings
 from counter_app.ui.context import AppContext
 from counter_app.ui.messages import MessageBridge
 from counter_app.ui.settings_dialog import SettingsDialog
-from counter_app.ui.statusbar import SyncSnapshot, describe_snapshot
+from counter_app.ui.statusbar import SyncSnapshot, SyncStatusProvider, describe_snapshot
 from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.workspace import Workspace
 
@@ -353,3 +353,28 @@ def test_large_font_and_high_contrast(qtbot: QtBot, app_ctx: AppContext) -> None
     finally:
         apply_theme(qt_app, ThemeOptions())
     assert qt_app.font().pointSize() == NORMAL_POINT_SIZE
+
+
+class _FixedProvider(SyncStatusProvider):
+    def __init__(self, snap: SyncSnapshot) -> None:
+        super().__init__()
+        self.snap = snap
+
+    def snapshot(self) -> SyncSnapshot:
+        return self.snap
+
+
+def test_long_sync_message_is_elided_not_widening(qtbot: QtBot) -> None:
+    from counter_app.ui.statusbar import SyncStatusWidget
+
+    message = "本终端尚未注册到中心平台。" * 10
+    provider = _FixedProvider(SyncSnapshot(2, 0, None, False, message))
+    widget = SyncStatusWidget(provider)
+    qtbot.addWidget(widget)
+    assert widget.pending_label.text() == "待同步：2 项变更"
+    assert widget.link_label.text().endswith("…")
+    assert message in widget.link_label.toolTip()
+    assert widget.sizeHint().width() < 1000
+    provider.snap = SyncSnapshot(0, 0, None, True, "")
+    provider.changed.emit()
+    assert widget.link_label.text() == "连接：在线"

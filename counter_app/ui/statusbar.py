@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from counter_app.i18n import _
@@ -142,6 +142,9 @@ def describe_snapshot(snap: SyncSnapshot) -> tuple[str, str, str]:
     return pending, last, link
 
 
+MESSAGE_WIDTH = 420
+
+
 class SyncStatusWidget(QWidget):
     """Three labels for the status bar, updated from a provider."""
 
@@ -172,4 +175,11 @@ class SyncStatusWidget(QWidget):
         )
         self.pending_label.style().polish(self.pending_label)
         self.last_label.setText(last)
-        self.link_label.setText(link)
+        # A long sync message must not widen the window: elide it, keep the
+        # whole text in the tooltip and the accessible description.
+        metrics = self.link_label.fontMetrics()
+        self.link_label.setText(
+            metrics.elidedText(link, Qt.TextElideMode.ElideRight, MESSAGE_WIDTH)
+        )
+        self.link_label.setToolTip(link)
+        self.link_label.setAccessibleDescription(link)
