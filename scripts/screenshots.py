@@ -4,8 +4,9 @@
 
 Starts ``Xvfb :99 -screen 0 1440x900x24`` itself, seeds a demo store in a
 temporary directory, and saves: the sign-in dialog, the main window on the
-受理 tab, the 办件 list with a detail, the deliver and evaluation dialogs,
-and the list in the high-contrast large-font theme.
+受理 tab, the 办件 list with a detail, the deliver and evaluation dialogs, the
+list in the high-contrast large-font theme, the shortcuts, the settings and
+the lock screen.
 """
 
 from __future__ import annotations
@@ -177,6 +178,17 @@ def capture(out: Path, lang: str, data_dir: Path, applications: int) -> int:
     ws.window.show_shortcuts()
     shot(ws.window.help_dialog, "08-shortcuts")
     ws.window.help_dialog.accept()
+
+    apply_theme(qt_app, ThemeOptions())
+    settings_dialog = ws.open_settings()
+    shot(settings_dialog, "09-settings")
+    settings_dialog.reject()
+
+    ws.lock()
+    assert ws.lock_dialog is not None
+    shot(ws.window, "10-locked-window")
+    shot(ws.lock_dialog, "11-lock-dialog")
+    ws.lock_dialog.hide()
     ws.close()
     tasks.wait()
     store.close()

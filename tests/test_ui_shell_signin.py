@@ -99,6 +99,9 @@ def test_idle_lock_and_unlock_keep_state(qtbot: QtBot, app_ctx: AppContext) -> N
     assert dialog is not None and dialog.isVisible()
     assert dialog.username.text() == "clerk01"
     assert not dialog.cancel_button.isVisible()
+    # the work is hidden behind the lock, not closed
+    assert not ws.window.list_panel.isVisible()
+    assert ws.window.locked_label.isVisible()
     dialog.reject()  # Esc / close cannot get around the lock
     assert dialog.isVisible()
     qtbot.keyClicks(dialog.password, "nope-nope")
@@ -109,6 +112,7 @@ def test_idle_lock_and_unlock_keep_state(qtbot: QtBot, app_ctx: AppContext) -> N
     qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
     qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not ws.locked, timeout=10_000)
+    assert ws.window.list_panel.isVisible()
     assert ws.window.list_panel.search.text() == "王"
     assert app_ctx.user is not None and app_ctx.user.username == "clerk01"
     ws.close()

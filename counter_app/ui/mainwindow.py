@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -153,7 +154,15 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(self.tabs)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([180, 1220])
-        self.setCentralWidget(self.main_splitter)
+        # While locked the work is hidden (names and ID numbers are on it),
+        # not closed: every widget keeps its state for the unlock.
+        self.locked_label = QLabel(_("已锁定。请在登录框中输入密码继续。"))
+        self.locked_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.locked_label.setAccessibleName(_("已锁定"))
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.main_splitter)
+        self.stack.addWidget(self.locked_label)
+        self.setCentralWidget(self.stack)
 
         self.sync_provider = sync_provider
         self.sync_widget = SyncStatusWidget(sync_provider)
@@ -305,6 +314,10 @@ class MainWindow(QMainWindow):
 
     def _intake_decided(self, _results: object) -> None:
         self.list_panel.model.refresh()
+
+    def set_locked(self, locked: bool) -> None:
+        self.stack.setCurrentIndex(1 if locked else 0)
+        self.menuBar().setEnabled(not locked)
 
     def update_user(self) -> None:
         user = self.app.user

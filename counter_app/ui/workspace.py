@@ -67,6 +67,7 @@ class Workspace(QObject):
             return
         self.idle.pause()
         self.window.flush_intake_draft()
+        self.window.set_locked(True)
         dialog = SignInDialog(
             self.app.store,
             self.app.tasks,
@@ -85,6 +86,7 @@ class Workspace(QObject):
         dialog, self.lock_dialog = self.lock_dialog, None
         if dialog is not None:
             dialog.deleteLater()
+        self.window.set_locked(False)
         if previous is None or ctx.username != previous.username:
             self._set_user(ctx)
         self.idle.resume()
