@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlite_utils import Database
 
 from counter_app.domain.identifiers import IdType, make_resident_id
 from counter_app.domain.status import Decision
@@ -21,11 +20,6 @@ from counter_app.services.intake import (
 )
 from counter_app.store.catalog import get_item
 from counter_app.store.db import Store
-
-if not hasattr(
-    Database, "executemany"
-):  # sqlite-utils 4.2 lacks it; store code calls it
-    Database.executemany = lambda self, sql, rows: self.conn.executemany(sql, rows)  # type: ignore[attr-defined]
 
 RARE_NAME = "李𠮷"
 RARE_ID = make_resident_id("320102", date(1990, 5, 17), 21)

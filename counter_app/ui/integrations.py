@@ -42,7 +42,12 @@ def add_sync_menu(
     sync_now = getattr(provider, "sync_now", None)
     now.setEnabled(callable(sync_now))
     if callable(sync_now):
-        now.triggered.connect(lambda: (sync_now(), app.messages.info(_("正在同步…"))))
+
+        def sync() -> None:
+            sync_now()
+            app.messages.info(_("正在同步…"))
+
+        now.triggered.connect(sync)
     menu.addAction(now)
 
     def dead_letters() -> QDialog:
