@@ -300,12 +300,31 @@ def list_page(
 
 
 def count(store: Store, query: ApplicationQuery) -> int:
+    fast = _term_count(store.db, query)
+    if fast is not None:
+        return fast
     source, params, condition, condition_params = _source(
         store.db, query, for_page=False
     )
     where, where_params = _where(query, condition)
     row = store.db.execute(
         f"SELECT COUNT(*){source}{where}", params + condition_params + where_params
+    ).fetchone()
+    return int(row[0])
+
+
+def _term_count(db: Database, query: ApplicationQuery) -> int | None:
+    """A 1- or 2-character name search without filters is counted straight
+    from the term index: an application carries the term exactly when one of
+    its names contains the text. None when that does not apply."""
+    text = " ".join(query.text.split())
+    if not text or len(text) > 2 or query != ApplicationQuery(text=query.text):
+        return None
+    branches = _text_branches(db, text)
+    if len(branches) != 1 or not branches[0][0].startswith("id IN"):
+        return None
+    row = db.execute(
+        "SELECT COUNT(*) FROM application_terms WHERE term = ?", [text]
     ).fetchone()
     return int(row[0])
 
