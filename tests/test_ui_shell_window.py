@@ -378,3 +378,22 @@ def test_long_sync_message_is_elided_not_widening(qtbot: QtBot) -> None:
     provider.snap = SyncSnapshot(0, 0, None, True, "")
     provider.changed.emit()
     assert widget.link_label.text() == "连接：在线"
+
+
+def test_settings_printer_choice(qtbot: QtBot, app_ctx: AppContext) -> None:
+    app_ctx.settings.setValue("print/printer", "GonePrinter")
+    ws = _workspace(qtbot, app_ctx)
+    dialog = ws.open_settings()
+    qtbot.waitUntil(
+        lambda: any(
+            "当前不可用" in dialog.printer.itemText(i)
+            for i in range(dialog.printer.count())
+        ),
+        timeout=10_000,
+    )
+    assert dialog.printer.currentData() == "GonePrinter"
+    dialog.printer.setCurrentIndex(0)  # the system default
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.ok_button.click()
+    assert app_ctx.settings.value("print/printer") is None
+    ws.close()

@@ -39,6 +39,14 @@ def load_desk_settings(store: Store) -> tuple[str, int]:
     )
 
 
+def _printer_names() -> list[str]:
+    try:
+        from counter_app.ui.printer import printer_names
+    except ImportError:
+        return []
+    return printer_names()
+
+
 class SettingsDialog(FormDialog):
     def __init__(
         self,
@@ -63,11 +71,28 @@ class SettingsDialog(FormDialog):
         self.idle.setValue(current.idle_lock_minutes)
         self.printer = QComboBox()
         self.printer.addItem(_("系统默认打印机"), "")
+        if current.printer:
+            self.printer.addItem(current.printer, current.printer)
+            self.printer.setCurrentIndex(1)
+        # Asking CUPS for its printers is I/O: off the UI thread.
+        app.tasks.run_io(_printer_names, success=self._set_printers)
         self.add_field("language", _("界面语言(&G)："), self.language, _("界面语言"))
         self.add_field("large_font", _("显示："), self.large_font, _("大字体"))
         self.add_field("high_contrast", "", self.high_contrast, _("高对比度"))
         self.add_field("idle", _("无操作自动锁定(&I)："), self.idle, _("自动锁定时间"))
         self.add_field("printer", _("打印机(&P)："), self.printer, _("打印机"))
+
+    def _set_printers(self, names: list[str]) -> None:
+        current = self.printer.currentData()
+        while self.printer.count() > 1:
+            self.printer.removeItem(1)
+        for name in names:
+            self.printer.addItem(name, name)
+        if current and current not in names:
+            self.printer.addItem(
+                _("{name}（当前不可用）").format(name=current), current
+            )
+        self.printer.setCurrentIndex(max(self.printer.findData(current), 0))
 
     def chosen(self) -> WorkspaceSettings:
         return WorkspaceSettings(

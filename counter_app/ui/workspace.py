@@ -116,6 +116,7 @@ class Workspace(QObject):
             language=i18n.language(),
             idle_lock_minutes=self.idle_lock_minutes,
             theme=options_from_settings(self.app.settings),
+            printer=str(self.app.settings.value("print/printer", "") or ""),
         )
 
     def open_settings(self) -> SettingsDialog:
@@ -133,7 +134,11 @@ class Workspace(QObject):
         s.setValue("ui/large_font", chosen.theme.large_font)
         s.setValue("ui/high_contrast", chosen.theme.high_contrast)
         s.setValue("ui/language", chosen.language)
-        s.setValue("ui/printer", chosen.printer)
+        # the key the print dialogs read; empty = the system default
+        if chosen.printer:
+            s.setValue("print/printer", chosen.printer)
+        else:
+            s.remove("print/printer")
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, chosen.theme)
