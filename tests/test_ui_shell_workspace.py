@@ -425,3 +425,50 @@ def test_reprint_menu_lists_the_documents(qtbot: QtBot, ws: Workspace) -> None:
     texts = [a.text() for a in detail.print_menu.actions()]
     assert "受理回执" in texts and "材料接收凭证" in texts
     detail.print_menu.close()
+
+
+def test_detail_scans_per_material_and_rating_screen(
+    qtbot: QtBot, ws: Workspace, tmp_path: Path
+) -> None:
+    """Select a material in the detail, attach a scan to it; open the
+    applicant-facing rating screen and rate there."""
+    from PIL import Image
+
+    store = ws.app.store
+    app_id = add_rare_applicant(store)
+    _open(qtbot, ws, app_id)
+    detail = ws.window.detail
+    assert not detail.files.isEnabled()
+    detail.materials.setCurrentCell(1, 0)
+    assert detail.files.isEnabled()
+    key = store.db.execute(
+        "SELECT material_key FROM application_materials WHERE application_id = ?"
+        " ORDER BY position LIMIT 1 OFFSET 1",
+        [app_id],
+    ).fetchone()[0]
+    page = tmp_path / "page.png"
+    Image.new("L", (300, 420), 180).save(page)
+    detail.files.import_paths([page])
+    qtbot.waitUntil(
+        lambda: (
+            store.db.execute(
+                "SELECT COUNT(*) FROM material_files WHERE application_id = ?"
+                " AND material_key = ?",
+                [app_id, key],
+            ).fetchone()[0]
+            == 1
+        ),
+        timeout=10_000,
+    )
+
+    assert detail.rating_screen_button.isEnabled()
+    detail.rating_screen_button.click()
+    screen = detail.screen
+    qtbot.addWidget(screen)
+    screen.level_group.button(5).click()
+    with qtbot.waitSignal(screen.submitted, timeout=10_000):
+        screen.submit_button.click()
+    level, channel = store.db.execute(
+        "SELECT level, channel FROM evaluations WHERE application_id = ?", [app_id]
+    ).fetchone()
+    assert (level, channel) == (5, "pad")

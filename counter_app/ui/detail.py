@@ -30,6 +30,8 @@ from counter_app.services.queries import RecordView
 from counter_app.ui.context import AppContext
 from counter_app.ui.deliver_dialog import DeliverDialog
 from counter_app.ui.evaluation_dialog import EvaluationDialog
+from counter_app.ui.evaluation_screen import EvaluationScreen
+from counter_app.ui.scan.files_panel import MaterialFilesPanel
 from counter_app.ui.supplement_dialog import SupplementDialog
 from counter_app.ui.withdraw_dialog import WithdrawDialog
 
@@ -106,10 +108,12 @@ class DetailView(QWidget):
         self.evaluate_button = _button(_("评价(&E)"), _("评价"))
         self.withdraw_button = _button(_("撤回(&W)"), _("撤回"))
         self.print_button = _button(_("补打(&P)"), _("补打文书"))
+        self.rating_screen_button = _button(_("评价屏(&R)"), _("在申请人评价屏上评价"))
         for b in (
             self.supplement_button,
             self.deliver_button,
             self.evaluate_button,
+            self.rating_screen_button,
             self.withdraw_button,
             self.print_button,
         ):
@@ -144,6 +148,13 @@ class DetailView(QWidget):
         box = QGroupBox(_("材料"))
         QVBoxLayout(box).addWidget(self.materials)
         layout.addWidget(box)
+        # Scans of the material selected above (选中材料后可导入、扫描、查看).
+        self.files = MaterialFilesPanel(app)
+        self.files.setEnabled(False)
+        box = QGroupBox(_("扫描件（先在上方选中材料）"))
+        QVBoxLayout(box).addWidget(self.files)
+        layout.addWidget(box)
+        self.materials.currentCellChanged.connect(self._material_selected)
         self.timeline = _table((_("时间"), _("经办人"), _("事件"), _("说明")))
         self.timeline.setAccessibleName(_("办件时间线"))
         box = QGroupBox(_("时间线"))
@@ -154,6 +165,7 @@ class DetailView(QWidget):
         self.supplement_button.clicked.connect(self.supplement)
         self.deliver_button.clicked.connect(self.deliver)
         self.evaluate_button.clicked.connect(self.evaluate)
+        self.rating_screen_button.clicked.connect(self.rating_screen)
         self.withdraw_button.clicked.connect(self.withdraw)
         self.print_button.clicked.connect(self.reprint)
 
@@ -201,6 +213,7 @@ class DetailView(QWidget):
         self.supplement_button.setEnabled(status is Status.NOTIFIED_TO_SUPPLEMENT)
         self.deliver_button.setEnabled(status in DELIVERABLE)
         self.evaluate_button.setEnabled(status is not Status.DRAFT)
+        self.rating_screen_button.setEnabled(status is not Status.DRAFT)
         self.withdraw_button.setEnabled(status in WITHDRAWABLE)
         self.print_button.setEnabled(True)
 
@@ -224,7 +237,18 @@ class DetailView(QWidget):
             return str(value)[:16].replace("T", " ")
         return "" if value is None else str(value)
 
+    def _material_selected(self, row: int, *_rest: int) -> None:
+        if self.view is None or not 0 <= row < len(self.view.record["materials"]):
+            self.files.setEnabled(False)
+            return
+        material = self.view.record["materials"][row]
+        self.files.setEnabled(self.view.record.get("origin", "local") == "local")
+        self.files.set_material(
+            self.view.record["id"], material["material_key"], material["name"]
+        )
+
     def _fill_materials(self, materials: list[dict[str, Any]]) -> None:
+        self.files.setEnabled(False)
         self.materials.setRowCount(len(materials))
         for row, m in enumerate(materials):
             state = MaterialState(m["state"])
@@ -305,6 +329,19 @@ class DetailView(QWidget):
                 self.app, application_id=self.view.record["id"], parent=self
             )
         )
+
+    def rating_screen(self) -> None:
+        """The applicant rates on the customer-facing screen (好差评)."""
+        if self.view is None:
+            return
+        r = self.view.record
+        self.screen = EvaluationScreen(
+            self.app,
+            application_id=r["id"],
+            acceptance_no=r["acceptance_no"],
+            item_name=r["item_name"],
+        )
+        self.screen.present()
 
     def reprint(self) -> None:
         """补打: a menu of the documents this application has now."""
