@@ -7,13 +7,14 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import platformdirs
 
-from counter_app.domain.errors import DomainError
 from counter_app.i18n import _, set_language
-from counter_app.services.context import PermissionDenied
-from counter_app.store.db import Store, StoreError
+
+if TYPE_CHECKING:
+    from counter_app.store.db import Store
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -25,6 +26,7 @@ def default_data_dir() -> Path:
 
 def open_store(args: argparse.Namespace) -> Store:
     from counter_app.services.setup import ensure_seeded
+    from counter_app.store.db import Store
 
     store = Store.open(Path(args.data_dir))
     ensure_seeded(store)
@@ -59,6 +61,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "gui"
+    if command == "gui":  # the GUI reports its own errors; start it light
+        return _COMMANDS[command](args)
+    from counter_app.domain.errors import DomainError
+    from counter_app.services.context import PermissionDenied
+    from counter_app.store.db import StoreError
+
     try:
         return _COMMANDS[command](args)
     except (StoreError, DomainError, PermissionDenied, OSError) as exc:

@@ -149,13 +149,11 @@ def _run_workspace(
     app = AppContext(
         store=desk.store, tasks=tasks, messages=MessageBridge(), settings=ui, user=user
     )
-    try:  # the live sync service; without it the store is polled instead
-        from counter_app.ui.sync_status import make_sync_provider
+    from counter_app.ui.scan.startup import report_startup_check
+    from counter_app.ui.sync_status import make_sync_provider
+    from printing import register_fonts
 
-        provider: Any = make_sync_provider(data_dir)
-    except ImportError:
-        log.exception("sync service not available")
-        provider = None
+    provider = make_sync_provider(data_dir)
     workspace = Workspace(
         app,
         idle_lock_minutes=desk.idle_lock_minutes,
@@ -163,6 +161,10 @@ def _run_workspace(
         sync_provider=provider,
     )
     workspace.show()
+    # Behind the shown window: fonts for the first print, and the check that
+    # every scan the database names is on disk.
+    tasks.run_io(register_fonts)
+    report_startup_check(app)
     code = qt_app.exec()
     workspace.close()
     return int(code)
