@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -99,13 +100,7 @@ def decide(
     status = status_for_decision(decision)
     group_id = str(uuid.uuid4()) if len(items) > 1 else None
     results = []
-    with store.transaction() as db:
-        assert_day_open(
-            db,
-            site_code=ctx.site_code,
-            window_code=ctx.window_code,
-            day=clock.today().isoformat(),
-        )
+    with _window_transaction(store, ctx) as db:
         today = clock.today()
         calendar = load_calendar(db)
         for item, pairs in plans:
@@ -203,13 +198,7 @@ def supplement(
     """Record the materials brought after a one-time notice. When nothing is
     missing any more the application is accepted; the acceptance date is
     today, the day the last material arrived."""
-    with store.transaction() as db:
-        assert_day_open(
-            db,
-            site_code=ctx.site_code,
-            window_code=ctx.window_code,
-            day=clock.today().isoformat(),
-        )
+    with _window_transaction(store, ctx) as db:
         record = _load(db, application_id)
         check_transition(Status(record["status"]), Status.SUBMITTED)
         item = get_item(db, record["item_code"])
@@ -327,13 +316,7 @@ def evaluate(
     if level not in range(1, 6):
         raise IntakeError(_("评价等级须为 1 至 5。"), field="level")
     eval_id = str(uuid.uuid4())
-    with store.transaction() as db:
-        assert_day_open(
-            db,
-            site_code=ctx.site_code,
-            window_code=ctx.window_code,
-            day=clock.today().isoformat(),
-        )
+    with _window_transaction(store, ctx) as db:
         _load(db, application_id)
         now = clock.now_iso()
         db.execute(
@@ -420,13 +403,7 @@ def _move(
     kind: str,
     detail: dict[str, Any],
 ) -> None:
-    with store.transaction() as db:
-        assert_day_open(
-            db,
-            site_code=ctx.site_code,
-            window_code=ctx.window_code,
-            day=clock.today().isoformat(),
-        )
+    with _window_transaction(store, ctx) as db:
         record = _load(db, application_id)
         check_transition(Status(record["status"]), target)
         db.execute(
@@ -442,6 +419,19 @@ def _move(
             detail=detail,
         )
         push_application(db, application_id)
+
+
+@contextmanager
+def _window_transaction(store: Store, ctx: DeskContext) -> Iterator[Database]:
+    """A write by the window: one transaction, refused once today is closed."""
+    with store.transaction() as db:
+        assert_day_open(
+            db,
+            site_code=ctx.site_code,
+            window_code=ctx.window_code,
+            day=clock.today().isoformat(),
+        )
+        yield db
 
 
 def _load(db: Database, application_id: str) -> dict[str, Any]:
