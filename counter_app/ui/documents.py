@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 from counter_app.services import documents
 from counter_app.services.applications import DecisionResult
 from counter_app.services.consultations import Consultation
@@ -35,13 +35,13 @@ from printing import ROLL_DOCUMENTS
 from printing.model import Paper
 
 DOCUMENT_TITLES = {
-    "receipt": "受理回执",
-    "materials_receipt": "材料接收凭证",
-    "notice": "一次性告知书",
-    "rejection": "不予受理决定书",
-    "deferred": "容缺受理通知书",
-    "delivery": "送达回证",
-    "checklist": "一次性告知单",
+    "receipt": N_("受理回执"),
+    "materials_receipt": N_("材料接收凭证"),
+    "notice": N_("一次性告知书"),
+    "rejection": N_("不予受理决定书"),
+    "deferred": N_("容缺受理通知书"),
+    "delivery": N_("送达回证"),
+    "checklist": N_("一次性告知单"),
 }
 
 
