@@ -34,6 +34,27 @@ def key_matches(secret: str, acceptance_no: str, key: str | None) -> bool:
     )
 
 
+def desk_key_matches(db: Database, acceptance_no: str, key: str | None) -> bool:
+    """The key the desk made at acceptance and printed before its first sync
+    (``status_key`` in the application's body)."""
+    if not key:
+        return False
+    with db.transaction(write=False) as conn:
+        row = conn.one(
+            "SELECT body FROM applications WHERE acceptance_no = ?"
+            " ORDER BY updated_at DESC LIMIT 1",
+            (acceptance_no,),
+        )
+    if row is None:
+        return False
+    desk_key = json.loads(str(row["body"])).get("status_key")
+    return (
+        isinstance(desk_key, str)
+        and len(desk_key) >= KEY_LENGTH
+        and (hmac.compare_digest(desk_key.lower(), str(key).lower()))
+    )
+
+
 _STATUS_NAMES = {
     "draft": "草稿",
     "submitted": "已受理",

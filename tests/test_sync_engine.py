@@ -88,3 +88,25 @@ def test_scan_attached_through_the_service_syncs_clean(
         )
     assert states == {"material_file": "acked"}
     assert_converged(central, desk, central_blobs(central))
+
+
+def test_receipt_link_printed_before_the_first_sync_works_after_it(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    """The QR code of a receipt printed offline carries a key the desk made;
+    once the application is synced, that very link opens the status page."""
+    import requests
+
+    desk = make_desk(central, tmp_path / "desk", applications=2)
+    with desk.store() as store:
+        app_id = local_applications(store)[0]
+        printed = store.db.execute(
+            "SELECT status_url FROM applications WHERE id = ?", [app_id]
+        ).fetchone()[0]
+    assert printed.startswith(central.base_url + "/status/") and "?k=" in printed
+    assert sync_once(desk.data_dir, config=EngineConfig(**FAST_RETRY)).clean
+    page = requests.get(printed, timeout=10)
+    assert page.status_code == 200
+    assert "受理" in page.text
+    wrong = printed[:-3] + ("000" if not printed.endswith("000") else "111")
+    assert requests.get(wrong, timeout=10).status_code == 404

@@ -5,12 +5,14 @@ supplement, withdrawal, delivery of the result and evaluation."""
 from __future__ import annotations
 
 import json
+import secrets
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from sqlite_utils import Database
 
@@ -111,60 +113,62 @@ def decide(
                 accepted_on = today
                 dd = due_date_or_provisional(calendar, today, item.promised_days)
                 due, provisional = dd.date, dd.provisional
+            status_key = secrets.token_hex(6)
+            now = clock.now_iso()
+            row = {
+                "id": app_id,
+                "acceptance_no": number,
+                "item_code": item.code,
+                "item_name": item.name,
+                "department": item.department,
+                "bundle_code": form.bundle_code or None,
+                "group_id": group_id,
+                "status": status.value,
+                "decision": decision.value,
+                "applicant_type": applicant.applicant_type,
+                "applicant_name": applicant.name,
+                "id_type": applicant.id_type if applicant.id_number else None,
+                "id_number": applicant.id_number or None,
+                "phone": applicant.phone or None,
+                "org_name": applicant.org_name or None,
+                "uscc": applicant.uscc or None,
+                "agent_name": applicant.agent_name or None,
+                "agent_id_type": applicant.agent_id_type
+                if applicant.agent_id_number
+                else None,
+                "agent_id_number": applicant.agent_id_number or None,
+                "agent_relation": applicant.agent_relation or None,
+                "address": applicant.address or None,
+                "assisted": int(applicant.assisted),
+                "answers": json.dumps(form.answers, sort_keys=True),
+                "site_code": ctx.site_code,
+                "window_code": ctx.window_code,
+                "desk_id": ctx.desk_id or None,
+                "clerk": ctx.username,
+                "created_at": now,
+                "decided_at": now,
+                "day": today.isoformat(),
+                "accepted_on": accepted_on.isoformat() if accepted_on else None,
+                "promised_days": item.promised_days,
+                "due_date": due.isoformat() if due else None,
+                "due_provisional": int(provisional),
+                "promise_date": promise_date.isoformat() if promise_date else None,
+                "reason": reason.strip() or None,
+                "reason_code": reason_code or None,
+                "notice_deadline": _notice_deadline(db, calendar, today, decision),
+                "consultation_id": form.consultation_id or None,
+                "intake_seconds": form.intake_seconds,
+                "status_key": status_key,
+                "status_url": _status_url(db, number, status_key),
+                "updated_at": now,
+            }
+            birth, sex = _birth_and_sex(applicant)
+            row["birth_date"], row["sex"] = birth, sex
+            columns = ", ".join(row)
             db.execute(
-                "INSERT INTO applications (id, acceptance_no, item_code, item_name,"
-                " department, bundle_code, group_id, status, decision, applicant_type,"
-                " applicant_name, id_type, id_number, birth_date, sex, phone,"
-                " org_name, uscc, agent_name, agent_id_type, agent_id_number,"
-                " agent_relation, address, assisted, answers, site_code, window_code,"
-                " desk_id, clerk, created_at, decided_at, day, accepted_on,"
-                " promised_days, due_date, due_provisional, promise_date, reason,"
-                " reason_code, notice_deadline, consultation_id, intake_seconds,"
-                " updated_at) VALUES (" + ",".join("?" * 43) + ")",
-                [
-                    app_id,
-                    number,
-                    item.code,
-                    item.name,
-                    item.department,
-                    form.bundle_code or None,
-                    group_id,
-                    status.value,
-                    decision.value,
-                    applicant.applicant_type,
-                    applicant.name,
-                    applicant.id_type if applicant.id_number else None,
-                    applicant.id_number or None,
-                    *_birth_and_sex(applicant),
-                    applicant.phone or None,
-                    applicant.org_name or None,
-                    applicant.uscc or None,
-                    applicant.agent_name or None,
-                    applicant.agent_id_type if applicant.agent_id_number else None,
-                    applicant.agent_id_number or None,
-                    applicant.agent_relation or None,
-                    applicant.address or None,
-                    int(applicant.assisted),
-                    json.dumps(form.answers, sort_keys=True),
-                    ctx.site_code,
-                    ctx.window_code,
-                    ctx.desk_id or None,
-                    ctx.username,
-                    clock.now_iso(),
-                    clock.now_iso(),
-                    today.isoformat(),
-                    accepted_on.isoformat() if accepted_on else None,
-                    item.promised_days,
-                    due.isoformat() if due else None,
-                    int(provisional),
-                    promise_date.isoformat() if promise_date else None,
-                    reason.strip() or None,
-                    reason_code or None,
-                    _notice_deadline(db, calendar, today, decision),
-                    form.consultation_id or None,
-                    form.intake_seconds,
-                    clock.now_iso(),
-                ],
+                f"INSERT INTO applications ({columns}) VALUES"
+                f" ({', '.join('?' * len(row))})",
+                list(row.values()),
             )
             _store_materials(db, app_id, pairs)
             add_event(
@@ -481,6 +485,15 @@ def _store_materials(db: Database, app_id: str, pairs: Sequence[Any]) -> None:
             for pos, (m, e) in enumerate(pairs)
         ],
     )
+
+
+def _status_url(db: Database, number: str, key: str) -> str | None:
+    """The applicant's status link, valid before the first sync: the key is
+    made here and travels with the application to the platform."""
+    base = settings.status_base_url(db)
+    if not base:
+        return None
+    return f"{base}/{quote(number, safe='')}?k={key}"
 
 
 def _birth_and_sex(applicant: Applicant) -> tuple[str | None, str | None]:

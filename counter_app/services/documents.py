@@ -303,7 +303,6 @@ def build(store: Store, ctx: DeskContext, *, kind: str, record: dict[str, Any]) 
 def _receipt(
     store: Store, head: Letterhead, record: dict[str, Any], item: Item
 ) -> ReceiptData:
-    status_url = record["status_url"] or ""
     return ReceiptData(
         letterhead=head,
         acceptance_no=record["acceptance_no"],
@@ -318,8 +317,7 @@ def _receipt(
         due_date=date.fromisoformat(record["due_date"]),
         due_provisional=bool(record["due_provisional"]),
         materials=_received_lines(record),
-        status_url=status_url
-        or settings.get(store.db, "status_base_url") + "/" + record["acceptance_no"],
+        status_url=record["status_url"] or "",
         fee=item.fee,
         status_phone=settings.get(store.db, "supervision_phone"),
     )

@@ -419,3 +419,10 @@ def m0004_supervisor(db: Database) -> None:
         CREATE INDEX corrections_application ON corrections(application_id, id);
         """
     )
+
+
+@migrations(name="0005_status_key")
+def m0005_status_key(db: Database) -> None:
+    # A key made at the desk, printed in the receipt's QR code before the
+    # first sync; the platform accepts it beside its own.
+    db.execute("ALTER TABLE applications ADD COLUMN status_key TEXT")

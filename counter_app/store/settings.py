@@ -18,7 +18,8 @@ DEFAULTS: dict[str, str] = {
     "review_organ": "示范区人民政府",
     "court": "示范区人民法院",
     "deferred_consequence": "逾期未补交容缺材料的，本机关将终止办理并退回申请材料，由此产生的后果由申请人承担。",
-    "status_base_url": "http://127.0.0.1:8765/status",
+    # Where the status page lives; empty → the enrolled server + /status.
+    "status_base_url": "",
     "desk_id": "",
     "idle_lock_minutes": "10",
     "bad_rating_follow_up_days": "15",
@@ -66,3 +67,11 @@ def identity(db: Database) -> DeskIdentity:
         window_name=get(db, "window_name"),
         desk_id=get(db, "desk_id"),
     )
+
+
+def status_base_url(db: Database) -> str:
+    base = get(db, "status_base_url")
+    if base:
+        return base.rstrip("/")
+    server = get(db, "server_url")
+    return server.rstrip("/") + "/status" if server else ""

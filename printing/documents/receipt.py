@@ -76,7 +76,9 @@ def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
         para(
             _("扫描二维码，或登录 {url} 输入受理编号查询办理进度。").format(
                 url=data.status_url
-            ),
+            )
+            if data.status_url
+            else _("凭受理编号拨打查询电话，或到窗口查询办理进度。"),
             styles.body,
         ),
     ]
