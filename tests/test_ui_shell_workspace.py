@@ -463,7 +463,7 @@ def test_detail_scans_per_material_and_rating_screen(
 
     assert detail.rating_screen_button.isEnabled()
     detail.rating_screen_button.click()
-    screen = detail.screen
+    screen = detail.rating_window
     qtbot.addWidget(screen)
     screen.level_group.button(5).click()
     with qtbot.waitSignal(screen.submitted, timeout=10_000):

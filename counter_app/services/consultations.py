@@ -59,7 +59,7 @@ def consult(
             "created_at": clock.now_iso(),
             "day": clock.today().isoformat(),
         }
-        db["consultations"].insert(row)
+        db.table("consultations").insert(row)
         add_event(
             db,
             kind="consultation",

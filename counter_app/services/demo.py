@@ -129,7 +129,7 @@ def seed_demo(
                 minute = 9 * 60 + int(n * (7 * 60) / max(count, 1))
                 moment = datetime.combine(day, time(minute // 60, minute % 60))
                 moment = moment.replace(tzinfo=tz)
-                clock.set_clock(lambda m=moment: m)
+                clock.set_clock(_fixed(moment))
                 ctx = contexts[n % 2]
                 _one_visit(
                     store, ctx, rng, items[rng.choice(codes)], day_index, total_days
@@ -142,9 +142,14 @@ def seed_demo(
     return made
 
 
+def _fixed(moment: datetime) -> Callable[[], datetime]:
+    return lambda: moment
+
+
 def _recent_working_days(store: Store, days: int) -> list[date]:
     calendar = load_calendar(store.db)
-    day, found = clock.today(), []
+    day = clock.today()
+    found: list[date] = []
     while len(found) < days:
         known = day.year in calendar.years
         if calendar.is_working_day(day) if known else day.weekday() < 5:

@@ -64,10 +64,11 @@ def offer_documents(
         assert record is not None
         return documents.DOCUMENT_FOR_DECISION[record["decision"]]
 
+    def show(kind: str) -> None:
+        open_application_document(app, ids, kind, parent)
+
     app.tasks.run_op(
-        kind_of,
-        success=lambda kind: open_application_document(app, ids, kind, parent),
-        failure=lambda exc: app.messages.error(str(exc)),
+        kind_of, success=show, failure=lambda exc: app.messages.error(str(exc))
     )
 
 
@@ -245,13 +246,13 @@ class DocumentDialog(QDialog):
             return
         target = Path(path)
         pdf = self.pdf
+
+        def saved(_result: object) -> None:
+            self.status.setText(_("已保存 {path}").format(path=target))
+            self._record("file", "saved", "")
+
         self.app.tasks.run_io(
-            lambda: target.write_bytes(pdf),
-            success=lambda _r: (
-                self.status.setText(_("已保存 {path}").format(path=target)),
-                self._record("file", "saved", ""),
-            ),
-            failure=lambda exc: self._failed(exc),
+            lambda: target.write_bytes(pdf), success=saved, failure=self._failed
         )
 
     def _record(self, printer: str, status: str, error: str) -> None:
