@@ -29,9 +29,10 @@ from counter_app.services.intake import MATERIAL_STATE_LABELS, MaterialState
 from counter_app.services.queries import RecordView
 from counter_app.ui.context import AppContext
 from counter_app.ui.deliver_dialog import DeliverDialog
+from counter_app.ui.detail_scans import DetailScans
+from counter_app.ui.detail_timeline import fill_timeline
 from counter_app.ui.evaluation_dialog import EvaluationDialog
 from counter_app.ui.evaluation_screen import EvaluationScreen
-from counter_app.ui.scan.files_panel import MaterialFilesPanel
 from counter_app.ui.supplement_dialog import SupplementDialog
 from counter_app.ui.withdraw_dialog import WithdrawDialog
 
@@ -56,31 +57,9 @@ FIELDS = (
     ("clerk", N_("经办人")),
     ("window_code", N_("窗口")),
 )
-EVENT_LABELS = {
-    "decision.accept": N_("受理"),
-    "decision.accept_deferred": N_("容缺受理"),
-    "decision.accept_commitment": N_("告知承诺受理"),
-    "decision.notice": N_("一次性告知"),
-    "decision.reject": N_("不予受理"),
-    "supplement": N_("补正"),
-    "withdraw": N_("撤回"),
-    "deliver": N_("出件"),
-    "evaluation": N_("评价"),
-    "record.read": N_("查阅"),
-}
-DETAIL_LABELS = {
-    "acceptance_no": N_("受理编号"),
-    "reason": N_("理由"),
-    "recipient_name": N_("领取人"),
-    "recipient_id_masked": N_("领取人证件"),
-    "method": N_("送达方式"),
-    "tracking_no": N_("运单号"),
-    "level": N_("评价等级"),
-    "due_date": N_("期限"),
-    "note": N_("备注"),
-}
-METHOD_LABELS = {"window": N_("窗口领取"), "ems": N_("EMS 邮寄")}
 DELIVERABLE = {Status.RESULT_READY}
+UNRECEIVED = {MaterialState.MISSING, MaterialState.DEFECTIVE}
+SCANS = 4  # the 扫描件 column of the materials table
 WITHDRAWABLE = {Status.NOTIFIED_TO_SUPPLEMENT, Status.SUBMITTED, Status.IN_REVIEW}
 
 
@@ -142,17 +121,20 @@ class DetailView(QWidget):
             self.labels[key] = value
         layout.addWidget(fields_box)
         self.materials = _table(
-            (_("材料"), _("状态"), _("原件"), _("复印件"), _("问题"))
+            (_("材料"), _("状态"), _("原件"), _("复印件"), _("扫描件"), _("问题"))
         )
         self.materials.setAccessibleName(_("材料清单"))
         box = QGroupBox(_("材料"))
         QVBoxLayout(box).addWidget(self.materials)
         layout.addWidget(box)
-        # Scans of the material selected above (选中材料后可导入、扫描、查看).
-        self.files = MaterialFilesPanel(app)
-        self.files.setEnabled(False)
+        # Scans of the material selected above (选中材料后可导入、扫描、查看),
+        # and the hot folder that feeds that material.
+        self.scans = DetailScans(app)
+        self.files = self.scans.files
+        self.hot_folder = self.scans.hot_folder
+        self.scans.counts_changed.connect(self._show_counts)
         box = QGroupBox(_("扫描件（先在上方选中材料）"))
-        QVBoxLayout(box).addWidget(self.files)
+        QVBoxLayout(box).addWidget(self.scans)
         layout.addWidget(box)
         self.materials.currentCellChanged.connect(self._material_selected)
         self.timeline = _table((_("时间"), _("经办人"), _("事件"), _("说明")))
@@ -208,8 +190,8 @@ class DetailView(QWidget):
             text = self._field_text(key, r, view)
             label.setText(text)
             self.form.setRowVisible(row, bool(text))
-        self._fill_materials(r["materials"])
-        self._fill_timeline(view.timeline)
+        self._fill_materials(r)
+        fill_timeline(self.timeline, view.timeline)
         self.supplement_button.setEnabled(status is Status.NOTIFIED_TO_SUPPLEMENT)
         self.deliver_button.setEnabled(status in DELIVERABLE)
         self.evaluate_button.setEnabled(status is not Status.DRAFT)
@@ -238,17 +220,14 @@ class DetailView(QWidget):
         return "" if value is None else str(value)
 
     def _material_selected(self, row: int, *_rest: int) -> None:
-        if self.view is None or not 0 <= row < len(self.view.record["materials"]):
-            self.files.setEnabled(False)
+        if self.view is None:
             return
-        material = self.view.record["materials"][row]
-        self.files.setEnabled(self.view.record.get("origin", "local") == "local")
-        self.files.set_material(
-            self.view.record["id"], material["material_key"], material["name"]
-        )
+        materials = self.view.record["materials"]
+        chosen = materials[row] if 0 <= row < len(materials) else None
+        self.scans.select(self.view.record, chosen)
 
-    def _fill_materials(self, materials: list[dict[str, Any]]) -> None:
-        self.files.setEnabled(False)
+    def _fill_materials(self, record: dict[str, Any]) -> None:
+        materials = record["materials"]
         self.materials.setRowCount(len(materials))
         for row, m in enumerate(materials):
             state = MaterialState(m["state"])
@@ -257,29 +236,27 @@ class DetailView(QWidget):
                 _(MATERIAL_STATE_LABELS[state]),
                 str(m.get("originals") or 0),
                 str(m.get("copies") or 0),
+                "",
                 m.get("problem") or "",
             )
             for col, text in enumerate(values):
                 self.materials.setItem(row, col, QTableWidgetItem(text))
+        self.scans.show_record(record)
 
-    def _fill_timeline(self, events: list[dict[str, Any]]) -> None:
-        self.timeline.setRowCount(len(events))
-        for row, e in enumerate(events):
-            kind = e["kind"]
-            label = EVENT_LABELS.get(kind)
-            if label is None and kind.startswith("backoffice."):
-                status = kind.split(".", 1)[1]
-                if status in {s.value for s in Status}:
-                    label = STATUS_LABELS[Status(status)]
-            note = event_note(e.get("detail") or {})
-            values = (
-                str(e["at"])[:19].replace("T", " "),
-                e["actor"],
-                _(label) if label else kind,
-                note,
-            )
-            for col, text in enumerate(values):
-                self.timeline.setItem(row, col, QTableWidgetItem(text))
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        """The 扫描件 column. A scan never changes a stored state (the
+        decision is a legal record); a note says how to change it."""
+        if self.view is None:
+            return
+        for row, m in enumerate(self.view.record["materials"]):
+            count = counts.get(m["material_key"], 0)
+            item = QTableWidgetItem(str(count) if count else "")
+            item.setData(Qt.ItemDataRole.UserRole, count)
+            if count and MaterialState(m["state"]) in UNRECEIVED:
+                item.setToolTip(
+                    _("已有扫描件；材料状态以受理时的登记为准，需要时请办理补正。")
+                )
+            self.materials.setItem(row, SCANS, item)
 
     # -- actions ------------------------------------------------------------
     def _run(self, dialog: QDialog) -> None:
@@ -335,13 +312,13 @@ class DetailView(QWidget):
         if self.view is None:
             return
         r = self.view.record
-        self.screen = EvaluationScreen(
+        self.rating_window = EvaluationScreen(
             self.app,
             application_id=r["id"],
             acceptance_no=r["acceptance_no"],
             item_name=r["item_name"],
         )
-        self.screen.present()
+        self.rating_window.present()
 
     def reprint(self) -> None:
         """补打: a menu of the documents this application has now."""
@@ -359,19 +336,6 @@ class DetailView(QWidget):
         self._run(
             WithdrawDialog(self.app, application_id=self.view.record["id"], parent=self)
         )
-
-
-def event_note(detail: dict[str, Any]) -> str:
-    """The event's details in words; keys without a label stay out."""
-    parts = []
-    for key, label in DETAIL_LABELS.items():
-        value = detail.get(key)
-        if value in (None, ""):
-            continue
-        if key == "method":
-            value = _(METHOD_LABELS.get(str(value), str(value)))
-        parts.append(_("{label}：{value}").format(label=_(label), value=value))
-    return "；".join(parts)
 
 
 def _button(text: str, name: str) -> QPushButton:

@@ -11,6 +11,7 @@ from counter_app import i18n
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.ui.context import AppContext
+from counter_app.ui.detail_scans import stop_hot_folder
 from counter_app.ui.integrations import connect_sync_events
 from counter_app.ui.mainwindow import MainWindow
 from counter_app.ui.settings_dialog import SettingsDialog, WorkspaceSettings
@@ -165,4 +166,5 @@ class Workspace(QObject):
     def close(self) -> None:
         self.idle.detach()
         self.sync_provider.stop()
+        stop_hot_folder(self.app)
         self.window.close()
