@@ -110,3 +110,24 @@ def test_receipt_link_printed_before_the_first_sync_works_after_it(
     assert "受理" in page.text
     wrong = printed[:-3] + ("000" if not printed.endswith("000") else "111")
     assert requests.get(wrong, timeout=10).status_code == 404
+
+
+def test_old_acknowledged_operations_are_pruned(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = make_desk(central, tmp_path / "desk", applications=4)
+    assert sync_once(desk.data_dir, config=EngineConfig(**FAST_RETRY)).clean
+    with desk.store() as store:
+        acked = store.db.execute(
+            "SELECT COUNT(*) FROM outbox WHERE state = 'acked'"
+        ).fetchone()[0]
+        assert acked > 0  # kept: acknowledged today
+        with store.transaction() as db:
+            db.execute("UPDATE outbox SET acked_at = '2020-01-01T00:00:00+00:00'")
+            kept = store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
+    assert sync_once(desk.data_dir, config=EngineConfig(**FAST_RETRY)).clean
+    with desk.store() as store:
+        assert store.db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+        assert (
+            store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0] == kept
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,3 +51,15 @@ def pending_summary(db: Database) -> tuple[int, int]:
         " AND sha256 IN (SELECT sha256 FROM material_files WHERE removed_at IS NULL)"
     ).fetchone()[0]
     return int(ops), int(blob_bytes)
+
+
+def prune_acked(db: Database, *, keep_days: int) -> int:
+    """Drop operations the platform acknowledged more than ``keep_days`` ago:
+    each carries a whole record, and the record itself stays in its table.
+    Rejected and unsent operations are never dropped here."""
+    before = (datetime.now(UTC) - timedelta(days=keep_days)).astimezone()
+    cursor = db.execute(
+        "DELETE FROM outbox WHERE state = 'acked' AND acked_at < ?",
+        [before.isoformat(timespec="seconds")],
+    )
+    return int(cursor.rowcount or 0)

@@ -26,6 +26,7 @@ DEFAULTS: dict[str, str] = {
     "notice_bring_days": "20",
     "warn_days_left": "2",
     "language": "zh_CN",
+    "outbox.keep_days": "30",
     "scan.max_file_bytes": str(30 * 1024 * 1024),
     "scan.max_application_bytes": str(200 * 1024 * 1024),
 }
