@@ -1,22 +1,44 @@
 """Enrolling this desk with the central platform: a supervisor gives the
 server address and a one-time code; the desk keeps its id in settings and
-its token in the OS keyring."""
+its token in the OS keyring.
+
+Two halves, so a window can run the network on its I/O pool and the write
+on the store worker: :func:`request_enrollment` (HTTP, then the keyring)
+and :func:`save_enrollment` (one store transaction). :func:`enroll` does
+both, for the command line and tests.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from counter_app.i18n import _
 from counter_app.store import settings
 from counter_app.store.db import Store
 from sync import protocol as p
 from sync.credentials import save_token
-from sync.transport import ProtocolError, SyncError, Timeouts, Transport
+from sync.transport import (
+    ProtocolError,
+    RetryableError,
+    SyncError,
+    Timeouts,
+    Transport,
+)
+
+#: Fields of the enrollment form an error can point at.
+FIELD_SERVER = "server_url"
+FIELD_CODE = "code"
+FIELD_CA_CERT = "ca_cert"
 
 
 class EnrollmentError(SyncError):
-    """Enrollment failed; the message says what to check."""
+    """Enrollment failed; the message says what to check, ``field`` where."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -27,6 +49,14 @@ class Enrollment:
     server_url: str
 
 
+@dataclass(frozen=True)
+class EnrollmentGrant:
+    """What the platform answered; the token is already in the keyring."""
+
+    enrollment: Enrollment
+    ca_cert: str  # resolved path of the CA file, or "" for the system store
+
+
 def enroll(
     store: Store,
     *,
@@ -35,51 +65,119 @@ def enroll(
     ca_cert: Path | str | None = None,
     desk_name: str | None = None,
 ) -> Enrollment:
+    grant = request_enrollment(
+        server_url=server_url, code=code, ca_cert=ca_cert, desk_name=desk_name
+    )
+    return save_enrollment(store, grant)
+
+
+def request_enrollment(
+    *,
+    server_url: str,
+    code: str,
+    ca_cert: Path | str | None = None,
+    desk_name: str | None = None,
+    timeouts: Timeouts | None = None,
+) -> EnrollmentGrant:
+    """Trade the one-time code for a desk id and token; keep the token.
+    Touches no store, so it may run on any thread."""
     url = server_url.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
+    if not _plausible_url(url):
         raise EnrollmentError(
-            _("服务器地址“{url}”应以 http:// 或 https:// 开头。").format(url=server_url)
+            _(
+                "服务器地址“{url}”不正确：应以 http:// 或 https:// 开头，"
+                "后接服务器名，如 https://zwfw.example.cn。"
+            ).format(url=server_url),
+            field=FIELD_SERVER,
         )
     if not code.strip():
-        raise EnrollmentError(_("请填写中心平台发放的一次性注册码。"))
+        raise EnrollmentError(_("请填写中心平台发放的一次性注册码。"), field=FIELD_CODE)
     verify: bool | str = True
     if ca_cert:
         cert = Path(ca_cert)
         if not cert.is_file():
             raise EnrollmentError(
-                _("找不到 CA 证书文件 {path}，请检查路径。").format(path=cert)
+                _("找不到 CA 证书文件 {path}，请检查路径。").format(path=cert),
+                field=FIELD_CA_CERT,
             )
         verify = str(cert.resolve())
     request: dict[str, str] = {"code": code.strip()}
     if desk_name:
         request["desk_name"] = desk_name
-    transport = Transport(url, verify=verify, timeouts=Timeouts(read_base=30.0))
+    transport = Transport(
+        url, verify=verify, timeouts=timeouts or Timeouts(read_base=30.0)
+    )
     try:
         answer = transport.json_call("POST", p.PATH_ENROLL, payload=request)
     except ProtocolError as exc:
         if exc.status == 403:
             raise EnrollmentError(
-                _("注册码无效或已被使用，请向中心平台管理员申请新的注册码。")
+                _("注册码无效或已被使用，请向中心平台管理员申请新的注册码。"),
+                field=FIELD_CODE,
             ) from exc
-        raise EnrollmentError(str(exc)) from exc
+        if exc.status == 404:
+            raise EnrollmentError(
+                _("地址 {url} 上没有找到中心平台的注册服务，请核对服务器地址。").format(
+                    url=url
+                ),
+                field=FIELD_SERVER,
+            ) from exc
+        raise EnrollmentError(str(exc), field=FIELD_SERVER) from exc
+    except RetryableError as exc:
+        raise EnrollmentError(
+            _("连不上中心平台 {url}：请核对服务器地址，检查网络连接后重试。").format(
+                url=url
+            ),
+            field=FIELD_SERVER,
+        ) from exc
+    except SyncError as exc:  # TLS: the server's certificate was not trusted
+        raise EnrollmentError(
+            _(
+                "与 {url} 的加密连接未通过验证：服务器使用自签名证书时，"
+                "请选择中心平台提供的 CA 证书文件。"
+            ).format(url=url),
+            field=FIELD_CA_CERT,
+        ) from exc
     finally:
         transport.close()
     try:
-        desk_id = str(answer["desk_id"])
+        enrollment = Enrollment(
+            desk_id=str(answer["desk_id"]),
+            site_code=str(answer["site_code"]),
+            window_code=str(answer["window_code"]),
+            server_url=url,
+        )
         token = str(answer["token"])
-        site_code = str(answer["site_code"])
-        window_code = str(answer["window_code"])
     except KeyError as exc:
         raise EnrollmentError(
             _("中心平台的注册应答缺少字段 {field}。").format(field=exc)
         ) from exc
-    save_token(desk_id, token)  # first: without a keyring nothing changes here
+    save_token(enrollment.desk_id, token)  # without a keyring nothing is kept
+    return EnrollmentGrant(enrollment, verify if isinstance(verify, str) else "")
+
+
+def save_enrollment(store: Store, grant: EnrollmentGrant) -> Enrollment:
+    """Record the enrollment in the desk's settings (store worker)."""
+    e = grant.enrollment
     with store.transaction() as db:
-        settings.put(db, "server_url", url)
-        settings.put(db, "server_ca_cert", verify if isinstance(verify, str) else "")
-        settings.put(db, "desk_id", desk_id)
-        settings.put(db, "site_code", site_code)
-        settings.put(db, "window_code", window_code)
+        settings.put(db, "server_url", e.server_url)
+        settings.put(db, "server_ca_cert", grant.ca_cert)
+        settings.put(db, "desk_id", e.desk_id)
+        settings.put(db, "site_code", e.site_code)
+        settings.put(db, "window_code", e.window_code)
         # A new server means a new feed: start from a full snapshot.
         db.execute("DELETE FROM sync_state WHERE key = 'cursor'")
-    return Enrollment(desk_id, site_code, window_code, url)
+    return e
+
+
+def _plausible_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not any(c.isspace() for c in url)
+    )

@@ -69,7 +69,39 @@ def add_sync_menu(
             lambda _c=False, m=make, t=text: _open(app, window, m, t.rstrip("…"))
         )
         menu.addAction(action)
+    _add_enroll_action(menu, window, app, sync_now)
     return menu
+
+
+def _add_enroll_action(
+    menu: QMenu, window: QMainWindow, app: AppContext, sync_now: object
+) -> None:
+    """注册到中心平台… — for supervisors (the dialog checks the role too);
+    a fresh enrollment starts a sync round at once."""
+
+    def started(_enrollment: object) -> None:
+        if callable(sync_now):
+            sync_now()
+
+    def enroll() -> QDialog:
+        from counter_app.ui.enroll_dialog import EnrollDialog
+
+        return EnrollDialog(app, on_enrolled=started, parent=window)
+
+    text = _("注册到中心平台…")
+    menu.addSeparator()
+    action = QAction(text, window)
+    action.setObjectName("enrollAction")
+    action.triggered.connect(
+        lambda _c=False: _open(app, window, enroll, text.rstrip("…"))
+    )
+    menu.addAction(action)
+
+    def role_check() -> None:
+        action.setVisible(app.user is not None and app.user.is_supervisor)
+
+    menu.aboutToShow.connect(role_check)
+    role_check()
 
 
 def add_supervisor_menu(window: QMainWindow, app: AppContext) -> QMenu:
