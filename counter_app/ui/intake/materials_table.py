@@ -12,8 +12,6 @@ from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
-    QFileDialog,
-    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -32,7 +30,8 @@ from counter_app.ui.intake.checklist_model import (
     StateDelegate,
     entries_for_rows,
 )
-from counter_app.ui.intake.ops import Row, scans_available
+from counter_app.ui.intake.ops import Row
+from counter_app.ui.intake.scan_cell import choose_scan_files, scan_button
 
 S = MaterialState
 NAME, REQUIRED, STATE, ORIGINALS, COPIES, PROBLEM, NOTE, SCAN = range(8)
@@ -69,6 +68,8 @@ class MaterialsTable(QTableWidget):
         self.states: list[RowState] = []
         self.offers: dict[str, ReuseOffer] = {}
         self.scans: dict[str, list[Path]] = {}
+        # names whose 已收复印件 came from attached files, not from the clerk
+        self._copy_from_scans: set[str] = set()
         self._filling = False
         self.itemChanged.connect(self._item_changed)
 
@@ -100,6 +101,7 @@ class MaterialsTable(QTableWidget):
     def set_state(self, i: int, state: MaterialState) -> None:
         m = self.rows[i].material
         st = self.states[i]
+        self._copy_from_scans.discard(m.name)
         if state is not st.state:
             originals = m.originals if state is S.ORIGINAL else 0
             copies = {S.ORIGINAL: m.copies, S.COPY: max(m.copies, 1)}.get(state, 0)
@@ -130,12 +132,24 @@ class MaterialsTable(QTableWidget):
                 self.set_state(i, S.ORIGINAL)
 
     def set_scans(self, name: str, paths: list[Path]) -> None:
+        """Files for a material: a 缺少 one becomes 已收复印件, and goes back
+        to 缺少 when they are all removed (unless the clerk set it since)."""
         self.scans[name] = list(paths)
+        for i, row in enumerate(self.rows):
+            if row.material.name != name:
+                continue
+            state = self.states[i].state
+            if paths and state is S.MISSING:
+                self.set_state(i, S.COPY)
+                self._copy_from_scans.add(name)
+            elif not paths and name in self._copy_from_scans and state is S.COPY:
+                self.set_state(i, S.MISSING)
         self._fill()
         self.changed.emit()
 
     def clear_all(self) -> None:
         self.rows, self.states, self.offers, self.scans = [], [], {}, {}
+        self._copy_from_scans = set()
         self._fill()
 
     # -- to and from the form -------------------------------------------------
@@ -209,32 +223,22 @@ class MaterialsTable(QTableWidget):
         state_item = self.item(i, STATE)
         if state_item is not None:
             state_item.setForeground(QBrush(QColor(color)))
-        self.setCellWidget(i, SCAN, self._scan_button(m.name))
+        self.setCellWidget(
+            i,
+            SCAN,
+            scan_button(
+                name=m.name,
+                count=len(self.scans.get(m.name, [])),
+                add=lambda: self._choose_files(m.name),
+                remove_all=lambda: self.set_scans(m.name, []),
+            ),
+        )
         self._filling = False
 
-    def _scan_button(self, name: str) -> QPushButton:
-        count = len(self.scans.get(name, []))
-        button = QPushButton(
-            _("扫描/附件 ({n})").format(n=count) if count else _("扫描/附件")
-        )
-        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        if not scans_available():
-            button.setEnabled(False)
-            button.setToolTip(_("本机未安装材料扫描模块，无法附加扫描件。"))
-        else:
-            button.setToolTip(_("受理后附加到该材料"))
-            button.clicked.connect(lambda: self._choose_files(name))
-        return button
-
     def _choose_files(self, name: str) -> None:
-        paths, _filter = QFileDialog.getOpenFileNames(
-            self,
-            _("选择“{name}”的扫描件").format(name=name),
-            "",
-            _("扫描件 (*.pdf *.png *.jpg *.jpeg *.tif *.tiff);;所有文件 (*)"),
-        )
+        paths = choose_scan_files(self, name)
         if paths:
-            self.set_scans(name, [*self.scans.get(name, []), *map(Path, paths)])
+            self.set_scans(name, [*self.scans.get(name, []), *paths])
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling:
