@@ -111,7 +111,7 @@ class MaterialsTable(QTableWidget):
                 state=state,
                 originals=originals,
                 copies=copies,
-                reused_from=offer.source_text if state is S.REUSED and offer else "",
+                reused_from=_source(state, offer),
             )
         self._fill_row(i)
         self.changed.emit()
@@ -290,3 +290,13 @@ class MaterialsTable(QTableWidget):
                 self.changed.emit()
                 return
         super().keyPressEvent(event)
+
+
+def _source(state: MaterialState, offer: ReuseOffer | None) -> str:
+    """Where a 免提交 material is on record; an electronic certificate from
+    the platform's library names its source under 电子证照 too."""
+    if offer is None:
+        return ""
+    if state is S.REUSED or (state is S.E_CERT and not offer.source_application_id):
+        return offer.source_text
+    return ""

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import Decision
 from counter_app.i18n import _
+from counter_app.services.certificates import reuse_offers
 from counter_app.services.intake import IntakeForm
-from counter_app.services.reuse import reusable_materials
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
 from counter_app.ui.intake.decision_flow import DecisionFlow
 from counter_app.ui.intake.draft_keeper import DraftKeeper
+from counter_app.ui.intake.e_certs import CertificateFetcher
 from counter_app.ui.intake.item_search import ItemSearch
 from counter_app.ui.intake.materials_table import MaterialsTable
 from counter_app.ui.intake.ops import (
@@ -72,6 +73,7 @@ class IntakeWidget(QWidget):
         self.buttons: dict[Decision, QPushButton] = {}
         self.flow = DecisionFlow(self)
         self.side = SidePanel(self)
+        self.certs = CertificateFetcher(app, self)
         self._build()
         self.keeper = DraftKeeper(self)
         self.setFocusProxy(self.search.edit)
@@ -82,6 +84,7 @@ class IntakeWidget(QWidget):
         self.applicant.id_valid.connect(self._on_id_valid)
         self.applicant.kind.currentIndexChanged.connect(self._kind_changed)
         self.table.changed.connect(self.keeper.touched)
+        self.certs.arrived.connect(self._lookup_reuse)
 
     def _build(self) -> None:
         row = self.flow.button_row()
@@ -117,6 +120,7 @@ class IntakeWidget(QWidget):
         head.addWidget(self.all_button)
         col.addLayout(head)
         col.addWidget(self.table, 1)
+        col.addWidget(self.certs.label)
         col.addLayout(row)
         col.addWidget(self.result)
         split = QSplitter(self)
@@ -204,15 +208,17 @@ class IntakeWidget(QWidget):
     def _on_id_valid(self, code: str) -> None:
         self.valid_id = code
         self._lookup_reuse()
+        self.certs.lookup(code)
 
     def _lookup_reuse(self) -> None:
         if self.selection is None or not self.valid_id:
             return
         store, code = self.app.store, self.valid_id
         codes, answers = self.selection.item_codes, self.conditions.answers()
+        certs = self.certs.certificates(code)
         self.app.tasks.run_op(
-            lambda: reusable_materials(
-                store, id_number=code, item_codes=codes, answers=answers
+            lambda: reuse_offers(
+                store, id_number=code, item_codes=codes, answers=answers, certs=certs
             ),
             success=self.table.set_offers,
         )
@@ -252,6 +258,7 @@ class IntakeWidget(QWidget):
         self.keeper.reset()
         self.selection = None
         self.consultation_id = self.valid_id = ""
+        self.certs.reset()
         self.search.clear()
         self.conditions.clear()
         self.applicant.clear()
