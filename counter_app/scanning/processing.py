@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 from PIL import Image, ImageOps
-from pypdf import PdfReader, PdfWriter
+from pypdf import PageObject, PdfReader, PdfWriter
 
 from counter_app.i18n import _
 from counter_app.scanning import sniff
@@ -241,23 +241,32 @@ def _pdf_images(
     pages: list[Image.Image] = []
     for page in reader.pages:
         _check(cancel)
-        images = page.images
-        if len(images) != 1 or images[0].image is None:
-            return _rasterize_pdf(data, dpi=dpi, cancel=cancel)
-        im = images[0].image
-        # The page size gives the real resolution of the embedded scan.
-        width_in = float(page.mediabox.width) / 72.0
-        if page.rotation % 180:
-            width_in = float(page.mediabox.height) / 72.0
-        im = rotate(im, page.rotation) if page.rotation % 360 else im
-        im.info["dpi"] = (im.width / width_in,) * 2 if width_in > 0 else (dpi, dpi)
+        im = pdf_page_image(page, dpi)
+        if im is None:
+            return rasterize_pdf(data, dpi=dpi, cancel=cancel)
         pages.append(im)
     return pages
 
 
-def _rasterize_pdf(
-    data: bytes, *, dpi: int, cancel: CancelToken | None
+def pdf_page_image(page: PageObject, dpi: int = DEFAULT_DPI) -> Image.Image | None:
+    """The one scan a PDF page consists of, upright, at its real resolution
+    (from the page size); None when the page has to be rasterised."""
+    images = page.images
+    if len(images) != 1 or images[0].image is None:
+        return None
+    im = images[0].image
+    width_in = float(page.mediabox.width) / 72.0
+    if page.rotation % 180:
+        width_in = float(page.mediabox.height) / 72.0
+    im = rotate(im, page.rotation) if page.rotation % 360 else im
+    im.info["dpi"] = (im.width / width_in,) * 2 if width_in > 0 else (dpi, dpi)
+    return im
+
+
+def rasterize_pdf(
+    data: bytes, *, dpi: int, cancel: CancelToken | None, page: int | None = None
 ) -> list[Image.Image]:
+    """Every page (or only page number ``page``, from 1) through pdftoppm."""
     pdftoppm = shutil.which("pdftoppm")
     if pdftoppm is None:
         raise ProcessingError(
@@ -268,6 +277,8 @@ def _rasterize_pdf(
         src = Path(tmp) / "in.pdf"
         src.write_bytes(data)
         cmd = [pdftoppm, "-r", str(dpi), "-png", str(src), str(Path(tmp) / "p")]
+        if page is not None:
+            cmd[1:1] = ["-f", str(page), "-l", str(page)]
         proc = subprocess.run(cmd, capture_output=True, timeout=600, check=False)
         if proc.returncode != 0:
             raise ProcessingError(_("PDF 页面无法转换为图像。"))
@@ -275,9 +286,9 @@ def _rasterize_pdf(
         for path in sorted(Path(tmp).glob("p-*.png"), key=lambda p: int(p.stem[2:])):
             with Image.open(path) as im:
                 im.load()
-                page = im.copy()
-            page.info["dpi"] = (dpi, dpi)
-            pages.append(page)
+                out = im.copy()
+            out.info["dpi"] = (dpi, dpi)
+            pages.append(out)
         return pages
 
 

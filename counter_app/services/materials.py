@@ -23,7 +23,7 @@ from sqlite_utils import Database
 
 from counter_app.clock import now_iso
 from counter_app.i18n import _
-from counter_app.scanning import processing, sniff
+from counter_app.scanning import pagework, processing, sniff
 from counter_app.scanning.errors import FileRejected, ScanError
 from counter_app.store import settings
 from counter_app.store.blobstore import BlobInfo, BlobStore, CheckReport
@@ -529,12 +529,13 @@ def process(
     progress: Progress | None = None,
     cancel: processing.CancelToken | None = None,
 ) -> FileRow:
-    """Clean up a scan (gray/bw, downsample, recompress) into a pending PDF."""
+    """Clean up a scan (gray/bw, downsample, recompress) into a pending PDF.
+
+    The pages are processed in a separate process (``pagework``), so Pillow
+    does not hold this process's GIL away from the UI thread."""
     original = _original(store.db, file_id)
-    data = blob_store(store).read_bytes(original.sha256)
-    pages = processing.process_document(
-        data, page_settings, progress=progress, cancel=cancel
-    )
+    path = blob_store(store).path_for(original.sha256)
+    pages = pagework.process_file(path, page_settings, progress=progress, cancel=cancel)
     if len(pages) == 1:
         out = pages[0].data
     else:

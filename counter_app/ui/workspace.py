@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from counter_app import i18n
 from counter_app.i18n import _
+from counter_app.scanning import pagework
 from counter_app.services.context import DeskContext
 from counter_app.ui.context import AppContext
 from counter_app.ui.detail_scans import stop_hot_folder
@@ -167,4 +168,5 @@ class Workspace(QObject):
         self.idle.detach()
         self.sync_provider.stop()
         stop_hot_folder(self.app)
+        pagework.shutdown(wait=False)
         self.window.close()

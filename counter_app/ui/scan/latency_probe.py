@@ -5,6 +5,8 @@ Run: ``QT_QPA_PLATFORM=offscreen python -m counter_app.ui.scan.latency_probe``
 A 10 ms timer on the UI thread records how late each tick comes while the
 files panel imports 20 A4 pages (300 dpi JPEG) and makes their thumbnails,
 then while one 20-page PDF is processed (gray, 200 dpi) and a page rotated.
+The page worker process is started (and timed) on its own first, unless
+``--cold`` lets the processing start it.
 A stall is a tick arriving later than planned.
 """
 
@@ -23,6 +25,7 @@ from PIL import Image, ImageDraw
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from counter_app.scanning import pagework
 from counter_app.scanning.processing import PageSettings
 from counter_app.services import materials
 from counter_app.services.context import DeskContext
@@ -92,6 +95,11 @@ class Probe:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="let processing start the page worker process itself",
+    )
     args = parser.parse_args()
     qapp = QApplication.instance() or QApplication([])
     tmp = Path(tempfile.mkdtemp(prefix="counter-latency-"))
@@ -135,6 +143,15 @@ def main() -> None:
         lambda: not app.tasks.busy() and panel.list.count() == 1,
     )
     bundle = panel.rows()[0]
+    if not args.cold:
+        started: list[object] = []
+        probe.measure(
+            "start the page worker process",
+            lambda: app.tasks.run_io(
+                pagework.warm_up, success=started.append, failure=started.append
+            ),
+            lambda: bool(started),
+        )
     result: list[object] = []
     probe.measure(
         f"process {args.pages}-page PDF (gray, 200 dpi)",
@@ -151,6 +168,7 @@ def main() -> None:
         lambda: bool(result) and not app.tasks.busy(),
     )
     app.tasks.wait()
+    pagework.shutdown()
     panel.close()
     store.close()
     del qapp
