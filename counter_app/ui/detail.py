@@ -8,7 +8,6 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -28,13 +27,9 @@ from counter_app.services import queries
 from counter_app.services.intake import MATERIAL_STATE_LABELS, MaterialState
 from counter_app.services.queries import RecordView
 from counter_app.ui.context import AppContext
-from counter_app.ui.deliver_dialog import DeliverDialog
+from counter_app.ui.detail_actions import DetailActions
 from counter_app.ui.detail_scans import DetailScans
 from counter_app.ui.detail_timeline import fill_timeline
-from counter_app.ui.evaluation_dialog import EvaluationDialog
-from counter_app.ui.evaluation_screen import EvaluationScreen
-from counter_app.ui.supplement_dialog import SupplementDialog
-from counter_app.ui.withdraw_dialog import WithdrawDialog
 
 FIELDS = (
     ("acceptance_no", N_("受理编号")),
@@ -63,7 +58,7 @@ SCANS = 4  # the 扫描件 column of the materials table
 WITHDRAWABLE = {Status.NOTIFIED_TO_SUPPLEMENT, Status.SUBMITTED, Status.IN_REVIEW}
 
 
-class DetailView(QWidget):
+class DetailView(DetailActions, QWidget):
     """``changed(str)`` after an action stored something for that id."""
 
     changed = Signal(str)
@@ -257,85 +252,6 @@ class DetailView(QWidget):
                     _("已有扫描件；材料状态以受理时的登记为准，需要时请办理补正。")
                 )
             self.materials.setItem(row, SCANS, item)
-
-    # -- actions ------------------------------------------------------------
-    def _run(self, dialog: QDialog) -> None:
-        app_id = self.current_id()
-        dialog.setModal(True)
-
-        def finished(code: int) -> None:
-            if code == QDialog.DialogCode.Accepted and app_id:
-                self.changed.emit(app_id)
-                self.load(app_id)
-            dialog.deleteLater()
-
-        dialog.finished.connect(finished)
-        self.active_dialog = dialog
-        dialog.open()
-
-    def supplement(self) -> None:
-        if self.view is None:
-            return
-        self._run(
-            SupplementDialog(
-                self.app,
-                application_id=self.view.record["id"],
-                materials=self.view.record["materials"],
-                parent=self,
-            )
-        )
-
-    def deliver(self) -> None:
-        if self.view is None:
-            return
-        r = self.view.record
-        self._run(
-            DeliverDialog(
-                self.app,
-                application_id=r["id"],
-                applicant_name=r.get("agent_name") or r["applicant_name"],
-                parent=self,
-            )
-        )
-
-    def evaluate(self) -> None:
-        if self.view is None:
-            return
-        self._run(
-            EvaluationDialog(
-                self.app, application_id=self.view.record["id"], parent=self
-            )
-        )
-
-    def rating_screen(self) -> None:
-        """The applicant rates on the customer-facing screen (好差评)."""
-        if self.view is None:
-            return
-        r = self.view.record
-        self.rating_window = EvaluationScreen(
-            self.app,
-            application_id=r["id"],
-            acceptance_no=r["acceptance_no"],
-            item_name=r["item_name"],
-        )
-        self.rating_window.present()
-
-    def reprint(self) -> None:
-        """补打: a menu of the documents this application has now."""
-        if self.view is None:
-            return
-        from counter_app.ui.integrations import documents_menu
-
-        self.print_menu = documents_menu(self.app, self.view.record, self)
-        button = self.print_button
-        self.print_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
-
-    def withdraw(self) -> None:
-        if self.view is None:
-            return
-        self._run(
-            WithdrawDialog(self.app, application_id=self.view.record["id"], parent=self)
-        )
 
 
 def _button(text: str, name: str) -> QPushButton:

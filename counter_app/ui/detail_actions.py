@@ -1,0 +1,113 @@
+"""The detail's actions on the shown application (补正, 出件, 评价, 评价屏,
+补打, 撤回), mixed into ``DetailView``: each opens its dialog and reloads the
+record when the dialog stored something."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QDialog, QPushButton, QWidget
+
+from counter_app.services.queries import RecordView
+from counter_app.ui.context import AppContext
+from counter_app.ui.deliver_dialog import DeliverDialog
+from counter_app.ui.evaluation_dialog import EvaluationDialog
+from counter_app.ui.evaluation_screen import EvaluationScreen
+from counter_app.ui.supplement_dialog import SupplementDialog
+from counter_app.ui.withdraw_dialog import WithdrawDialog
+
+
+class DetailActions:
+    # Provided by DetailView (a QWidget).
+    app: AppContext
+    view: RecordView | None
+    print_button: QPushButton
+    changed: Any
+    current_id: Callable[[], str | None]
+    load: Callable[[str], None]
+
+    def _run(self, dialog: QDialog) -> None:
+        app_id = self.current_id()
+        dialog.setModal(True)
+
+        def finished(code: int) -> None:
+            if code == QDialog.DialogCode.Accepted and app_id:
+                self.changed.emit(app_id)
+                self.load(app_id)
+            dialog.deleteLater()
+
+        dialog.finished.connect(finished)
+        self.active_dialog = dialog
+        dialog.open()
+
+    def supplement(self) -> None:
+        if self.view is None:
+            return
+        self._run(
+            SupplementDialog(
+                self.app,
+                application_id=self.view.record["id"],
+                materials=self.view.record["materials"],
+                parent=_widget(self),
+            )
+        )
+
+    def deliver(self) -> None:
+        if self.view is None:
+            return
+        r = self.view.record
+        self._run(
+            DeliverDialog(
+                self.app,
+                application_id=r["id"],
+                applicant_name=r.get("agent_name") or r["applicant_name"],
+                parent=_widget(self),
+            )
+        )
+
+    def evaluate(self) -> None:
+        if self.view is None:
+            return
+        self._run(
+            EvaluationDialog(
+                self.app, application_id=self.view.record["id"], parent=_widget(self)
+            )
+        )
+
+    def rating_screen(self) -> None:
+        """The applicant rates on the customer-facing screen (好差评)."""
+        if self.view is None:
+            return
+        r = self.view.record
+        self.rating_window = EvaluationScreen(
+            self.app,
+            application_id=r["id"],
+            acceptance_no=r["acceptance_no"],
+            item_name=r["item_name"],
+        )
+        self.rating_window.present()
+
+    def reprint(self) -> None:
+        """补打: a menu of the documents this application has now."""
+        if self.view is None:
+            return
+        from counter_app.ui.integrations import documents_menu
+
+        self.print_menu = documents_menu(self.app, self.view.record, _widget(self))
+        button = self.print_button
+        self.print_menu.popup(button.mapToGlobal(button.rect().bottomLeft()))
+
+    def withdraw(self) -> None:
+        if self.view is None:
+            return
+        self._run(
+            WithdrawDialog(
+                self.app, application_id=self.view.record["id"], parent=_widget(self)
+            )
+        )
+
+
+def _widget(obj: object) -> QWidget:
+    assert isinstance(obj, QWidget)  # DetailActions is mixed into a QWidget
+    return obj
