@@ -11,7 +11,13 @@ import keyring
 import pytest
 from keyring.backends.fail import Keyring as FailKeyring
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QLineEdit,
+    QMainWindow,
+    QMenu,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from counter_app.services.demo import demo_context, seed_users
@@ -116,6 +122,9 @@ def test_menu_enrolls_and_starts_syncing(
         assert settings.get(db, "server_url") == central.base_url
         assert settings.get(db, "window_code") == "07"
         assert load_token(desk_id)
+        user = desk_ctx.user
+        assert user is not None and user.is_supervisor
+        assert (user.desk_id, user.window_code) == (desk_id, "07")
         # The enrollment woke the sync service: a round succeeds at once.
         qtbot.waitUntil(
             lambda: provider.snapshot().last_success is not None, timeout=30_000
@@ -189,3 +198,17 @@ def test_clerk_neither_sees_nor_can_use_it(qtbot: QtBot, desk_ctx: AppContext) -
 
 class _NoSync:
     """A provider without ``sync_now`` (the menu's stand-in case)."""
+
+
+def test_every_control_has_an_accessible_name(
+    qtbot: QtBot, desk_ctx: AppContext
+) -> None:
+    dialog = _dialog(qtbot, desk_ctx)
+    unnamed = [
+        type(w).__name__
+        for w in dialog.findChildren(QWidget)
+        if isinstance(w, (QAbstractButton, QLineEdit))
+        and w.isVisibleTo(dialog)
+        and not w.accessibleName()
+    ]
+    assert unnamed == []

@@ -6,6 +6,7 @@ worker; a refusal is shown beside the field it concerns."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +200,13 @@ class EnrollDialog(FormDialog):
         self.cancel_button.setAccessibleName(_("关闭"))
         self.cancel_button.setFocus()
         self.app.messages.info(text)
+        if self.app.user is not None:  # numbers are taken under the new codes
+            self.app.user = replace(
+                self.app.user,
+                site_code=enrollment.site_code,
+                window_code=enrollment.window_code,
+                desk_id=enrollment.desk_id,
+            )
         if self.on_enrolled is not None:
             self.on_enrolled(enrollment)
 
