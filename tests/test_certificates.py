@@ -190,6 +190,16 @@ def test_server_down_or_silent_gives_no_offers_and_a_reason(
         assert list(slow) == [] and "超时" in slow.reason
 
 
+@pytest.mark.e2e
+def test_revoked_token_says_so(desk_store: Store) -> None:
+    from counter_app.store import settings
+    from sync.credentials import save_token
+
+    save_token(settings.get(desk_store.db, "desk_id"), "not-the-token")
+    offers = lookup_certificates(desk_store, id_number=ZHANG)
+    assert list(offers) == [] and "令牌已失效" in offers.reason
+
+
 def test_not_enrolled_gives_a_reason(seeded_store: Store) -> None:
     offers = lookup_certificates(seeded_store, id_number=ZHANG)
     assert list(offers) == [] and "未注册" in offers.reason
@@ -247,6 +257,33 @@ def test_intake_offers_the_e_certificate(
         widget.new_intake()
         assert not widget.certs.label.isVisibleTo(widget)
         assert widget.certs.certificates(ZHANG) == ()
+    finally:
+        app.tasks.wait()
+        app.store.close()
+
+
+@pytest.mark.e2e
+@pytest.mark.gui
+def test_intake_goes_on_when_the_library_is_down(
+    qtbot: QtBot, library: CentralServer, tmp_path: Path
+) -> None:
+    make_desk(library, tmp_path / "desk")
+    library.process.terminate()
+    library.process.wait(10)
+    app: AppContext = make_app(tmp_path / "desk")
+    try:
+        widget = IntakeWidget(app)
+        qtbot.addWidget(widget)
+        widget.resize(1200, 800)
+        widget.show()
+        choose(qtbot, widget, "GG00402001", "GG00402001")
+        type_into(qtbot, widget, "name", "张三")
+        type_into(qtbot, widget, "id_number", ZHANG)
+        qtbot.waitUntil(lambda: widget.certs.label.isVisibleTo(widget), timeout=10_000)
+        idle(qtbot, app)
+        assert "电子证照库暂时查不到" in widget.certs.label.text()
+        assert widget.table.offers == {}
+        assert widget.top_error.isHidden()
     finally:
         app.tasks.wait()
         app.store.close()

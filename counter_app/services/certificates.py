@@ -30,8 +30,15 @@ from counter_app.store import settings
 from counter_app.store.catalog import get_item
 from counter_app.store.db import Store
 from sync import protocol as p
-from sync.credentials import load_token
-from sync.transport import SyncError, Timeouts, Transport
+from sync.credentials import NoKeyring, load_token
+from sync.transport import (
+    RequestTimeout,
+    RetryableError,
+    SyncError,
+    Timeouts,
+    Transport,
+    Unauthorized,
+)
 
 log = logging.getLogger(__name__)
 
@@ -134,20 +141,11 @@ def fetch_certificates(
             transport.close()
         certs = tuple(_certificates(answer))
     except SyncError as exc:
-        return CertificateLookup(
-            number,
-            reason=_("电子证照库暂时查不到，请按纸质材料核验（{error}）").format(
-                error=exc
-            ),
-        )
+        log.info("certificate lookup: %s", exc)
+        return CertificateLookup(number, reason=_unavailable(exc))
     except Exception as exc:  # any surprise: logged, and the intake goes on
         log.exception("certificate lookup failed")
-        return CertificateLookup(
-            number,
-            reason=_("电子证照库暂时查不到，请按纸质材料核验（{error}）").format(
-                error=exc
-            ),
-        )
+        return CertificateLookup(number, reason=_unavailable(exc))
     return CertificateLookup(number, certificates=certs)
 
 
@@ -248,6 +246,22 @@ def source_text(cert: p.Certificate) -> str:
     return _("电子证照：{kind}（{issuer}，{validity}）").format(
         kind=cert["cert_type"], issuer=cert["issuer"], validity=validity
     )
+
+
+def _unavailable(exc: BaseException) -> str:
+    """Why the library could not be asked, in words for the window (the
+    technical detail goes to the log)."""
+    if isinstance(exc, RequestTimeout):
+        why = _("中心平台响应超时")
+    elif isinstance(exc, RetryableError):
+        why = _("无法连接中心平台，可能处于离线状态")
+    elif isinstance(exc, Unauthorized):
+        why = _("本终端的令牌已失效，请由负责人重新注册终端")
+    elif isinstance(exc, NoKeyring):
+        why = _("本机没有可用的系统密钥环，读不到终端令牌")
+    else:
+        why = str(exc)
+    return _("电子证照库暂时查不到（{why}），请按纸质材料核验。").format(why=why)
 
 
 def _alternatives(name: str) -> list[str]:
