@@ -31,7 +31,7 @@ from counter_app.ui.intake.checklist_model import (
     entries_for_rows,
 )
 from counter_app.ui.intake.ops import Row
-from counter_app.ui.intake.scan_cell import choose_scan_files, scan_button
+from counter_app.ui.intake.scan_cell import scan_button
 
 S = MaterialState
 NAME, REQUIRED, STATE, ORIGINALS, COPIES, PROBLEM, NOTE, SCAN = range(8)
@@ -223,22 +223,16 @@ class MaterialsTable(QTableWidget):
         state_item = self.item(i, STATE)
         if state_item is not None:
             state_item.setForeground(QBrush(QColor(color)))
-        self.setCellWidget(
-            i,
-            SCAN,
-            scan_button(
-                name=m.name,
-                count=len(self.scans.get(m.name, [])),
-                add=lambda: self._choose_files(m.name),
-                remove_all=lambda: self.set_scans(m.name, []),
-            ),
-        )
+        self.setCellWidget(i, SCAN, self._scan_cell(m.name))
         self._filling = False
 
-    def _choose_files(self, name: str) -> None:
-        paths = choose_scan_files(self, name)
-        if paths:
-            self.set_scans(name, [*self.scans.get(name, []), *paths])
+    def _scan_cell(self, name: str) -> QWidget:
+        return scan_button(
+            name=name,
+            count=len(self.scans.get(name, [])),
+            add=lambda paths: self.set_scans(name, [*self.scans.get(name, []), *paths]),
+            remove_all=lambda: self.set_scans(name, []),
+        )
 
     def _item_changed(self, item: QTableWidgetItem) -> None:
         if self._filling:

@@ -17,11 +17,12 @@ def scan_button(
     *,
     name: str,
     count: int,
-    add: Callable[[], None],
+    add: Callable[[list[Path]], None],
     remove_all: Callable[[], None],
     parent: QWidget | None = None,
 ) -> QPushButton:
-    """Click to add files; with files chosen, a menu also offers removing them."""
+    """Click to choose files (handed to ``add``); with files chosen, a menu
+    also offers removing them."""
     button = QPushButton(
         _("扫描/附件 ({n})").format(n=count) if count else _("扫描/附件"), parent
     )
@@ -32,11 +33,17 @@ def scan_button(
         button.setToolTip(_("本机未安装材料扫描模块，无法附加扫描件。"))
         return button
     button.setToolTip(_("受理后附加到该材料"))
+
+    def choose() -> None:
+        paths = choose_scan_files(button, name)
+        if paths:
+            add(paths)
+
     if not count:
-        button.clicked.connect(add)
+        button.clicked.connect(choose)
         return button
     menu = QMenu(button)
-    menu.addAction(_("添加文件…"), add)
+    menu.addAction(_("添加文件…"), choose)
     menu.addAction(_("移除已选的 {n} 个文件").format(n=count), remove_all)
     button.setMenu(menu)
     return button
