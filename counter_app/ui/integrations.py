@@ -1,8 +1,7 @@
 """The windows other parts of the desk provide, reached from the workspace:
 sync (sync now, rejected operations, conflicts), the supervisor's tools
 (statistics, day close, daily log export) and reprinting an application's
-documents. Each is imported when first used, so the workspace starts without
-them and keeps working if one is missing."""
+documents. Each is imported when first used, so the workspace starts fast."""
 
 from __future__ import annotations
 
@@ -20,15 +19,8 @@ from counter_app.ui.statusbar import SyncStatusProvider
 log = logging.getLogger(__name__)
 
 
-def _open(
-    app: AppContext, parent: QWidget, make: Callable[[], QDialog], what: str
-) -> QDialog | None:
-    try:
-        dialog = make()
-    except ImportError:
-        log.exception("%s is not installed", what)
-        app.messages.warning(_("“{what}”功能未安装。").format(what=what))
-        return None
+def _open(parent: QWidget, make: Callable[[], QDialog]) -> QDialog:
+    dialog = make()
     dialog.setParent(parent, dialog.windowFlags())
     dialog.open()
     return dialog
@@ -65,9 +57,7 @@ def add_sync_menu(
         (_("同步冲突…"), conflicts),
     ):
         action = QAction(text, window)
-        action.triggered.connect(
-            lambda _c=False, m=make, t=text: _open(app, window, m, t.rstrip("…"))
-        )
+        action.triggered.connect(lambda _c=False, m=make: _open(window, m))
         menu.addAction(action)
     _add_enroll_action(menu, window, app, sync_now)
     return menu
@@ -92,9 +82,7 @@ def _add_enroll_action(
     menu.addSeparator()
     action = QAction(text, window)
     action.setObjectName("enrollAction")
-    action.triggered.connect(
-        lambda _c=False: _open(app, window, enroll, text.rstrip("…"))
-    )
+    action.triggered.connect(lambda _c=False: _open(window, enroll))
     menu.addAction(action)
 
     def role_check() -> None:
@@ -134,24 +122,17 @@ def add_supervisor_menu(window: QMainWindow, app: AppContext) -> QMenu:
         (_("导出办件日志…"), export),
     ):
         action = QAction(text, window)
-        action.triggered.connect(
-            lambda _c=False, m=make, t=text: _open(app, window, m, t.rstrip("…"))
-        )
+        action.triggered.connect(lambda _c=False, m=make: _open(window, m))
         menu.addAction(action)
     return menu
 
 
 def documents_menu(app: AppContext, record: dict[str, Any], parent: QWidget) -> QMenu:
     """补打: the documents that make sense for this application now."""
+    from counter_app.services.documents import documents_for
+    from counter_app.ui.documents import DOCUMENT_TITLES, open_application_document
+
     menu = QMenu(parent)
-    try:
-        from counter_app.services.documents import documents_for
-        from counter_app.ui.documents import DOCUMENT_TITLES, open_application_document
-    except ImportError:
-        log.exception("documents are not installed")
-        action = menu.addAction(_("打印功能未安装"))
-        action.setEnabled(False)
-        return menu
     for kind in documents_for(record):
         action = menu.addAction(_(DOCUMENT_TITLES.get(kind, kind)))
         action.triggered.connect(
