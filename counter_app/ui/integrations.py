@@ -5,7 +5,6 @@ documents. Each is imported when first used, so the workspace starts fast."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -15,8 +14,6 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMenu, QVBoxLayout, QWidget
 from counter_app.i18n import _
 from counter_app.ui.context import AppContext
 from counter_app.ui.statusbar import SyncStatusProvider
-
-log = logging.getLogger(__name__)
 
 
 def _open(parent: QWidget, make: Callable[[], QDialog]) -> QDialog:
