@@ -99,6 +99,8 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     @app.post(p.PATH_OPS)
     def post_ops(req: p.OpsRequest, desk: DeskDep) -> p.OpsResponse:
         results = ops.apply_ops(ctx, desk, req["ops"])
+        if results and all(r["result"] in p.SUCCESS_RESULTS for r in results):
+            feed.record_push(db, desk)
         return p.OpsResponse(results=results, server_time=p.utc_now_iso())
 
     @app.get(p.PATH_CHANGES)

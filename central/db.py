@@ -34,6 +34,12 @@ CREATE TABLE IF NOT EXISTS desks (
     created_at TEXT NOT NULL,
     enrolled_at TEXT
 );
+CREATE TABLE IF NOT EXISTS desk_pushes (
+    desk_id TEXT PRIMARY KEY,
+    site_code TEXT NOT NULL,
+    window_code TEXT NOT NULL,
+    pushed_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS users (
     username TEXT PRIMARY KEY,
     display_name TEXT NOT NULL,

@@ -36,6 +36,7 @@ _RANK = {
     p.CHANGE_USER: 3,
     p.CHANGE_APPLICATION_STATUS: 4,
     p.CHANGE_SITE_APPLICATION: 5,
+    p.CHANGE_WINDOW_PUSH: 6,
 }
 
 
@@ -191,7 +192,46 @@ def _snapshot_entries(
             add(p.CHANGE_APPLICATION_STATUS, str(r["id"]), dict(status_body(conn, r)))
         else:
             add(p.CHANGE_SITE_APPLICATION, str(r["id"]), dict(site_body(r)))
+    for r in conn.all(
+        "SELECT * FROM desk_pushes WHERE site_code = ? AND desk_id <> ?",
+        (desk.site_code, desk.id),
+    ):
+        add(p.CHANGE_WINDOW_PUSH, str(r["desk_id"]), dict(push_body(r)))
     return out
+
+
+def record_push(db: Database, desk: Desk) -> None:
+    """A push with nothing refused: the desk's records are in up to now.
+    The other desks of the site hear of it, so a site-wide log can say, per
+    window, up to when it is complete."""
+    now = p.utc_now_iso()
+    with db.transaction() as conn:
+        conn.execute(
+            "INSERT INTO desk_pushes (desk_id, site_code, window_code, pushed_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (desk_id) DO UPDATE SET"
+            " site_code = excluded.site_code, window_code = excluded.window_code,"
+            " pushed_at = excluded.pushed_at",
+            (desk.id, desk.site_code, desk.window_code, now),
+        )
+        row = conn.one("SELECT * FROM desk_pushes WHERE desk_id = ?", (desk.id,))
+        assert row is not None
+        emit(
+            conn,
+            p.CHANGE_WINDOW_PUSH,
+            dict(push_body(row)),
+            entity_id=desk.id,
+            site_code=desk.site_code,
+            origin_desk_id=desk.id,
+        )
+
+
+def push_body(row: dict[str, Any]) -> p.WindowPushBody:
+    return p.WindowPushBody(
+        site_code=str(row["site_code"]),
+        window_code=str(row["window_code"]),
+        desk_id=str(row["desk_id"]),
+        pushed_at=str(row["pushed_at"]),
+    )
 
 
 def user_body(row: dict[str, Any]) -> p.UserBody:

@@ -195,6 +195,9 @@ CHANGE_CALENDAR_YEAR: Final = "calendar_year"  # body: {year, holidays, workdays
 CHANGE_USER: Final = "user"  # body: UserBody
 CHANGE_APPLICATION_STATUS: Final = "application_status"  # body: StatusChangeBody
 CHANGE_SITE_APPLICATION: Final = "site_application"  # body: SiteApplicationBody
+#: Another window of the site finished a push with nothing refused: its
+#: records are in up to ``pushed_at``. Body: WindowPushBody.
+CHANGE_WINDOW_PUSH: Final = "window_push"
 CHANGE_KINDS: Final = frozenset(
     {
         CHANGE_CATALOG_ITEM,
@@ -203,6 +206,7 @@ CHANGE_KINDS: Final = frozenset(
         CHANGE_USER,
         CHANGE_APPLICATION_STATUS,
         CHANGE_SITE_APPLICATION,
+        CHANGE_WINDOW_PUSH,
     }
 )
 
@@ -308,6 +312,13 @@ class SiteApplicationBody(TypedDict):
     version: int
     record: dict[str, Any]  # the owning desk's application record, read-only
     updated_at: str
+
+
+class WindowPushBody(TypedDict):
+    site_code: str
+    window_code: str
+    desk_id: str
+    pushed_at: str
 
 
 class Certificate(TypedDict):

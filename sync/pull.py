@@ -136,6 +136,9 @@ def _apply(
     elif kind == p.CHANGE_SITE_APPLICATION:
         if body.get("desk_id") != desk_id:
             _site_application(db, body)
+    elif kind == p.CHANGE_WINDOW_PUSH:
+        if body.get("desk_id") != desk_id:
+            _window_push(db, body)
     else:
         report.skipped.append(kind)
     return False
@@ -309,7 +312,13 @@ def _site_application(db: Database, body: dict[str, Any]) -> None:
                 material.get("received_at"),
             ],
         )
-    window = row["window_code"]
+
+
+def _window_push(db: Database, body: dict[str, Any]) -> None:
+    """Another window's records are in up to ``pushed_at`` (its last push
+    with nothing refused); the site-wide log states it per window."""
+    window = str(body.get("window_code") or "")
+    pushed = str(body.get("pushed_at") or "")
     key = f"window_pushed:{window}"
-    if window and updated > get_state(db, key):
-        put_state(db, key, updated)
+    if window and pushed > get_state(db, key):
+        put_state(db, key, pushed)

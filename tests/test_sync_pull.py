@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import keyring
@@ -289,3 +290,38 @@ def test_catalog_published_centrally_reaches_the_desk(
         left = {r[0] for r in store.db.execute("SELECT code FROM catalog_items")}
     assert first not in left and removed not in left
     assert len(left) == len(doc["items"])
+
+
+def test_other_windows_say_up_to_when_their_records_are_in(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    """The supervisor's desk learns, per window, the time of that window's
+    last push with nothing refused — by snapshot and by the live feed."""
+    chief = make_desk(central, tmp_path / "chief", applications=1, window="01")
+    other = make_desk(central, tmp_path / "b", applications=2, window="02", seed=3)
+    assert _sync(chief).clean
+
+    def pushed(desk: Desk) -> str | None:
+        with desk.store() as store:
+            row = store.db.execute(
+                "SELECT value FROM sync_state WHERE key = 'window_pushed:02'"
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    assert pushed(chief) is None  # window 02 has sent nothing yet
+    assert _sync(other).clean
+    assert _sync(chief).clean
+    first = pushed(chief)
+    assert first is not None
+    with other.store() as store:
+        app_id = local_applications(store)[0]
+        with store.transaction() as db:
+            db.execute(
+                "UPDATE applications SET version = version + 1 WHERE id = ?", [app_id]
+            )
+            push_application(db, app_id)
+    time.sleep(1.1)  # timestamps have one-second resolution
+    assert _sync(other).clean
+    assert _sync(chief).clean
+    second = pushed(chief)
+    assert second is not None and second > first
