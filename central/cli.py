@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--retention-days", type=int, default=feed.DEFAULT_RETENTION_DAYS
     )
     serve.add_argument("--public-url", default="", help="prefix of status links")
+    serve.add_argument("--ssl-certfile", type=Path, help="serve HTTPS with this cert")
+    serve.add_argument("--ssl-keyfile", type=Path, help="the certificate's key")
     serve.add_argument("--blobs-dir", type=Path, help="default: blobs/ next to the DB")
     serve.add_argument(
         "--workers", type=int, default=1, help="worker processes (PostgreSQL)"
@@ -134,10 +136,19 @@ def _serve(db: Database, args: argparse.Namespace) -> None:
             host=args.host,
             port=args.port,
             log_level="warning",
+            ssl_certfile=args.ssl_certfile,
+            ssl_keyfile=args.ssl_keyfile,
         )
         return
     app = create_app(db, settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="warning",
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+    )
 
 
 def run(args: argparse.Namespace) -> int:
