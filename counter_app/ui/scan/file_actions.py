@@ -158,6 +158,22 @@ class FileActions:
         self.scan_dialog = dialog
         dialog.open()
 
+    def open_camera_dialog(self) -> None:
+        if not (self.application_id and self.material_key):
+            return
+        from counter_app.ui.scan.camera_dialog import CameraDialog
+
+        dialog = CameraDialog(
+            self.app,
+            application_id=self.application_id,
+            material_key=self.material_key,
+            material_name=self.material_name,
+            parent=_widget(self),
+        )
+        dialog.attached.connect(self._scanned)
+        self.camera_dialog = dialog
+        dialog.open()
+
     def _scanned(self, result: ImportResult) -> None:
         self.show_import_result(result)
         self.reload()

@@ -1,4 +1,4 @@
-"""The files of one material: thumbnails, import, drop, scan, reorder,
+"""The files of one material: thumbnails, import, drop, scan, camera, reorder,
 rotate (pending until 确认/撤销), replace, delete and view.
 
 Every store call runs through ``app.tasks.run_op``; thumbnails are made with
@@ -90,6 +90,7 @@ class MaterialFilesPanel(FileActions, QWidget):
         specs: list[tuple[str, str, str, Callable[[], Any]]] = [
             ("import", _("导入文件"), "Ctrl+O", self.choose_files),
             ("scan", _("扫描"), "Ctrl+Shift+S", self.open_scan_dialog),
+            ("camera", _("高拍仪"), "Ctrl+Shift+C", self.open_camera_dialog),
             ("view", _("查看"), "", self.view_selected),
             ("replace", _("替换"), "", self.choose_replacement),
             ("delete", _("删除页"), "Del", self.delete_selected),
@@ -142,6 +143,7 @@ class MaterialFilesPanel(FileActions, QWidget):
         enabled = {
             "import": has_material and idle,
             "scan": has_material and idle,
+            "camera": has_material and idle,
             "view": row is not None,
             "replace": row is not None and idle,
             "delete": row is not None and idle,
