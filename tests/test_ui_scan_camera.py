@@ -93,11 +93,25 @@ def test_the_panel_button_opens_the_camera_dialog(case: Case, qtbot: QtBot) -> N
     assert button.text() == "高拍仪" and button.isEnabled()
     assert "Ctrl+Shift+C" in button.toolTip()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    first = panel.camera_dialog
+    qtbot.waitUntil(first.isVisible, timeout=5_000)
+    assert case.material_name in first.windowTitle()
+    first.reject()
+    assert not first.isVisible()
+    with qtbot.waitActive(panel):
+        panel.activateWindow()
+    panel.list.setFocus()
+    qtbot.keyClick(panel.list, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)  # fmt: skip
     dialog = panel.camera_dialog
+    assert dialog is not first
     qtbot.waitUntil(dialog.isVisible, timeout=5_000)
-    assert case.material_name in dialog.windowTitle()
-    dialog.reject()
-    assert not dialog.isVisible()
+    dialog.add_page(page("navy"))
+    idle(qtbot, case.app)
+    with qtbot.waitSignal(dialog.attached, timeout=10_000):
+        qtbot.mouseClick(dialog.done_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.list.count() == 1, timeout=10_000)
+    assert panel.rows()[0].source == "camera"
 
 
 def test_taken_pages_are_attached_one_file_each_in_strip_order(
@@ -160,3 +174,21 @@ def test_a_real_camera_takes_a_picture_into_the_material(
     idle(qtbot, case.app)
     [row] = db_rows(case)
     assert row.source == "camera"
+
+
+def test_a_camera_failure_is_shown_in_words_and_stops_capture(
+    case: Case, qtbot: QtBot
+) -> None:
+    if MULTIMEDIA_ERROR is not None:
+        pytest.skip(f"QtMultimedia cannot load here: {MULTIMEDIA_ERROR}")
+    dialog = dialog_for(case, qtbot)
+    assert dialog.feed is not None
+    dialog.add_page(page("navy"))
+    idle(qtbot, case.app)
+    # What CameraFeed emits when QCamera reports errorOccurred (unplugged).
+    dialog.feed.failed.emit(
+        "高拍仪无法使用（设备已断开）。请检查连接，或换一个设备后再试。"
+    )
+    assert "设备已断开" in dialog.status.text()
+    assert not dialog.can_capture()
+    assert dialog.done_button.isEnabled()  # pages already taken can still be kept

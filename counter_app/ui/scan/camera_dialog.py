@@ -9,6 +9,7 @@ camera, or without the Qt multimedia libraries, shows why and 拍照 stays off.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QKeySequence
@@ -63,6 +64,7 @@ class CameraDialog(QDialog):
         self.feed: CameraFeed | None = None
         self._serial = 0
         self._saving = False
+        self._closed = False
         self.setWindowTitle(
             _("高拍仪拍照：{name}").format(name=material_name or material_key)
         )
@@ -73,7 +75,7 @@ class CameraDialog(QDialog):
         self.device = QComboBox()
         self.device.setAccessibleName(_("高拍仪"))
         form.addRow(_("高拍仪(&D)"), self.device)
-        self.preview = make_preview() or QLabel(_("无法显示预览画面。"))
+        self.preview = make_preview() or self._no_preview()
         self.preview.setAccessibleName(_("预览"))
         self.preview.setMinimumSize(480, 360)
         layout.addWidget(self.preview, 1)
@@ -98,7 +100,9 @@ class CameraDialog(QDialog):
         self.strip.currentItemChanged.connect(lambda *_a: self._update_buttons())
         self._set_up_capture()
 
-    def _button(self, label: str, shortcut: str, slot: object) -> QPushButton:
+    def _button(
+        self, label: str, shortcut: str, slot: Callable[[], object]
+    ) -> QPushButton:
         button = QPushButton(label)
         button.setAccessibleName(label)
         button.setAutoDefault(False)  # Enter takes a picture, whatever has focus
@@ -108,11 +112,17 @@ class CameraDialog(QDialog):
             self._shortcut(shortcut, slot)
         return button
 
-    def _shortcut(self, key: str, slot: object) -> None:
+    def _shortcut(self, key: str, slot: Callable[[], object]) -> None:
         action = self.addAction(key)
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.triggered.connect(slot)
+
+    @staticmethod
+    def _no_preview() -> QLabel:
+        label = QLabel(_("无法显示预览画面。"))
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
 
     # -- camera ----------------------------------------------------------------
     def _set_up_capture(self) -> None:
@@ -134,8 +144,8 @@ class CameraDialog(QDialog):
 
     def _list_devices(self) -> None:
         feed = self.feed
-        if feed is None:
-            return
+        if feed is None or self._closed:
+            return  # a closed dialog must not switch the camera back on
         current = self.device.currentData()
         saved = str(self.app.settings.value(SETTING, "") or "")
         wanted = current or saved or CameraFeed.default_id()
@@ -158,7 +168,7 @@ class CameraDialog(QDialog):
 
     def _device_chosen(self) -> None:
         wanted = str(self.device.currentData() or "")
-        if self.feed is None:
+        if self.feed is None or self._closed:
             return
         self.reason = None
         if not self.feed.start(wanted):
@@ -279,6 +289,7 @@ class CameraDialog(QDialog):
         super().reject()
 
     def done(self, result: int) -> None:
+        self._closed = True
         if self.feed is not None:
             self.feed.stop()
         super().done(result)

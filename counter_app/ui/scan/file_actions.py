@@ -171,6 +171,7 @@ class FileActions:
             parent=_widget(self),
         )
         dialog.attached.connect(self._scanned)
+        dialog.finished.connect(dialog.deleteLater)  # lets the camera go
         self.camera_dialog = dialog
         dialog.open()
 
