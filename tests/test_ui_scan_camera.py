@@ -149,6 +149,7 @@ def test_cancel_discards_the_taken_pages(case: Case, qtbot: QtBot) -> None:
     dialog = dialog_for(case, qtbot)
     dialog.add_page(page("navy"))
     idle(qtbot, case.app)
+    dialog.add_page(page("darkred", (2400, 3300)))  # still encoding on 取消
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     assert dialog.strip.count() == 0 and dialog.pages == {}

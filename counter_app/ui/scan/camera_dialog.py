@@ -75,7 +75,7 @@ class CameraDialog(QDialog):
         self.device = QComboBox()
         self.device.setAccessibleName(_("高拍仪"))
         form.addRow(_("高拍仪(&D)"), self.device)
-        self.preview = make_preview() or self._no_preview()
+        self.preview = make_preview()
         self.preview.setAccessibleName(_("预览"))
         self.preview.setMinimumSize(480, 360)
         layout.addWidget(self.preview, 1)
@@ -117,12 +117,6 @@ class CameraDialog(QDialog):
         action.setShortcut(QKeySequence(key))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         action.triggered.connect(slot)
-
-    @staticmethod
-    def _no_preview() -> QLabel:
-        label = QLabel(_("无法显示预览画面。"))
-        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return label
 
     # -- camera ----------------------------------------------------------------
     def _set_up_capture(self) -> None:
@@ -221,14 +215,19 @@ class CameraDialog(QDialog):
         self._update_buttons()
 
     def _encoded(self, page: TakenPage, data: bytes) -> None:
+        if self._closed:
+            return  # cancelled while encoding; the widgets may be gone
         page.data = data
         self._update_buttons()
 
     def _encode_failed(self, page: TakenPage, exc: BaseException) -> None:
         if not isinstance(exc, EncodeError):
             self.app.tasks.default_failure(exc)
+        if self._closed:
+            return
         self.remove_page(page.serial)
-        self.status.setText(str(exc))
+        self.status.setText(str(exc) if isinstance(exc, EncodeError) else
+                            _("照片没有保存：{error}").format(error=exc))  # fmt: skip
 
     def remove_page(self, serial: int) -> None:
         self.pages.pop(serial, None)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from counter_app.i18n import _
 
@@ -35,11 +35,13 @@ except (ImportError, OSError) as exc:
     PREVIEW_ERROR = str(exc)
 
 
-def make_preview() -> QWidget | None:
-    """A live video widget, or None where it cannot be shown."""
+def make_preview() -> QWidget:
+    """A live video widget, or a label saying it cannot be shown."""
     if MULTIMEDIA_ERROR is None and PREVIEW_ERROR is None:
         return QVideoWidget()
-    return None
+    label = QLabel(_("无法显示预览画面。"))
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
 
 
 def device_id(device: QCameraDevice) -> str:
