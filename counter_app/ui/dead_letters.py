@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.i18n import N_, _
+from counter_app.services.context import PermissionDenied
 from counter_app.ui.context import AppContext
 from sync.resolve import DeadLetter, dead_letters, discard, reason_text, resend
 
@@ -122,7 +123,7 @@ class DeadLettersDialog(QDialog):
         user = self.app.require_user()
         try:
             user.require_supervisor(action)
-        except Exception as exc:
+        except PermissionDenied as exc:
             self.app.messages.warning(str(exc))
             return
         store = self.app.store

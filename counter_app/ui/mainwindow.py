@@ -34,11 +34,9 @@ log = logging.getLogger(__name__)
 
 
 def make_intake_widget(app: AppContext) -> QWidget:
-    """The 受理 tab: the intake form when it is installed, else a notice."""
-    try:
-        from counter_app.ui.intake.widget import IntakeWidget
-    except ImportError:
-        return _placeholder(_("受理表单尚未安装。"))
+    """The 受理 tab: the intake form (imported here, after sign-in)."""
+    from counter_app.ui.intake.widget import IntakeWidget
+
     try:
         return IntakeWidget(app)
     except Exception as exc:  # the rest of the workspace stays usable
