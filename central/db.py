@@ -171,6 +171,16 @@ class Conn:
         if self.postgres:
             self.raw.execute("SELECT pg_advisory_xact_lock(7301)")
 
+    def lock_op(self, op_id: str) -> None:
+        """Serialize transactions handling the same op id, so a concurrent
+        resend waits for the first and then sees it as a duplicate (under
+        READ COMMITTED it could otherwise see the application but not the
+        op). SQLite writers are serialized already."""
+        if self.postgres:
+            self.raw.execute(
+                "SELECT pg_advisory_xact_lock(7302, hashtext(%s))", (op_id,)
+            )
+
 
 @dataclass
 class Database:

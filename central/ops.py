@@ -85,6 +85,7 @@ def _rejected(op: p.Op, reason: str, detail: str = "") -> p.OpResult:
 def _apply(
     ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op, digest: str
 ) -> p.OpResult:
+    conn.lock_op(op["op_id"])
     seen = conn.one(
         "SELECT desk_id, body_hash, result FROM ops WHERE op_id = ?", (op["op_id"],)
     )
