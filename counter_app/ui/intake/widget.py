@@ -98,8 +98,6 @@ class IntakeWidget(QWidget):
         self.next_button = QPushButton(_("下一位"), self)
         self.next_button.setObjectName("next")
         self.next_button.clicked.connect(self.new_intake)
-        for b in (self.consult_button, self.next_button):
-            row.addWidget(b)
         shortcuts = [
             ("Ctrl+Return", lambda: self.flow.start(Decision.ACCEPT)),
             ("Ctrl+Enter", lambda: self.flow.start(Decision.ACCEPT)),
@@ -117,7 +115,10 @@ class IntakeWidget(QWidget):
         head = QHBoxLayout()
         head.addWidget(QLabel(_("材料清单"), self))
         head.addWidget(self.materials_error, 1)
-        head.addWidget(self.all_button)
+        # Consultation and next applicant sit above the table, so the row of
+        # decisions stays narrow enough in every language.
+        for b in (self.all_button, self.consult_button, self.next_button):
+            head.addWidget(b)
         col.addLayout(head)
         col.addWidget(self.table, 1)
         col.addWidget(self.certs.label)
