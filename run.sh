@@ -57,6 +57,11 @@ cmd="${1:-demo}"
 shift || true
 case "$cmd" in
   demo)
+    if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+      echo "No graphical display (DISPLAY is not set): preparing the demo data only." >&2
+      echo "没有图形显示：只准备演示数据。请在桌面上运行，或用 xvfb-run bash run.sh demo。" >&2
+      exec "$VENV/bin/python" main.py demo --no-gui "$@"
+    fi
     exec "$VENV/bin/python" main.py demo "$@"
     ;;
   test)

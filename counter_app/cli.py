@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _hoist_globals(list(sys.argv[1:] if argv is None else argv))
     lang = _peek_lang(argv)
     if lang:
         set_language(lang)
@@ -74,6 +74,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+GLOBAL_OPTIONS = ("--data-dir", "--lang")
+
+
+def _hoist_globals(argv: list[str]) -> list[str]:
+    """Let ``--data-dir``/``--lang`` stand anywhere (``demo --data-dir D``):
+    argparse only takes them before the sub-command."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in GLOBAL_OPTIONS and i + 1 < len(argv):
+            front += argv[i : i + 2]
+            i += 2
+            continue
+        if arg.startswith(tuple(o + "=" for o in GLOBAL_OPTIONS)):
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
 
 
 def _peek_lang(argv: list[str]) -> str | None:

@@ -247,3 +247,27 @@ def test_catalog_import_checks_the_whole_file_first(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
     found = run("catalog", "search", "个体工商户设立", data_dir=data).stdout
     assert "新版" in found and "不应出现" not in found
+
+
+def test_global_options_after_the_sub_command(tmp_path: Path) -> None:
+    out = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "catalog",
+            "search",
+            "居住证",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--lang",
+            "en",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "居住证申领" in out.stdout
+    assert "working days" in out.stdout  # --lang took effect
+    assert (tmp_path / "d" / "counter.sqlite3").exists()
