@@ -390,3 +390,33 @@ def test_bundle_keeps_different_documents_under_one_key_apart(
         states[r.item_code] = {m["name"]: m["state"] for m in record["materials"]}
     assert states["XK00101001"][sole_form.name] == "original"
     assert states["XK00102001"][food_form.name] == "missing"
+
+
+def test_deferred_promise_date_within_the_promised_time(
+    seeded_store: Store, clerk: DeskContext
+) -> None:
+    at(date(2026, 11, 23))
+    f = form(seeded_store, "XK00102001")  # 食品经营许可, promised 5 working days
+    next(e for e in f.materials if e.key == "layout").state = MaterialState.DEFERRED
+    for promise, ok in (
+        (date(2026, 11, 20), False),
+        (date(2026, 12, 15), False),
+        (date(2026, 11, 27), True),
+    ):
+        if ok:
+            apps.decide(
+                seeded_store, clerk, f, Decision.ACCEPT_DEFERRED, promise_date=promise
+            )
+        else:
+            with pytest.raises(IntakeError) as err:
+                apps.decide(
+                    seeded_store,
+                    clerk,
+                    f,
+                    Decision.ACCEPT_DEFERRED,
+                    promise_date=promise,
+                )
+            assert err.value.field == "promise_date"
+    assert (
+        seeded_store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0] == 1
+    )

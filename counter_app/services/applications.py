@@ -113,6 +113,8 @@ def decide(
                 accepted_on = today
                 dd = due_date_or_provisional(calendar, today, item.promised_days)
                 due, provisional = dd.date, dd.provisional
+                if promise_date is not None:
+                    _check_promise(promise_date, today=today, due=due)
             status_key = secrets.token_hex(6)
             now = clock.now_iso()
             row = {
@@ -485,6 +487,17 @@ def _store_materials(db: Database, app_id: str, pairs: Sequence[Any]) -> None:
             for pos, (m, e) in enumerate(pairs)
         ],
     )
+
+
+def _check_promise(promise: date, *, today: date, due: date) -> None:
+    """Deferred materials come in before the item's promised time runs out."""
+    if promise < today:
+        raise IntakeError(_("承诺补交日期不能早于今天。"), field="promise_date")
+    if promise > due and due > today:
+        raise IntakeError(
+            _("承诺补交日期不能晚于办结期限 {due}。").format(due=due.isoformat()),
+            field="promise_date",
+        )
 
 
 def _status_url(db: Database, number: str, key: str) -> str | None:

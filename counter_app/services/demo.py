@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from counter_app import clock
 from counter_app.domain.identifiers import IdType, make_resident_id, make_uscc
 from counter_app.domain.status import Decision, Status
+from counter_app.domain.workdays import due_date_or_provisional
 from counter_app.services import applications as apps
 from counter_app.services.backoffice import apply_status_change
 from counter_app.services.consultations import consult
@@ -195,7 +196,11 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
     elif roll < 0.22 and deferrable:
         decision = Decision.ACCEPT_DEFERRED
         deferrable[0].state = MaterialState.DEFERRED
-        promise = clock.today() + timedelta(days=7)
+        # Within the item's promised time, as the rules require.
+        due = due_date_or_provisional(
+            load_calendar(store.db), clock.today(), item.promised_days
+        ).date
+        promise = min(clock.today() + timedelta(days=7), max(due, clock.today()))
     elif roll < 0.25 and item.allows_commitment:
         decision = Decision.ACCEPT_COMMITMENT
     form = IntakeForm(
