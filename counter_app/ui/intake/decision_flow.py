@@ -83,9 +83,9 @@ class DecisionFlow(QObject):
             w.table.setFocus()
             return
         if decision is Decision.ACCEPT_DEFERRED:
-            store = w.app.store
+            store, codes = w.app.store, list(w.selection.item_codes)
             w.app.tasks.run_op(
-                lambda: default_promise_date(store),
+                lambda: default_promise_date(store, codes),
                 success=self._ask_promise,
                 failure=self._failed,
             )

@@ -144,10 +144,19 @@ def rows_for(selection: Selection, answers: Mapping[str, bool]) -> list[Row]:
     return [Row(m, tuple(k), tuple(c)) for m, k, c in merged.values()]
 
 
-def default_promise_date(store: Store, working_days: int = 5) -> date:
-    return due_date_or_provisional(
-        load_calendar(store.db), clock.today(), working_days
-    ).date
+def default_promise_date(
+    store: Store, item_codes: Sequence[str] = (), working_days: int = 5
+) -> date:
+    """Five working days, but never past the earliest due date of the items
+    (the deferred materials must come in before the decision is due)."""
+    calendar = load_calendar(store.db)
+    today = clock.today()
+    candidates = [due_date_or_provisional(calendar, today, working_days).date]
+    for code in item_codes:
+        days = catalog.get_item(store.db, code).promised_days
+        if days > 0:
+            candidates.append(due_date_or_provisional(calendar, today, days).date)
+    return min(candidates)
 
 
 def decide_and_attach(
