@@ -21,7 +21,7 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from counter_app.i18n import _, set_language
+from counter_app.i18n import _, ngettext, set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "i18n.py"
@@ -196,7 +196,9 @@ def english(compiled: None) -> Iterator[None]:
 def test_set_language_switches_between_english_and_chinese(compiled: None) -> None:
     set_language("en")
     assert _("受理回执") == "Acceptance receipt"
-    assert _("{days} 个工作日").format(days=3) == "3 working days"
+    days = "{days} 个工作日"
+    assert ngettext(days, days, 3).format(days=3) == "3 working days"
+    assert ngettext(days, days, 1).format(days=1) == "1 working day"
     set_language("zh_CN")
     assert _("受理回执") == "受理回执"
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.status import STATUS_LABELS, Status
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, ngettext
 from counter_app.services import queries
 from counter_app.services.queries import ApplicationQuery, Cursor, ListRow
 from counter_app.ui.context import AppContext
@@ -212,10 +212,14 @@ def cell_text(row: ListRow, col: int) -> str:
     if row.days_left is None:
         return ""
     if row.days_left < 0:
-        return _("已超期 {n} 个工作日").format(n=-row.days_left)
+        return ngettext(
+            "已超期 {n} 个工作日", "已超期 {n} 个工作日", -row.days_left
+        ).format(n=-row.days_left)
     if row.days_left == 0:
         return _("今日到期")
-    return _("剩余 {n} 个工作日").format(n=row.days_left)
+    return ngettext("剩余 {n} 个工作日", "剩余 {n} 个工作日", row.days_left).format(
+        n=row.days_left
+    )
 
 
 class ApplicationsPanel(QWidget):

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.status import STATUS_LABELS, Status
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, ngettext
 from counter_app.services import queries
 from counter_app.services.intake import MATERIAL_STATE_LABELS, MaterialState
 from counter_app.services.queries import RecordView
@@ -206,9 +206,15 @@ class DetailView(DetailActions, QWidget):
                 text = _("{date}（预计）").format(date=text)
             if view.days_left is not None:
                 if view.days_left < 0:
-                    text += _("，已超期 {n} 个工作日").format(n=-view.days_left)
+                    text += ngettext(
+                        "，已超期 {n} 个工作日",
+                        "，已超期 {n} 个工作日",
+                        -view.days_left,
+                    ).format(n=-view.days_left)
                 else:
-                    text += _("，剩余 {n} 个工作日").format(n=view.days_left)
+                    text += ngettext(
+                        "，剩余 {n} 个工作日", "，剩余 {n} 个工作日", view.days_left
+                    ).format(n=view.days_left)
             return text
         if key == "created_at" and value:
             return str(value)[:16].replace("T", " ")

@@ -7,7 +7,7 @@ from datetime import datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
-from counter_app.i18n import _
+from counter_app.i18n import _, ngettext
 from printing.blocks import field_table, grid_table, para, proportional, qr_code, title
 from printing.documents.common import a4_only, contact_lines, heading, item_label
 from printing.fonts import BODY
@@ -71,11 +71,8 @@ def _story(data: ChecklistData, width: float, styles: Styles) -> list[Flowable]:
         field_table(
             [
                 (_("收费标准"), data.fee or _("不收费")),
-                (_("法定办结时限"), _("{days} 个工作日").format(days=data.legal_days)),
-                (
-                    _("承诺办结时限"),
-                    _("{days} 个工作日").format(days=data.promised_days),
-                ),
+                (_("法定办结时限"), working_days(data.legal_days)),
+                (_("承诺办结时限"), working_days(data.promised_days)),
                 (_("办理地点"), data.address),
                 (_("办理时间"), data.hours),
             ],
@@ -138,3 +135,7 @@ def render_checklist(
             reprint_at=reprint_at,
         )
     )
+
+
+def working_days(days: int) -> str:
+    return ngettext("{days} 个工作日", "{days} 个工作日", days).format(days=days)

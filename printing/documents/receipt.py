@@ -7,7 +7,7 @@ from datetime import datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
-from counter_app.i18n import _
+from counter_app.i18n import _, ngettext
 from printing.blocks import (
     codes_block,
     field_table,
@@ -37,10 +37,16 @@ def validate(data: ReceiptData) -> None:
 def due_text(data: ReceiptData) -> str:
     due = fmt_date(data.due_date)
     if data.due_provisional:
-        return _("{days} 个工作日，预计 {date} 前办结（预计，以最终审核为准）").format(
-            days=data.promised_days, date=due
-        )
-    return _("{days} 个工作日，{date} 前办结").format(days=data.promised_days, date=due)
+        return ngettext(
+            "{days} 个工作日，预计 {date} 前办结（预计，以最终审核为准）",
+            "{days} 个工作日，预计 {date} 前办结（预计，以最终审核为准）",
+            data.promised_days,
+        ).format(days=data.promised_days, date=due)
+    return ngettext(
+        "{days} 个工作日，{date} 前办结",
+        "{days} 个工作日，{date} 前办结",
+        data.promised_days,
+    ).format(days=data.promised_days, date=due)
 
 
 def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
