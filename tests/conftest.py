@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import date, datetime, time
 
 import pytest
 
@@ -13,10 +14,35 @@ from counter_app.i18n import set_language
 from counter_app.services.context import DeskContext
 from counter_app.store.db import Store
 
+# Tests never read the real clock: every test starts on this working day (a
+# Wednesday) unless it sets another; `pytest --today 2026-10-01` runs the whole
+# suite on another day, e.g. a weekend or a holiday.
+DEFAULT_TODAY = "2026-11-25"
+
+
+def _now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--today",
+        default=DEFAULT_TODAY,
+        help="the desk's date for every test (default %(default)s, a working day)",
+    )
+
+
+@pytest.fixture(scope="session")
+def today(pytestconfig: pytest.Config) -> date:
+    return date.fromisoformat(str(pytestconfig.getoption("--today")))
+
 
 @pytest.fixture(autouse=True)
-def _chinese_and_real_clock() -> Iterator[None]:
+def _chinese_and_fixed_clock(today: date) -> Iterator[None]:
     set_language("zh_CN")
+    offset = datetime.combine(today, time(10, 0)).astimezone() - _now()
+    # The desk's clock runs on from 10:00 that day, so records still order in time.
+    clock.set_clock(lambda: _now() + offset)
     yield
     clock.set_clock(None)
     set_language("zh_CN")

@@ -14,6 +14,7 @@ from counter_app.domain.workdays import (
     WorkCalendar,
     WorkingDayCount,
     YearSchedule,
+    days_left,
     due_date_or_provisional,
     format_calendar,
     parse_calendar,
@@ -368,3 +369,27 @@ def test_long_count_is_consistent(cal: WorkCalendar) -> None:
         assert n == 0 or cal.is_working_day(due)
         if n:
             assert cal.working_days_between(start, due - timedelta(days=1)) == n - 1
+
+
+@pytest.mark.parametrize(
+    ("today", "due", "expected"),
+    [
+        (D(2026, 11, 25), D(2026, 11, 27), 2),  # Wed → Fri: two left
+        (D(2026, 11, 27), D(2026, 11, 27), 0),  # due today
+        (D(2026, 11, 28), D(2026, 11, 27), -1),  # Saturday after: overdue
+        (D(2026, 11, 29), D(2026, 11, 27), -1),  # Sunday after: overdue
+        (D(2026, 11, 30), D(2026, 11, 27), -1),  # Monday: one working day
+        (D(2026, 12, 1), D(2026, 11, 27), -2),
+        (D(2026, 10, 1), D(2026, 9, 30), -1),  # National Day after the due day
+        (D(2026, 10, 7), D(2026, 9, 30), -1),
+        (D(2026, 10, 8), D(2026, 9, 30), -1),  # first working day after it
+        (D(2026, 10, 9), D(2026, 9, 30), -2),
+        (D(2026, 9, 30), D(2026, 10, 9), 2),  # 10-08, 10-09
+    ],
+)
+def test_days_left_overdue_once_the_due_date_has_passed(
+    cal: WorkCalendar, today: date, due: date, expected: int
+) -> None:
+    count = days_left(cal, today, due)
+    assert count == WorkingDayCount(expected, False)
+    assert (count.days < 0) is (due < today)

@@ -373,3 +373,18 @@ def working_days_between_or_provisional(
     is_working = _WeekdayFallback(cal)
     days = _count_between(start, end, is_working=is_working)
     return WorkingDayCount(days=days, provisional=is_working.used)
+
+
+def days_left(cal: WorkCalendar, today: date, due: date) -> WorkingDayCount:
+    """Working days from ``today`` to a due date: positive = days left, 0 = due
+    today, negative = overdue by that many.
+
+    The one overdue rule of the desk (list, filter, colour, statistics, daily
+    log): an application is overdue once its due date has passed. On a weekend
+    or holiday right after the due date no working day has passed yet, but the
+    deadline has: that counts as one working day overdue, never "due today".
+    """
+    count = working_days_between_or_provisional(cal, today, due)
+    if due < today and count.days > -1:
+        return WorkingDayCount(days=-1, provisional=count.provisional)
+    return count

@@ -29,7 +29,7 @@ from counter_app.domain.identifiers import (
 from counter_app.domain.status import Status
 from counter_app.domain.workdays import (
     WorkCalendar,
-    working_days_between_or_provisional,
+    days_left,
 )
 from counter_app.i18n import _
 from counter_app.services.applications import NotFound
@@ -343,7 +343,7 @@ def _days_left(
 ) -> int | None:
     if due is None or status not in RUNNING:
         return None
-    return working_days_between_or_provisional(calendar, today, due).days
+    return days_left(calendar, today, due).days
 
 
 def _list_row(

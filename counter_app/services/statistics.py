@@ -20,8 +20,8 @@ from sqlite_utils import Database
 from counter_app import clock
 from counter_app.domain.workdays import (
     WorkCalendar,
+    days_left,
     due_date_or_provisional,
-    working_days_between_or_provisional,
 )
 from counter_app.services.context import DeskContext
 from counter_app.services.daily_log import WindowCoverage, clerk_names, coverage
@@ -285,7 +285,7 @@ def _due_items(
         sql, params
     ):
         due_day = date.fromisoformat(due)
-        count = working_days_between_or_provisional(calendar, today, due_day)
+        count = days_left(calendar, today, due_day)
         items.append(
             DueItem(
                 app_id,

@@ -4,7 +4,6 @@ centre, menus with every shortcut, and the honest sync status below."""
 from __future__ import annotations
 
 import logging
-from datetime import date
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app import clock
 from counter_app.i18n import _
 from counter_app.ui.applications_list import ApplicationsPanel
 from counter_app.ui.context import AppContext
@@ -85,13 +85,13 @@ class QueuePanel(QWidget):
 
     def current(self) -> str:
         day, last = self._state()
-        if day != date.today().isoformat() or last == 0:
+        if day != clock.today().isoformat() or last == 0:
             return ""
         return ticket(last)
 
     def call_next(self) -> str:
         day, last = self._state()
-        today = date.today().isoformat()
+        today = clock.today().isoformat()
         last = last + 1 if day == today else 1
         self.app.settings.setValue("queue/day", today)
         self.app.settings.setValue("queue/last", last)
