@@ -177,10 +177,11 @@ def test_due_date_inside_known_year_needs_no_next_year(cal: WorkCalendar) -> Non
 
 
 def test_provisional_due_date_across_2026_2027(cal: WorkCalendar) -> None:
-    # 2026 days use the calendar; 2027 counts Monday–Friday: 12-29, 12-30,
-    # 12-31, then Fri 2027-01-01 and Mon 2027-01-04.
+    # 2026 days use the calendar; 2027 counts Monday–Friday less the
+    # fixed-date holidays: 12-29, 12-30, 12-31, then (not 元旦 2027-01-01)
+    # Mon 01-04 and Tue 01-05.
     assert due_date_or_provisional(cal, D(2026, 12, 28), 5) == DueDate(
-        D(2027, 1, 4), True
+        D(2027, 1, 5), True
     )
     assert due_date_or_provisional(cal, D(2026, 12, 28), 3) == DueDate(
         D(2026, 12, 31), False
@@ -190,10 +191,10 @@ def test_provisional_due_date_across_2026_2027(cal: WorkCalendar) -> None:
 def test_days_left_into_a_missing_year(cal: WorkCalendar) -> None:
     today, due = D(2026, 12, 28), D(2027, 1, 4)
     assert working_days_between_or_provisional(cal, today, due) == WorkingDayCount(
-        5, True
+        4, True
     )
     assert working_days_between_or_provisional(cal, due, today) == WorkingDayCount(
-        -5, True
+        -4, True
     )
     assert working_days_between_or_provisional(
         cal, D(2026, 2, 13), D(2026, 2, 24)
@@ -393,3 +394,19 @@ def test_days_left_overdue_once_the_due_date_has_passed(
     count = days_left(cal, today, due)
     assert count == WorkingDayCount(expected, False)
     assert (count.days < 0) is (due < today)
+
+
+@pytest.mark.parametrize(
+    ("accepted", "days", "due"),
+    [
+        (D(2027, 4, 29), 1, D(2027, 4, 30)),
+        (D(2027, 4, 30), 1, D(2027, 5, 3)),  # Sat 05-01 is no working day anyway
+        (D(2028, 4, 28), 1, D(2028, 5, 2)),  # Mon 2028-05-01 is skipped
+        (D(2027, 9, 30), 1, D(2027, 10, 4)),  # Fri 10-01 skipped, then the weekend
+        (D(2027, 12, 31), 1, D(2028, 1, 3)),
+    ],
+)
+def test_provisional_dates_skip_the_fixed_date_holidays(
+    cal: WorkCalendar, accepted: date, days: int, due: date
+) -> None:
+    assert due_date_or_provisional(cal, accepted, days) == DueDate(due, True)

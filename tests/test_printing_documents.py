@@ -144,6 +144,26 @@ def test_due_date_not_marked_provisional_when_final() -> None:
     assert "预计" not in final
     provisional = squeeze(pdf_text(DOCUMENTS["receipt"](samples.receipt())))
     assert "预计2026年11月26日前办结" in provisional
+    assert provisional.count("预计") == 1
+
+
+def test_on_the_spot_items_say_so_instead_of_zero_days() -> None:
+    receipt = squeeze(
+        pdf_text(
+            DOCUMENTS["receipt"](
+                samples.receipt(
+                    promised_days=0, due_date=date(2026, 11, 23), due_provisional=False
+                )
+            )
+        )
+    )
+    assert "即办件，2026年11月23日当场办结" in receipt
+    assert "0个工作日" not in receipt
+    checklist = squeeze(
+        pdf_text(DOCUMENTS["checklist"](samples.checklist(promised_days=0)))
+    )
+    assert "承诺办结时限即办件（当场办结）" in checklist
+    assert "0个工作日" not in checklist
 
 
 def test_full_id_number_is_masked_on_paper() -> None:

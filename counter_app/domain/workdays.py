@@ -323,8 +323,15 @@ class DueDate:
     provisional: bool
 
 
+# Holidays on the same date every year (全国年节及纪念日放假办法): a year whose
+# schedule has not arrived still rests on these. The lunar ones and the 调休
+# weekends come only with the year's notice.
+FIXED_HOLIDAYS = frozenset({(1, 1), (5, 1), (10, 1), (10, 2), (10, 3)})
+
+
 class _WeekdayFallback:
-    """Calendar days for known years, Monday–Friday for the others (noted)."""
+    """Calendar days for known years; for the others Monday–Friday less the
+    fixed-date holidays (noted as provisional)."""
 
     def __init__(self, cal: WorkCalendar) -> None:
         self._cal = cal
@@ -335,7 +342,7 @@ class _WeekdayFallback:
         if day.year in self._known:
             return self._cal.is_working_day(day)
         self.used = True
-        return day.weekday() < 5
+        return day.weekday() < 5 and (day.month, day.day) not in FIXED_HOLIDAYS
 
 
 def due_date_or_provisional(

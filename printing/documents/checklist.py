@@ -138,4 +138,6 @@ def render_checklist(
 
 
 def working_days(days: int) -> str:
+    if days == 0:
+        return _("即办件（当场办结）")
     return ngettext("{days} 个工作日", "{days} 个工作日", days).format(days=days)

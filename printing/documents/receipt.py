@@ -36,10 +36,12 @@ def validate(data: ReceiptData) -> None:
 
 def due_text(data: ReceiptData) -> str:
     due = fmt_date(data.due_date)
+    if data.promised_days == 0:
+        return _("即办件，{date} 当场办结").format(date=due)
     if data.due_provisional:
         return ngettext(
-            "{days} 个工作日，预计 {date} 前办结（预计，以最终审核为准）",
-            "{days} 个工作日，预计 {date} 前办结（预计，以最终审核为准）",
+            "{days} 个工作日，预计 {date} 前办结（当年节假日安排公布后以重新计算为准）",
+            "{days} 个工作日，预计 {date} 前办结（当年节假日安排公布后以重新计算为准）",
             data.promised_days,
         ).format(days=data.promised_days, date=due)
     return ngettext(
