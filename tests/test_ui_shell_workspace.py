@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from counter_app.domain.status import Decision, Status
+from counter_app.services.backoffice import apply_status_change
 from counter_app.services.demo import demo_context
 from counter_app.services.intake import MaterialState
 from counter_app.store.db import Store
@@ -19,7 +20,7 @@ from counter_app.ui.context import AppContext
 from counter_app.ui.deliver_dialog import DeliverDialog
 from counter_app.ui.evaluation_dialog import EvaluationDialog
 from counter_app.ui.messages import MessageBridge
-from counter_app.ui.supplement_dialog import SupplementDialog
+from counter_app.ui.supplement_dialog import DeferredDialog, SupplementDialog
 from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.workspace import Workspace
 from tests.workspace_fixtures import RARE_NAME, add_rare_applicant, demo_store
@@ -472,3 +473,51 @@ def test_detail_scans_per_material_and_rating_screen(
         "SELECT level, channel FROM evaluations WHERE application_id = ?", [app_id]
     ).fetchone()
     assert (level, channel) == (5, "pad")
+
+
+def test_deferred_material_brought_in_then_delivered(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    store = ws.app.store
+    app_id = add_rare_applicant(
+        store, decision=Decision.ACCEPT_DEFERRED, item_code="XK00101001"
+    )
+    with store.transaction() as db:
+        apply_status_change(db, application_id=app_id, status=Status.RESULT_READY)
+    _open(qtbot, ws, app_id)
+    detail = ws.window.detail
+    assert detail.deferred_button.isEnabled()
+    # Delivery first: refused beside the reason field, a clerk cannot override.
+    detail.deliver_button.click()
+    dialog = detail.active_dialog
+    assert isinstance(dialog, DeliverDialog)
+    assert not dialog.override.isEnabled()
+    dialog.recipient_id.setText(
+        store.db.execute(
+            "SELECT id_number FROM applications WHERE id = ?", [app_id]
+        ).fetchone()[0]
+    )
+    dialog.ok_button.click()
+    error = dialog.errors["override_reason"]
+    qtbot.waitUntil(lambda: error.text() != "", timeout=10_000)
+    assert "容缺材料尚未补交" in error.text()
+    assert _status(store, app_id) == Status.RESULT_READY.value
+    dialog.reject()
+    # 补交: the outstanding material only, received as an original.
+    detail.deferred_button.click()
+    dialog = detail.active_dialog
+    assert isinstance(dialog, DeferredDialog)
+    assert len(dialog.combos) == 1
+    dialog.set_state(0, MaterialState.ORIGINAL)
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        dialog.ok_button.click()
+    qtbot.waitUntil(lambda: not detail.deferred_button.isEnabled(), timeout=10_000)
+    assert (
+        store.db.execute(
+            "SELECT COUNT(*) FROM application_materials"
+            " WHERE application_id = ? AND state = 'deferred'",
+            [app_id],
+        ).fetchone()[0]
+        == 0
+    )
+    assert detail.deliver_button.isEnabled()

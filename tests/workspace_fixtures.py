@@ -4,10 +4,11 @@ made through the services, and one applicant with a rare-character name."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
+from counter_app import clock
 from counter_app.domain.identifiers import IdType, make_resident_id
 from counter_app.domain.status import Decision
 from counter_app.services import applications as apps
@@ -26,12 +27,16 @@ RARE_ID = make_resident_id("320102", date(1990, 5, 17), 21)
 RARE_PHONE = "13912345678"
 
 
-def add_rare_applicant(store: Store, *, decision: Decision = Decision.ACCEPT) -> str:
-    """One application by 李𠮷, accepted (or noticed) through the services."""
+def add_rare_applicant(
+    store: Store, *, decision: Decision = Decision.ACCEPT, item_code: str = ""
+) -> str:
+    """One application by 李𠮷, accepted (or noticed, or accepted with its
+    first deferrable material deferred) through the services."""
     ctx = demo_context(store, "clerk01")
     item = get_item(
         store.db,
-        store.db.execute(
+        item_code
+        or store.db.execute(
             "SELECT code FROM catalog_items ORDER BY code LIMIT 1"
         ).fetchone()[0],
     )
@@ -47,6 +52,11 @@ def add_rare_applicant(store: Store, *, decision: Decision = Decision.ACCEPT) ->
     ]
     if decision is Decision.NOTICE:
         entries[0].state = MaterialState.MISSING
+    promise = None
+    if decision is Decision.ACCEPT_DEFERRED:
+        first = next(i for i, m in enumerate(materials) if m.deferrable)
+        entries[first].state = MaterialState.DEFERRED
+        promise = clock.today() + timedelta(days=1)
     form = IntakeForm(
         item_codes=[item.code],
         applicant=Applicant(
@@ -57,7 +67,9 @@ def add_rare_applicant(store: Store, *, decision: Decision = Decision.ACCEPT) ->
         ),
         materials=entries,
     )
-    return apps.decide(store, ctx, form, decision)[0].application_id
+    return apps.decide(store, ctx, form, decision, promise_date=promise)[
+        0
+    ].application_id
 
 
 @pytest.fixture

@@ -32,6 +32,7 @@ from counter_app.domain.status import (
 )
 from counter_app.domain.workdays import due_date_or_provisional
 from counter_app.i18n import _
+from counter_app.services import deferred
 from counter_app.services.context import DeskContext
 from counter_app.services.day_close import assert_day_open
 from counter_app.services.intake import (
@@ -276,9 +277,11 @@ def deliver(
     recipient_id_number: str,
     method: str = "window",
     tracking_no: str = "",
+    override_reason: str = "",
 ) -> None:
     """Hand the result over (出件) after checking the recipient's ID against
-    the applicant's or the agent's."""
+    the applicant's or the agent's; refused while a deferred material is
+    outstanding unless a supervisor gives ``override_reason``."""
     record = _load(store.db, application_id)
     given = normalize(recipient_id_number)
     if method == "window" and given not in {
@@ -293,19 +296,44 @@ def deliver(
         raise IntakeError(_("邮寄送达请填写运单号。"), field="tracking_no")
     if not recipient_name.strip():
         raise IntakeError(_("请填写领取人姓名。"), field="recipient_name")
-    _move(
-        store,
-        ctx,
-        application_id,
-        Status.DELIVERED,
-        "deliver",
-        {
-            "recipient_name": recipient_name.strip(),
-            "method": method,
-            "tracking_no": tracking_no.strip(),
-            "recipient_id_masked": _mask(given),
-        },
-    )
+    with _window_transaction(store, ctx) as db:
+        override = deferred.check_deliverable(db, ctx, application_id, override_reason)
+        _move_in(
+            db,
+            ctx,
+            application_id,
+            Status.DELIVERED,
+            "deliver",
+            {
+                "recipient_name": recipient_name.strip(),
+                "method": method,
+                "tracking_no": tracking_no.strip(),
+                "recipient_id_masked": _mask(given),
+                **override,
+            },
+        )
+
+
+def receive_deferred(
+    store: Store,
+    ctx: DeskContext,
+    *,
+    application_id: str,
+    received: Sequence[tuple[str, MaterialState]],
+) -> list[str]:
+    """补交: deferred materials brought in after acceptance."""
+    with _window_transaction(store, ctx) as db:
+        record = _load(db, application_id)
+        if Status(record["status"]) in (Status.WITHDRAWN, Status.REJECTED):
+            raise IntakeError(_("该办件已终止，不能再补交材料。"), field="materials")
+        names = deferred.record_received(db, ctx, application_id, received)
+        db.execute(
+            "UPDATE applications SET version = version + 1, updated_at = ?"
+            " WHERE id = ?",
+            [clock.now_iso(), application_id],
+        )
+        push_application(db, application_id)
+    return names
 
 
 def evaluate(
@@ -410,21 +438,32 @@ def _move(
     detail: dict[str, Any],
 ) -> None:
     with _window_transaction(store, ctx) as db:
-        record = _load(db, application_id)
-        check_transition(Status(record["status"]), target)
-        db.execute(
-            "UPDATE applications SET status = ?, version = version + 1,"
-            " updated_at = ? WHERE id = ?",
-            [target.value, clock.now_iso(), application_id],
-        )
-        add_event(
-            db,
-            kind=kind,
-            actor=ctx.username,
-            application_id=application_id,
-            detail=detail,
-        )
-        push_application(db, application_id)
+        _move_in(db, ctx, application_id, target, kind, detail)
+
+
+def _move_in(
+    db: Database,
+    ctx: DeskContext,
+    application_id: str,
+    target: Status,
+    kind: str,
+    detail: dict[str, Any],
+) -> None:
+    record = _load(db, application_id)
+    check_transition(Status(record["status"]), target)
+    db.execute(
+        "UPDATE applications SET status = ?, version = version + 1,"
+        " updated_at = ? WHERE id = ?",
+        [target.value, clock.now_iso(), application_id],
+    )
+    add_event(
+        db,
+        kind=kind,
+        actor=ctx.username,
+        application_id=application_id,
+        detail=detail,
+    )
+    push_application(db, application_id)
 
 
 @contextmanager

@@ -225,6 +225,18 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
     if result.status is not Status.SUBMITTED or age < 3:
         return
     if rng.random() < 0.6:
+        if decision is Decision.ACCEPT_DEFERRED:
+            # The applicant brought the deferred material before the result.
+            apps.receive_deferred(
+                store,
+                ctx,
+                application_id=result.application_id,
+                received=[
+                    (e.key, MaterialState.ORIGINAL)
+                    for e in entries
+                    if e.state is MaterialState.DEFERRED
+                ],
+            )
         with store.transaction() as db:
             apply_status_change(
                 db, application_id=result.application_id, status=Status.RESULT_READY

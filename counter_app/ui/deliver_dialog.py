@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from counter_app.i18n import _
 from counter_app.services import applications
@@ -21,10 +21,12 @@ class DeliverDialog(FormDialog):
         *,
         application_id: str,
         applicant_name: str,
+        outstanding: list[str] | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(app, _("出件"), parent)
         self.application_id = application_id
+        self.override = QLineEdit()
         self.method = QComboBox()
         self.method.addItem(_("窗口领取"), "window")
         self.method.addItem(_("EMS 邮寄"), "ems")
@@ -45,6 +47,21 @@ class DeliverDialog(FormDialog):
             _("领取人证件号码"),
         )
         self.add_field("tracking_no", _("运单号(&T)："), self.tracking_no, _("运单号"))
+        if outstanding:
+            # 容缺 materials still out: only a supervisor may hand over, with a reason.
+            warning = QLabel(
+                _(
+                    "容缺材料尚未补交：{names}。请先登记补交；确需先出件的，"
+                    "须由科室负责人核准并写明理由。"
+                ).format(names="、".join(outstanding))
+            )
+            warning.setWordWrap(True)
+            warning.setAccessibleName(_("容缺材料未补交"))
+            self.layout_.insertWidget(0, warning)
+            self.add_field(
+                "override_reason", _("核准理由(&O)："), self.override, _("核准理由")
+            )
+            self.override.setEnabled(app.require_user().is_supervisor)
         self.recipient_id.setPlaceholderText(_("核对申请人或代理人的证件"))
         self.method.currentIndexChanged.connect(self._method_changed)
         self._method_changed()
@@ -62,5 +79,6 @@ class DeliverDialog(FormDialog):
             "recipient_id_number": self.recipient_id.text(),
             "method": self.method.currentData(),
             "tracking_no": self.tracking_no.text(),
+            "override_reason": self.override.text(),
         }
         return lambda: applications.deliver(store, ctx, **kwargs)

@@ -27,7 +27,7 @@ from counter_app.services import queries
 from counter_app.services.intake import MATERIAL_STATE_LABELS, MaterialState
 from counter_app.services.queries import RecordView
 from counter_app.ui.context import AppContext
-from counter_app.ui.detail_actions import DetailActions
+from counter_app.ui.detail_actions import DetailActions, outstanding_deferred
 from counter_app.ui.detail_scans import DetailScans
 from counter_app.ui.detail_timeline import fill_timeline
 
@@ -55,6 +55,7 @@ FIELDS = (
 DELIVERABLE = {Status.RESULT_READY}
 UNRECEIVED = {MaterialState.MISSING, MaterialState.DEFECTIVE}
 SCANS = 4  # the 扫描件 column of the materials table
+CLOSED = {Status.WITHDRAWN, Status.REJECTED}
 WITHDRAWABLE = {Status.NOTIFIED_TO_SUPPLEMENT, Status.SUBMITTED, Status.IN_REVIEW}
 
 
@@ -78,6 +79,7 @@ class DetailView(DetailActions, QWidget):
 
         actions = QHBoxLayout()
         self.supplement_button = _button(_("补正(&S)"), _("补正"))
+        self.deferred_button = _button(_("补交(&B)"), _("补交容缺材料"))
         self.deliver_button = _button(_("出件(&D)"), _("出件"))
         self.evaluate_button = _button(_("评价(&E)"), _("评价"))
         self.withdraw_button = _button(_("撤回(&W)"), _("撤回"))
@@ -85,6 +87,7 @@ class DetailView(DetailActions, QWidget):
         self.rating_screen_button = _button(_("评价屏(&R)"), _("在申请人评价屏上评价"))
         for b in (
             self.supplement_button,
+            self.deferred_button,
             self.deliver_button,
             self.evaluate_button,
             self.rating_screen_button,
@@ -140,6 +143,7 @@ class DetailView(DetailActions, QWidget):
         outer.addWidget(scroll, 1)
 
         self.supplement_button.clicked.connect(self.supplement)
+        self.deferred_button.clicked.connect(self.deferred)
         self.deliver_button.clicked.connect(self.deliver)
         self.evaluate_button.clicked.connect(self.evaluate)
         self.rating_screen_button.clicked.connect(self.rating_screen)
@@ -188,6 +192,9 @@ class DetailView(DetailActions, QWidget):
         self._fill_materials(r)
         fill_timeline(self.timeline, view.timeline)
         self.supplement_button.setEnabled(status is Status.NOTIFIED_TO_SUPPLEMENT)
+        self.deferred_button.setEnabled(
+            status not in CLOSED and bool(outstanding_deferred(r))
+        )
         self.deliver_button.setEnabled(status in DELIVERABLE)
         self.evaluate_button.setEnabled(status is not Status.DRAFT)
         self.rating_screen_button.setEnabled(status is not Status.DRAFT)

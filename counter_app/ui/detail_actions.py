@@ -1,4 +1,4 @@
-"""The detail's actions on the shown application (补正, 出件, 评价, 评价屏,
+"""The detail's actions on the shown application (补正, 补交, 出件, 评价, 评价屏,
 补打, 撤回), mixed into ``DetailView``: each opens its dialog and reloads the
 record when the dialog stored something."""
 
@@ -9,13 +9,23 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
+from counter_app.services.intake import MaterialState
 from counter_app.services.queries import RecordView
 from counter_app.ui.context import AppContext
 from counter_app.ui.deliver_dialog import DeliverDialog
 from counter_app.ui.evaluation_dialog import EvaluationDialog
 from counter_app.ui.evaluation_screen import EvaluationScreen
-from counter_app.ui.supplement_dialog import SupplementDialog
+from counter_app.ui.supplement_dialog import DeferredDialog, SupplementDialog
 from counter_app.ui.withdraw_dialog import WithdrawDialog
+
+
+def outstanding_deferred(record: dict[str, Any]) -> list[str]:
+    """Names of the deferred (容缺) materials not brought in yet."""
+    return [
+        m["name"]
+        for m in record.get("materials", [])
+        if m["state"] == MaterialState.DEFERRED.value
+    ]
 
 
 class DetailActions:
@@ -53,6 +63,19 @@ class DetailActions:
             )
         )
 
+    def deferred(self) -> None:
+        """补交: deferred materials brought in after acceptance."""
+        if self.view is None:
+            return
+        self._run(
+            DeferredDialog(
+                self.app,
+                application_id=self.view.record["id"],
+                materials=self.view.record["materials"],
+                parent=_widget(self),
+            )
+        )
+
     def deliver(self) -> None:
         if self.view is None:
             return
@@ -62,6 +85,7 @@ class DetailActions:
                 self.app,
                 application_id=r["id"],
                 applicant_name=r.get("agent_name") or r["applicant_name"],
+                outstanding=outstanding_deferred(r),
                 parent=_widget(self),
             )
         )

@@ -16,6 +16,7 @@ EVENT_LABELS = {
     "decision.notice": N_("一次性告知"),
     "decision.reject": N_("不予受理"),
     "supplement": N_("补正"),
+    "deferred_received": N_("补交容缺材料"),
     "withdraw": N_("撤回"),
     "deliver": N_("出件"),
     "evaluation": N_("评价"),

@@ -34,8 +34,9 @@ class SupplementDialog(FormDialog):
         application_id: str,
         materials: list[dict[str, Any]],
         parent: QWidget | None = None,
+        title: str = "",
     ) -> None:
-        super().__init__(app, _("补正材料"), parent)
+        super().__init__(app, title or _("补正材料"), parent)
         self.application_id = application_id
         self.materials = materials
         self.table = QTableWidget(len(materials), 2)
@@ -88,4 +89,40 @@ class SupplementDialog(FormDialog):
         app_id, entries = self.application_id, self.entries()
         return lambda: applications.supplement(
             store, ctx, application_id=app_id, materials=entries
+        )
+
+
+class DeferredDialog(SupplementDialog):
+    """补交: deferred materials (容缺) brought in after acceptance. Only the
+    outstanding ones are listed; those set to a received state are recorded."""
+
+    def __init__(
+        self,
+        app: AppContext,
+        *,
+        application_id: str,
+        materials: list[dict[str, Any]],
+        parent: QWidget | None = None,
+    ) -> None:
+        outstanding = [
+            m for m in materials if m["state"] == MaterialState.DEFERRED.value
+        ]
+        super().__init__(
+            app,
+            application_id=application_id,
+            materials=outstanding,
+            parent=parent,
+            title=_("补交容缺材料"),
+        )
+
+    def build_op(self) -> Callable[[], Any] | None:
+        store, ctx = self.app.store, self.app.require_user()
+        app_id = self.application_id
+        received = [
+            (e.key, e.state)
+            for e in self.entries()
+            if e.state is not MaterialState.DEFERRED
+        ]
+        return lambda: applications.receive_deferred(
+            store, ctx, application_id=app_id, received=received
         )
