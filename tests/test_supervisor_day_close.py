@@ -21,6 +21,7 @@ from counter_app.services.day_close import (
     corrections,
     preview,
     record_correction,
+    reopen_day,
 )
 from counter_app.services.intake import MaterialEntry, MaterialState
 from counter_app.store.catalog import get_item
@@ -221,4 +222,48 @@ def test_correction_after_close_is_logged_and_queued(day_store: Store) -> None:
             field="phone",
             new_value="13900000000",
             reason=" ",
+        )
+
+
+def test_reopen_needs_a_supervisor_and_a_reason_then_intake_goes_on(
+    day_store: Store,
+) -> None:
+    _ack_all(day_store)
+    result = close_day(day_store, CHIEF, window_code="01", day=DAY)
+    with pytest.raises(DayClosed):
+        assert_day_open(
+            day_store.db, site_code="320102001", window_code="01", day=DAY.isoformat()
+        )
+    with pytest.raises(PermissionDenied):
+        reopen_day(day_store, CLERK, window_code="01", day=DAY, reason="误操作")
+    with pytest.raises(DayCloseError) as err:
+        reopen_day(day_store, CHIEF, window_code="01", day=DAY, reason="  ")
+    assert err.value.field == "reason"
+    kept = reopen_day(
+        day_store, CHIEF, window_code="01", day=DAY, reason="误操作，仍有群众排队"
+    )
+    # Open again: the window takes applications; the closed log is kept.
+    assert_day_open(
+        day_store.db, site_code="320102001", window_code="01", day=DAY.isoformat()
+    )
+    make(day_store, CLERK, when=at(DAY, 17, 40), seq=3, name="李四")
+    assert kept is not None and kept.exists() and not result.archive_path.exists()
+    [event] = day_store.db.execute(
+        "SELECT actor, detail FROM events WHERE kind = 'day_reopen'"
+    ).fetchall()
+    assert event[0] == "chief01"
+    assert json.loads(event[1])["reason"] == "误操作，仍有群众排队"
+    op = day_store.db.execute(
+        "SELECT entity_id, payload FROM outbox WHERE entity = 'day_close'"
+        " ORDER BY rowid DESC LIMIT 1"
+    ).fetchone()
+    assert op[0] == "320102001:01:2026-11-16"
+    assert json.loads(op[1])["reopened_by"] == "chief01"
+    # A second close archives anew beside the kept one.
+    _ack_all(day_store)
+    again = close_day(day_store, CHIEF, window_code="01", day=DAY)
+    assert again.archive_path.exists() and kept.exists()
+    with pytest.raises(DayCloseError, match="尚未日结"):
+        reopen_day(
+            day_store, CHIEF, window_code="01", day=date(2026, 11, 13), reason="x"
         )

@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.domain.status import Decision
 from counter_app.services.context import DeskContext
+from counter_app.services.day_close import close_day
 from counter_app.services.statistics import StatsReport
 from counter_app.store.db import Store
 from counter_app.ui.app import ui_settings
@@ -145,6 +146,14 @@ def test_day_close_dialog_needs_confirmation_while_pending(
     assert dialog.preview_value is not None and dialog.preview_value.pending_ops > 0
     assert "尚未同步" in dialog.pending.text()
     assert "办件 2" in dialog.totals.text()
+    # Nothing closes until the window and date are typed out.
+    assert not dialog.close_button.isEnabled()
+    assert "01 2026-11-16" in dialog.typed_label.text()
+    qtbot.keyClicks(dialog.typed, "01 2026-11-15")
+    assert not dialog.close_button.isEnabled()
+    dialog.typed.clear()
+    qtbot.keyClicks(dialog.typed, "01  2026-11-16")
+    assert dialog.close_button.isEnabled()
     dialog.submit()
     assert "勾选确认" in dialog.error.text()
     assert (
@@ -152,7 +161,7 @@ def test_day_close_dialog_needs_confirmation_while_pending(
     )
     dialog.confirm.setChecked(True)
     with qtbot.waitSignal(dialog.closed, timeout=10_000) as blocker:
-        dialog.submit()
+        qtbot.keyClick(dialog.typed, Qt.Key.Key_Return)
     assert blocker.args[0].archive_path.exists()
     row = chief_app.store.db.execute(
         "SELECT pending_confirmed, closed_by FROM day_closes"
@@ -198,3 +207,27 @@ def test_evaluation_screen_records_a_pad_rating(
     assert json.loads(row[2]) == ["等候时间长"]
     assert "感谢" in screen.message.text()
     app.tasks.wait()
+
+
+def test_day_close_dialog_reopens_a_closed_day_with_a_reason(
+    qtbot: QtBot, chief_app: AppContext
+) -> None:
+    store = chief_app.store
+    close_day(
+        store, chief_app.require_user(), window_code="01", day=DAY, confirm_pending=True
+    )
+    dialog = DayCloseDialog(chief_app, window_code="01", day=DAY)
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: not dialog.reopen_button.isHidden(), timeout=10_000)
+    assert "已由 chief01" in dialog.error.text()
+    assert not dialog.close_button.isEnabled() and dialog.typed.isHidden()
+    dialog.reopen_button.click()
+    qtbot.waitUntil(lambda: "理由" in dialog.error.text(), timeout=10_000)
+    assert store.db.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0] == 1
+    dialog.reason.setText("误操作，下午仍有群众排队")
+    with qtbot.waitSignal(dialog.reopened, timeout=10_000):
+        dialog.reopen_button.click()
+    assert store.db.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0] == 0
+    qtbot.waitUntil(lambda: dialog.typed.isEnabled(), timeout=10_000)
+    assert dialog.reopen_button.isHidden()
+    chief_app.tasks.wait()

@@ -253,6 +253,80 @@ def close_day(
     )
 
 
+def reopen_day(
+    store: Store, ctx: DeskContext, *, window_code: str, day: date, reason: str
+) -> Path | None:
+    """Reopen a closed day (a mistaken close strands the queue): supervisors
+    only, with a reason that is recorded and sent to the platform. The
+    archived log of the close is kept, renamed; returns its new path."""
+    ctx.require_supervisor(_("重新开放已日结的日期"))
+    if not reason.strip():
+        raise DayCloseError(_("请写明重新开放的理由，该理由将被记录。"), field="reason")
+    stamp = clock.now_iso()
+    kept: Path | None = None
+    try:
+        with store.transaction() as db:
+            row = closed_record(
+                db,
+                site_code=ctx.site_code,
+                window_code=window_code,
+                day=day.isoformat(),
+            )
+            if row is None:
+                raise DayCloseError(
+                    _("窗口 {window} {day} 尚未日结，无需重新开放。").format(
+                        window=window_code, day=day.isoformat()
+                    ),
+                    field="day",
+                )
+            db.execute(
+                "DELETE FROM day_closes WHERE site_code = ? AND window_code = ?"
+                " AND day = ?",
+                [ctx.site_code, window_code, day.isoformat()],
+            )
+            detail = {
+                "window": window_code,
+                "day": day.isoformat(),
+                "reason": reason.strip(),
+                "closed_at": row["closed_at"],
+                "closed_by": row["closed_by"],
+            }
+            add_event(db, kind="day_reopen", actor=ctx.username, detail=detail)
+            add_op(
+                db,
+                entity="day_close",
+                entity_id=f"{ctx.site_code}:{window_code}:{day.isoformat()}",
+                base_version=None,
+                payload={
+                    "site_code": ctx.site_code,
+                    "window_code": window_code,
+                    "day": day.isoformat(),
+                    "reopened_at": stamp,
+                    "reopened_by": ctx.username,
+                    "reason": reason.strip(),
+                },
+            )
+            # Last, so a failure above leaves the archive where the close put it.
+            archive = store.data_dir / row["archive_path"]
+            kept = _set_aside(archive, stamp)
+    except BaseException:
+        if kept is not None:
+            os.replace(kept, archive)
+        raise
+    return kept
+
+
+def _set_aside(archive: Path, stamp: str) -> Path | None:
+    """The reopened close's archive, kept beside the next one."""
+    if not archive.exists():
+        return None
+    kept = archive.with_name(
+        f"{archive.stem}.reopened-{stamp[:19].replace(':', '')}{archive.suffix}"
+    )
+    os.replace(archive, kept)
+    return kept
+
+
 def _write_archive(target: Path, pdf: bytes) -> None:
     if target.exists():
         raise DayCloseError(

@@ -1,6 +1,8 @@
 """Day close (日结) for one window and day: shows what will be recorded and
-what is still waiting for sync; closing while changes are pending needs
-the explicit confirmation, which is recorded with the close."""
+what is still waiting for sync; closing needs the window and date typed
+out (a mistaken close stops the window's intake for the day), and while
+changes are pending an explicit confirmation, recorded with the close. A
+closed day can be reopened by a supervisor with a recorded reason."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from counter_app.ui.context import AppContext
 
 class DayCloseDialog(QDialog):
     closed = Signal(object)  # CloseResult
+    reopened = Signal()
 
     def __init__(
         self,
@@ -68,31 +71,82 @@ class DayCloseDialog(QDialog):
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.setAccessibleName(_("错误"))
-        self.close_button = QPushButton(_("日结"))
+        self.typed = QLineEdit()
+        self.typed.setAccessibleName(_("确认日结的窗口和日期"))
+        self.typed_label = QLabel()
+        self.typed_label.setWordWrap(True)
+        self.typed_label.setBuddy(self.typed)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName(_("重新开放的理由"))
+        self.reason_label = QLabel(_("重新开放理由(&R)："))
+        self.reason_label.setBuddy(self.reason)
+        self.close_button = QPushButton(_("日结(&L)"))
+        self.close_button.setAccessibleName(_("日结"))
         self.close_button.setEnabled(False)
+        self.reopen_button = QPushButton(_("重新开放(&O)"))
+        self.reopen_button.setAccessibleName(_("重新开放"))
         cancel = QPushButton(_("关闭"))
+        cancel.setAccessibleName(_("关闭"))
         cancel.clicked.connect(self.reject)
         self.close_button.clicked.connect(self.submit)
+        self.reopen_button.clicked.connect(self.reopen)
+        self.typed.textChanged.connect(lambda _t: self._update_buttons())
+        self.typed.returnPressed.connect(self._typed_enter)
+        for w in (self.reason_label, self.reason, self.reopen_button):
+            w.setVisible(False)
 
         form = QFormLayout()
-        form.addRow(_("窗口"), self.window_edit)
-        form.addRow(_("日期"), self.day_edit)
+        form.addRow(_("窗口(&W)"), self.window_edit)
+        form.addRow(_("日期(&D)"), self.day_edit)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
+        buttons.addWidget(self.reopen_button)
         buttons.addWidget(self.close_button)
         buttons.addWidget(cancel)
+        confirm = QVBoxLayout()
+        confirm.addWidget(self.typed_label)
+        confirm.addWidget(self.typed)
+        reopen = QFormLayout()
+        reopen.addRow(self.reason_label, self.reason)
+        confirm.addLayout(reopen)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.totals)
         layout.addWidget(self.coverage)
         layout.addWidget(self.pending)
         layout.addWidget(self.confirm)
+        layout.addLayout(confirm)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
 
         self.window_edit.editingFinished.connect(self.load_preview)
         self.day_edit.dateChanged.connect(lambda _d: self.load_preview())
+        self.setMinimumWidth(560)
         self.load_preview()
+
+    def expected_confirmation(self) -> str:
+        window, day = self._target()
+        return f"{window} {day.isoformat()}"
+
+    def _confirmed(self) -> bool:
+        return " ".join(self.typed.text().split()) == self.expected_confirmation()
+
+    def _update_buttons(self) -> None:
+        p = self.preview_value
+        ready = p is not None and (p.window_code, p.day) == self._target()
+        closed = bool(ready and p is not None and p.already_closed)
+        self.close_button.setEnabled(ready and not closed and self._confirmed())
+        for w in (self.reason_label, self.reason, self.reopen_button):
+            w.setVisible(closed)
+        for w in (self.typed_label, self.typed):
+            w.setVisible(not closed)
+        if closed:
+            self.confirm.setVisible(False)
+        self.typed.setEnabled(ready and not closed)
+
+    def _typed_enter(self) -> None:
+        if self.close_button.isEnabled():
+            self.submit()
 
     def _target(self) -> tuple[str, date]:
         day: date = self.day_edit.date().toPython()  # type: ignore[assignment]
@@ -103,6 +157,11 @@ class DayCloseDialog(QDialog):
         store, user = self.app.store, self.app.require_user()
         self.close_button.setEnabled(False)
         self.error.setText("")
+        self.typed_label.setText(
+            _("请输入“{text}”（窗口和日期）确认日结(&C)：").format(
+                text=self.expected_confirmation()
+            )
+        )
         self.app.tasks.run_op(
             lambda: day_close.preview(store, user, window_code=window, day=day),
             success=self._previewed,
@@ -141,10 +200,18 @@ class DayCloseDialog(QDialog):
                     at=str(p.already_closed["closed_at"])[:16].replace("T", " "),
                 )
             )
-        self.close_button.setEnabled(not p.already_closed)
+        self._update_buttons()
+        (self.reason if p.already_closed else self.typed).setFocus()
 
     def submit(self) -> None:
         window, day = self._target()
+        if not self._confirmed():
+            self.error.setText(
+                _("请输入“{text}”确认要日结的窗口和日期。").format(
+                    text=self.expected_confirmation()
+                )
+            )
+            return
         confirm = self.confirm.isChecked()
         if self.preview_value and self.preview_value.pending_ops and not confirm:
             self.error.setText(_("尚有未同步的更改，请先勾选确认或先同步。"))
@@ -159,6 +226,34 @@ class DayCloseDialog(QDialog):
             success=self._done,
             failure=self._failed,
         )
+
+    def reopen(self) -> None:
+        window, day = self._target()
+        reason = self.reason.text()
+        store, user = self.app.store, self.app.require_user()
+        self.reopen_button.setEnabled(False)
+        self.app.tasks.run_op(
+            lambda: day_close.reopen_day(
+                store, user, window_code=window, day=day, reason=reason
+            ),
+            success=lambda _kept: self._reopened(window, day),
+            failure=self._reopen_failed,
+        )
+
+    def _reopened(self, window: str, day: date) -> None:
+        self.reopen_button.setEnabled(True)
+        self.reason.clear()
+        self.app.messages.info(
+            _("窗口 {window} {day} 已重新开放，可以继续受理；理由已记录。").format(
+                window=window, day=day.isoformat()
+            )
+        )
+        self.reopened.emit()
+        self.load_preview()
+
+    def _reopen_failed(self, exc: BaseException) -> None:
+        self.reopen_button.setEnabled(True)
+        self._failed(exc)
 
     def _done(self, result: CloseResult) -> None:
         self.result_value = result
@@ -177,10 +272,13 @@ class DayCloseDialog(QDialog):
             self.confirm.setVisible(True)
         if isinstance(exc, DomainError | PermissionDenied):
             self.error.setText(str(exc))
-            self.close_button.setEnabled(not isinstance(exc, PermissionDenied))
+            if isinstance(exc, PermissionDenied):
+                self.close_button.setEnabled(False)
+            else:
+                self._update_buttons()
             return
         self.error.setText(_("日结失败：{error}").format(error=exc))
-        self.close_button.setEnabled(True)
+        self._update_buttons()
         self.app.messages.error(
             _("日结失败：{error}").format(error=exc),
             getattr(exc, "__traceback_text__", ""),
