@@ -266,7 +266,18 @@ def test_good_rating_needs_no_follow_up(qtbot: QtBot, ws: Workspace) -> None:
     ws.window.detail.evaluate_button.click()
     dialog = ws.window.detail.active_dialog
     assert isinstance(dialog, EvaluationDialog)
-    assert not dialog.follow_up.isEnabled()  # 5 stars preselected
+    # Voluntary: no level preselected, and saving without one is refused.
+    assert dialog.level() == -1 and not dialog.follow_up.isEnabled()
+    dialog.ok_button.click()
+    assert "选择评价等级" in dialog.errors["level"].text()
+    assert (
+        store.db.execute(
+            "SELECT COUNT(*) FROM evaluations WHERE application_id = ?", [app_id]
+        ).fetchone()[0]
+        == 0
+    )
+    dialog.level_buttons[5].setChecked(True)
+    assert not dialog.follow_up.isEnabled()
     with qtbot.waitSignal(ws.window.detail.changed, timeout=10_000):
         dialog.ok_button.click()
     level = store.db.execute(

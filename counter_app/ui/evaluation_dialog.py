@@ -1,5 +1,6 @@
-"""好差评: 1–5 stars, reasons and a comment. A rating of 1 or 2 is a bad
-rating and is stored only together with its follow-up record."""
+"""好差评: 1–5 stars, reasons and a comment. Evaluation is voluntary, so no
+level is preselected. A rating of 1 or 2 is a bad rating and is stored only
+together with its follow-up record."""
 
 from __future__ import annotations
 
@@ -109,7 +110,8 @@ class EvaluationDialog(FormDialog):
             "follow_up", _("差评回访(&F)："), self.follow_up, _("差评回访记录")
         )
         self.level_group.idToggled.connect(self._level_changed)
-        self.level_buttons[5].setChecked(True)
+        # Rating is the applicant's free choice: nothing is preselected.
+        self.follow_up.setEnabled(False)
         self.level_buttons[5].setFocus()
 
     def _level_changed(self, level: int, checked: bool) -> None:
@@ -122,7 +124,9 @@ class EvaluationDialog(FormDialog):
     def build_op(self) -> Callable[[], Any] | None:
         level = self.level()
         if level not in range(1, 6):
-            self.show_error("level", _("请选择评价等级。"))
+            self.show_error(
+                "level", _("请由申请人选择评价等级；申请人不评价时请按“取消”。")
+            )
             return None
         follow_up = self.follow_up.toPlainText().strip()
         if level <= 2 and not follow_up:
