@@ -227,6 +227,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         display_name=args.name,
         role=args.role,
         password=args.password,
+        actor=_os_actor(),
     )
     store.close()
     print(_("用户 {username} 已保存。").format(username=args.username))
@@ -332,3 +333,13 @@ def _write_atomically(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _os_actor() -> str:
+    """Who ran an administrative command, for the audit trail."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except (OSError, KeyError):
+        return "cli"

@@ -28,10 +28,14 @@ PROBLEM_KEY: Final = "audit.platform_problem"
 
 
 def next_events(store: Store, limit: int) -> list[dict[str, Any]]:
+    """The next events the platform has not acknowledged; archived ones too
+    (after enrolling with another platform the chain goes up from 1)."""
     after = audit.pushed_seq(store.db)
     cursor = store.db.execute(
-        f"SELECT {EVENT_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
-        [after, limit],
+        f"SELECT * FROM (SELECT {EVENT_COLUMNS} FROM events_archive WHERE seq > ?"
+        f" UNION ALL SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?)"
+        " ORDER BY seq LIMIT ?",
+        [after, after, limit],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
