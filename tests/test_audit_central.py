@@ -4,7 +4,6 @@ finding what was deleted or rewritten on the desk — with the real server."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from tests.sync_fixtures import (
     keyring_home_fixture,  # noqa: F401
     make_desk,
 )
+from tests.test_audit_chain import open_raw
 
 pytestmark = pytest.mark.e2e
 
@@ -52,7 +52,7 @@ def _desk_with_events(central: CentralServer, tmp_path: Path, n: int = 12) -> De
 
 
 def _tamper(desk: Desk, sql: str) -> None:
-    with sqlite3.connect(desk.data_dir / DB_FILENAME) as raw:
+    with open_raw(desk.data_dir / DB_FILENAME) as raw:
         raw.execute(sql)
 
 

@@ -37,9 +37,37 @@ def _fill(store: Store, n: int) -> None:
             )
 
 
+TRIGGERS = (
+    "events_no_update",
+    "events_no_delete",
+    "events_archive_no_update",
+    "events_archive_no_delete",
+)
+
+
 def _raw(store: Store) -> sqlite3.Connection:
-    """Another connection on the file, as someone with the sqlite3 tool."""
-    return sqlite3.connect(store.path, isolation_level=None)
+    """Another connection on the file, as someone with the sqlite3 tool who
+    first drops the append-only triggers."""
+    return open_raw(store.path)
+
+
+def open_raw(path: Path) -> sqlite3.Connection:
+    raw = sqlite3.connect(path, isolation_level=None)
+    for name in TRIGGERS:
+        raw.execute(f"DROP TRIGGER IF EXISTS {name}")
+    return raw
+
+
+def test_events_refuse_plain_updates_and_deletes(store: Store) -> None:
+    _fill(store, 3)
+    with sqlite3.connect(store.path) as raw:
+        for sql in (
+            "UPDATE events SET actor = 'x' WHERE seq = 2",
+            "DELETE FROM events WHERE seq = 2",
+        ):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                raw.execute(sql)
+    assert audit.verify(store.db).count == 3
 
 
 def test_sm3_is_the_standard_one() -> None:
@@ -161,12 +189,12 @@ def test_cli_verify_audit_exit_codes_and_words(
     assert cli.main(["--data-dir", str(tmp_path), "verify-audit"]) == 0
     out = capsys.readouterr().out
     assert "共 12 条事件" in out and "序号 1–12" in out
-    with sqlite3.connect(tmp_path / store_db.DB_FILENAME) as raw:
+    with open_raw(tmp_path / store_db.DB_FILENAME) as raw:
         raw.execute("UPDATE events SET kind = 'nothing' WHERE seq = 9")
     assert cli.main(["--data-dir", str(tmp_path), "verify-audit"]) == 1
     out = capsys.readouterr().out
     assert "序号 9 处断开" in out and "被修改" in out
-    with sqlite3.connect(tmp_path / store_db.DB_FILENAME) as raw:
+    with open_raw(tmp_path / store_db.DB_FILENAME) as raw:
         raw.execute("DELETE FROM events WHERE seq = 5")
     assert cli.main(["--data-dir", str(tmp_path), "verify-audit"]) == 1
     out = capsys.readouterr().out

@@ -206,7 +206,9 @@ def archive_old(db: Database, *, actor: str = "system") -> int:
         f" SELECT {EVENT_COLUMNS}, ? FROM events WHERE seq <= ?",
         [now, upto],
     )
+    db.execute("INSERT INTO audit_archiving (flag) VALUES (1)")
     db.execute("DELETE FROM events WHERE seq <= ?", [upto])
+    db.execute("DELETE FROM audit_archiving")
     db.execute(
         "INSERT INTO audit_archives (first_seq, last_seq, last_hash, count, before,"
         " archived_at, archived_by) VALUES (?, ?, ?, ?, ?, ?, ?)",

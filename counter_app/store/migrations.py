@@ -498,5 +498,18 @@ def m0008_audit_chain(db: Database) -> None:
             archived_at TEXT NOT NULL,
             archived_by TEXT NOT NULL
         );
+        -- Append-only (防删除/修改): only the archiving step may delete,
+        -- with a row in audit_archiving inside its own transaction. Someone
+        -- with the sqlite3 tool can drop these; the chain still shows it.
+        CREATE TABLE audit_archiving (flag INTEGER PRIMARY KEY);
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+        WHEN NOT EXISTS (SELECT 1 FROM audit_archiving)
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+        CREATE TRIGGER events_archive_no_update BEFORE UPDATE ON events_archive
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+        CREATE TRIGGER events_archive_no_delete BEFORE DELETE ON events_archive
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
         """
     )
