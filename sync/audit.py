@@ -67,19 +67,30 @@ def event_op(row: dict[str, Any]) -> dict[str, Any]:
 def record_results(
     store: Store, batch: list[dict[str, Any]], results: list[dict[str, Any]]
 ) -> tuple[int, str]:
-    """Advance the acknowledged sequence over the leading successes; returns
-    (events acknowledged, the platform's reason for the first refusal)."""
+    """Advance the acknowledged sequence over the answered events; returns
+    (events stored, the platform's reasons for refusals).
+
+    A refused event (the platform holds a different one under its sequence)
+    is passed over: the platform keeps its copy and a finding, and the
+    events after it must still reach it. An event without an answer stops
+    the advance; it is sent again next time."""
     by_id = {str(r.get("op_id")): r for r in results}
-    acked, reason, last = 0, "", audit.pushed_seq(store.db)
+    acked, last = 0, audit.pushed_seq(store.db)
+    reasons: list[str] = []
     for row in batch:
-        res = by_id.get(str(row["uid"])) or {}
-        if res.get("result") not in p.SUCCESS_RESULTS:
-            reason = str(res.get("reason") or res.get("result") or "no answer")
+        res = by_id.get(str(row["uid"]))
+        if res is None:
             break
-        acked, last = acked + 1, int(row["seq"])
+        if res.get("result") in p.SUCCESS_RESULTS:
+            acked += 1
+        else:
+            reasons.append(
+                f"seq {row['seq']}: {res.get('reason') or res.get('result')}"
+            )
+        last = int(row["seq"])
     with store.transaction() as db:
         put_state(db, audit.PUSHED_SEQ_KEY, str(last))
-    return acked, reason
+    return acked, "; ".join(reasons)
 
 
 def head_report(store: Store, now: datetime) -> p.AuditHead:

@@ -259,13 +259,16 @@ class SyncEngine:
                     self.batch = max(1, len(batch) // 2)
                 self._failed(exc)
                 continue
-            acked, reason = audit_sync.record_results(
-                self.store, batch, list(answer.get("results") or [])
-            )
+            results = list(answer.get("results") or [])
+            acked, refused = audit_sync.record_results(self.store, batch, results)
             self._report.events_pushed += acked
-            if reason:  # the chain cannot go past a refused event
-                self._audit_problem(reason)
-                break
+            if refused:
+                self._audit_problem(refused)
+            if audit_sync.next_events(self.store, 1) == batch[:1]:
+                # Resending what the server will not answer would loop forever.
+                raise ProtocolError(
+                    _("中心平台没有对发送的操作给出结果，本轮同步中止。")
+                )
         head = audit_sync.head_report(self.store, self.clock())
         while True:
             self._check_cancel()

@@ -243,3 +243,31 @@ def test_a_head_behind_the_platform_is_refused_as_deleted(
     assert [(b["seq"], b["problem"]) for b in body["problems"]] == [
         (3, p.BREAK_DELETED)
     ]
+
+
+def test_a_changed_event_sent_again_is_refused_and_later_events_still_arrive(
+    central: CentralServer, tmp_path: Path, keyring_home: Path
+) -> None:
+    desk = _desk_with_events(central, tmp_path)
+    _round(desk)
+    original = _platform_events(central, desk.desk_id)[3]
+    with desk.store() as store:
+        row = dict(next(store.db.query("SELECT * FROM events WHERE seq = 3")))
+    row["actor"] = "someone"
+    _tamper(
+        desk,
+        f"UPDATE events SET actor = 'someone', hash = '{p.event_hash(row)}' WHERE seq = 3",
+    )
+    # As after a re-enrollment: the desk sends its whole chain again.
+    _tamper(desk, "DELETE FROM sync_state WHERE key = 'audit.pushed_seq'")
+    with desk.store() as store, store.transaction() as db:
+        last = add_event(db, kind="record.read", actor="clerk02")
+    report = _round(desk)
+    assert f"seq 3: {p.REASON_OP_ID_REUSED}" in report.audit_problems
+    held = _platform_events(central, desk.desk_id)
+    assert held[3] == original and last in held
+    done = central.cli("verify-audit", "--desk", desk.desk_id, check=False)
+    assert done.returncode == 1
+    assert (
+        f"finding at seq 3: altered — refused: {p.REASON_OP_ID_REUSED}" in done.stdout
+    )
