@@ -16,6 +16,7 @@ from counter_app.store.events import add_event
 from sync import protocol as p
 from sync.engine import EngineConfig, SyncReport
 from sync.runner import sync_once
+from tests.audit_fixtures import open_raw
 from tests.central_fixtures import (
     CentralServer,
     DeskClient,
@@ -31,7 +32,6 @@ from tests.sync_fixtures import (
     keyring_home_fixture,  # noqa: F401
     make_desk,
 )
-from tests.test_audit_chain import open_raw
 
 pytestmark = pytest.mark.e2e
 

@@ -21,6 +21,7 @@ from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.migrations import migrations
 from sync import protocol as p
+from tests.audit_fixtures import open_raw
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,25 +38,10 @@ def _fill(store: Store, n: int) -> None:
             )
 
 
-TRIGGERS = (
-    "events_no_update",
-    "events_no_delete",
-    "events_archive_no_update",
-    "events_archive_no_delete",
-)
-
-
 def _raw(store: Store) -> sqlite3.Connection:
     """Another connection on the file, as someone with the sqlite3 tool who
     first drops the append-only triggers."""
     return open_raw(store.path)
-
-
-def open_raw(path: Path) -> sqlite3.Connection:
-    raw = sqlite3.connect(path, isolation_level=None)
-    for name in TRIGGERS:
-        raw.execute(f"DROP TRIGGER IF EXISTS {name}")
-    return raw
 
 
 def test_events_refuse_plain_updates_and_deletes(store: Store) -> None:
