@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sync import protocol as p
 
-from . import admin, feed, ops
+from . import admin, audit, feed, ops
 from .blobs import BlobError, BlobStore, parse_content_range
 from .db import Database
 from .limits import BodySizeLimit
@@ -102,6 +102,10 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
         if results and all(r["result"] in p.SUCCESS_RESULTS for r in results):
             feed.record_push(db, desk)
         return p.OpsResponse(results=results, server_time=p.utc_now_iso())
+
+    @app.post(p.PATH_AUDIT_HEAD)
+    def post_audit_head(head: p.AuditHead, desk: DeskDep) -> p.AuditHeadResponse:
+        return audit.check_head(db, desk, head)
 
     @app.get(p.PATH_CHANGES)
     def get_changes(

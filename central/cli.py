@@ -13,7 +13,7 @@ from typing import Any
 
 from sync import protocol as p
 
-from . import admin, demo, feed, ops
+from . import admin, audit, demo, feed, ops
 from .db import Database, open_database
 
 
@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
     command("prune", "drop feed rows older than the retention").add_argument(
         "--retention-days", type=int, default=feed.DEFAULT_RETENTION_DAYS
     )
+    verify = command(
+        "verify-audit", "check a desk's audit chain; exit 1 on a gap or mismatch"
+    )
+    verify.add_argument("--desk", required=True, metavar="DESK_ID")
     sim = command("backoffice-sim", "advance random submitted applications")
     sim.add_argument("--every", type=float, default=5.0, metavar="SECONDS")
     sim.add_argument("--seed", type=int)
@@ -193,6 +197,10 @@ def run(args: argparse.Namespace) -> int:
             print("demo certificates and users seeded")
         elif args.command == "prune":
             print(f"pruned {feed.prune(db, retention_days=args.retention_days)} row(s)")
+        elif args.command == "verify-audit":
+            intact, lines = audit.verify_desk(db, args.desk)
+            print("\n".join(lines))
+            return 0 if intact else 1
         elif args.command == "backoffice-sim":
             demo.run_backoffice(
                 db, every=args.every, seed=args.seed, rounds=args.rounds

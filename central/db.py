@@ -127,6 +127,42 @@ CREATE TABLE IF NOT EXISTS certificates (
     valid_until TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certificates_id ON certificates(id_number);
+-- Audit trail: each desk's events, append-only, keyed by its sequence;
+-- problem is set when an event arrived not continuing the chain.
+CREATE TABLE IF NOT EXISTS audit_events (
+    desk_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    op_id TEXT NOT NULL,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    object TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    application_id TEXT,
+    detail TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    problem TEXT,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (desk_id, seq)
+);
+CREATE TABLE IF NOT EXISTS audit_findings (
+    id {AUTO_PK},
+    desk_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    problem TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    found_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_findings_desk ON audit_findings(desk_id, seq);
+CREATE TABLE IF NOT EXISTS audit_heads (
+    desk_id TEXT PRIMARY KEY,
+    head_seq BIGINT NOT NULL,
+    head_hash TEXT NOT NULL,
+    body TEXT NOT NULL,
+    ok INTEGER NOT NULL,
+    reported_at TEXT NOT NULL
+);
 """
 
 _SQLITE_WORDS = {"AUTO_PK": "INTEGER PRIMARY KEY AUTOINCREMENT"}

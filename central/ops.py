@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from sync import protocol as p
 
+from . import audit
 from .db import Conn, Database
 from .feed import Desk, emit, site_body, status_body
 from .statuspage import status_path
@@ -61,6 +62,10 @@ def apply_op(ctx: OpsContext, desk: Desk, op: p.Op) -> p.OpResult:
                 )
             return result
         except _Refused as refused:
+            if op.get("entity") == p.ENTITY_EVENT and (
+                refused.result["result"] == p.RESULT_REJECTED
+            ):
+                audit.record_refusal(ctx.db, desk, op, refused.result)
             return refused.result
         except _integrity_errors():
             # A concurrent request carried the same op id; look again.
@@ -110,6 +115,8 @@ def _apply(
             return _rejected(op, p.REASON_BLOB_MISSING, sha)
     if op["entity"] == p.ENTITY_APPLICATION:
         return _apply_application(ctx, conn, desk, op)
+    if op["entity"] == p.ENTITY_EVENT:
+        return audit.apply_event(conn, desk, op)
     payload = op["payload"]
     ref = payload.get("acceptance_no") or payload.get("application_id")
     conn.execute(

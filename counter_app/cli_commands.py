@@ -91,11 +91,13 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     s.add_argument("--name", required=True, help=_("显示姓名"))
     s.add_argument("--role", choices=["clerk", "supervisor"], default="clerk")
     s.add_argument("--password", required=True)
+    from counter_app.cli_audit import register_audit
     from counter_app.cli_export import register_export
     from counter_app.cli_sync import register_sync
 
     register_sync(sub, table)
     register_export(sub, table)
+    register_audit(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -225,6 +227,7 @@ def cmd_user(args: argparse.Namespace) -> int:
         display_name=args.name,
         role=args.role,
         password=args.password,
+        actor=_os_actor(),
     )
     store.close()
     print(_("用户 {username} 已保存。").format(username=args.username))
@@ -330,3 +333,13 @@ def _write_atomically(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+
+
+def _os_actor() -> str:
+    """Who ran an administrative command, for the audit trail."""
+    import getpass
+
+    try:
+        return "cli:" + getpass.getuser()
+    except (OSError, KeyError):
+        return "cli"

@@ -78,7 +78,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.transport import SyncError
 
     def show(event: SyncEvent) -> None:
-        if event.kind in ("retry", "dead_letter", "conflict") and event.message:
+        if (
+            event.kind in ("retry", "dead_letter", "conflict", "audit_problem")
+            and event.message
+        ):
             print(event.message, file=sys.stderr)
 
     data_dir = Path(args.data_dir)

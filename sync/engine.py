@@ -26,6 +26,7 @@ from counter_app.i18n import _
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import pending_summary
+from sync import audit as audit_sync
 from sync import protocol as p
 from sync.blobs import (
     DEFAULT_CHUNK_BYTES,
@@ -101,6 +102,10 @@ class SyncReport:
     online: bool | None = None
     error: str = ""
     retry_after: float | None = None
+    events_pushed: int = 0
+    #: The platform's findings on the audit chain (or its refusal of an
+    #: event): events deleted or rewritten on this desk.
+    audit_problems: list[str] = field(default_factory=list)
 
     @property
     def skew_warning(self) -> bool:
@@ -149,6 +154,7 @@ class SyncEngine:
         self._emit("started")
         try:
             self._push()
+            self._push_audit()
             report.pull = self._pull()
             self._check_cancel()
             report.ok = True
@@ -230,6 +236,61 @@ class SyncEngine:
                 )
             self.batch = min(self.config.batch_max, max(self.batch, len(batch)) * 2)
             self._emit("progress", data={"acked": self._report.acked})
+
+    def _push_audit(self) -> None:
+        """Events in their own batches, then the chain head."""
+        while True:
+            self._check_cancel()
+            batch = audit_sync.next_events(self.store, self.batch)
+            if not batch:
+                break
+            ops = [audit_sync.event_op(row) for row in batch]
+            try:
+                answer = self.transport.json_call(
+                    "POST", p.PATH_OPS, payload={"ops": ops}
+                )
+            except TooLarge:
+                if len(batch) == 1:
+                    raise
+                self.batch = max(1, len(batch) // 2)
+                continue
+            except RetryableError as exc:
+                if isinstance(exc, RequestTimeout):
+                    self.batch = max(1, len(batch) // 2)
+                self._failed(exc)
+                continue
+            results = list(answer.get("results") or [])
+            acked, refused = audit_sync.record_results(self.store, batch, results)
+            self._report.events_pushed += acked
+            if refused:
+                self._audit_problem(refused)
+            if audit_sync.next_events(self.store, 1) == batch[:1]:
+                # Resending what the server will not answer would loop forever.
+                raise ProtocolError(
+                    _("中心平台没有对发送的操作给出结果，本轮同步中止。")
+                )
+        head = audit_sync.head_report(self.store, self.clock())
+        while True:
+            self._check_cancel()
+            try:
+                answer = self.transport.json_call(
+                    "POST", p.PATH_AUDIT_HEAD, payload=dict(head)
+                )
+                break
+            except RetryableError as exc:
+                self._failed(exc)
+        for problem in audit_sync.record_answer(self.store, answer):
+            self._audit_problem(audit_sync.problem_text([problem]))
+
+    def _audit_problem(self, text: str) -> None:
+        self._report.audit_problems.append(text)
+        self._emit(
+            "audit_problem",
+            _("中心平台发现本机审计记录异常：{problem}。请报告安全管理员。").format(
+                problem=text
+            ),
+            {"problem": text},
+        )
 
     def _next_batch(self) -> list[dict[str, Any]]:
         rows = [

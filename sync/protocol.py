@@ -82,6 +82,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, NotRequired
 
@@ -532,3 +533,142 @@ def clock_skew_seconds(server_time: str, local_now: datetime | None = None) -> f
 def skew_warning(server_time: str, local_now: datetime | None = None) -> bool:
     """True when the skew deserves the status-bar warning (never a block)."""
     return abs(clock_skew_seconds(server_time, local_now)) > CLOCK_SKEW_WARNING_SECONDS
+
+
+# --- audit trail: events as an SM3 hash chain (等保 安全审计) -----------------
+#
+# Every desk event carries ``seq`` (1, 2, 3, … per desk), ``prev_hash`` (the
+# hash of event ``seq - 1``; GENESIS_HASH for the first) and ``hash`` =
+# SM3 over the canonical JSON of EVENT_HASH_FIELDS. Events travel as ops of
+# entity ``event`` (op_id = the event's uid, entity_id = str(seq), payload =
+# :class:`EventPayload`); the platform stores them append-only per desk and
+# refuses a different event under a sequence it already holds
+# (REASON_EVENT_CHANGED). After each round's events the desk posts its chain
+# head (:class:`AuditHead`) to ``POST /api/v1/audit/head``; the platform
+# compares it with what it holds and answers :class:`AuditHeadResponse`.
+
+PATH_AUDIT_HEAD: Final = API_PREFIX + "/audit/head"
+REASON_EVENT_CHANGED: Final = "event differs from the one stored under its sequence"
+AUDIT_CHAIN_VERSION: Final = 1
+GENESIS_HASH: Final = "0" * 64
+EVENT_HASH_FIELDS: Final = (
+    "seq",
+    "at",
+    "actor",
+    "kind",
+    "object",
+    "outcome",
+    "application_id",
+    "detail",
+    "prev_hash",
+)
+OUTCOME_SUCCESS: Final = "success"
+OUTCOME_FAILURE: Final = "failure"
+# What a broken link is.
+BREAK_ALTERED: Final = "altered"
+BREAK_DELETED: Final = "deleted"
+BREAK_REORDERED: Final = "reordered"
+
+
+class EventPayload(TypedDict):
+    seq: int
+    at: str
+    actor: str
+    kind: str
+    object: str
+    outcome: str
+    application_id: str | None
+    detail: str  # the stored JSON text, hashed as is
+    prev_hash: str
+    hash: str
+
+
+class AuditBreak(TypedDict):
+    seq: int
+    at: str
+    problem: str  # BREAK_*
+    detail: str
+
+
+class AuditHead(TypedDict):
+    head_seq: int  # last event on the desk (0: none)
+    head_hash: str  # its stored hash
+    count: int  # events the desk holds in (anchor_seq, head_seq]
+    anchor_seq: int  # last archived sequence (0: nothing archived)
+    #: The head recomputed from the rows (present when the desk walked its
+    #: chain this round): differs from the platform's hash at ``head_seq``
+    #: when any event up to it was edited, even without fixing hashes.
+    chain_hash: NotRequired[str]
+    broken: NotRequired[AuditBreak]  # the desk's own first broken link
+
+
+class AuditHeadResponse(TypedDict):
+    ok: bool
+    platform_seq: int  # the highest sequence the platform holds of this desk
+    problems: list[AuditBreak]
+    server_time: str
+
+
+def sm3_hex(data: bytes) -> str:
+    """SM3 (GB/T 32905) through ``cryptography``'s OpenSSL."""
+    from cryptography.hazmat.primitives import hashes
+
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(data)
+    return digest.finalize().hex()
+
+
+def event_hash(event: Mapping[str, Any]) -> str:
+    """The hash an event must carry: SM3 of ``[version, *fields]``."""
+    body = [AUDIT_CHAIN_VERSION, *(event.get(k) for k in EVENT_HASH_FIELDS)]
+    return sm3_hex(canonical_json(body))
+
+
+def check_chain(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    anchor_seq: int = 0,
+    anchor_hash: str = GENESIS_HASH,
+    hash_known: Callable[[str], bool] | None = None,
+) -> tuple[int, AuditBreak | None, str]:
+    """Walk events in ``seq`` order from an anchor; stop at the first broken
+    link. Returns (events checked, the break or None, the head hash as
+    recomputed). ``hash_known(h)`` tells whether some event of the chain
+    carries hash ``h`` (a moved event), for naming reordering."""
+    prev_seq, prev_hash, prev_at = anchor_seq, anchor_hash, ""
+    count = 0
+    for row in rows:
+        seq, at = int(row["seq"]), str(row["at"])
+        if seq != prev_seq + 1:
+            if seq <= prev_seq:
+                return count, _break(seq, at, BREAK_REORDERED, "seq out of order"), ""
+            missing = (
+                f"{prev_seq + 1}"
+                if seq == prev_seq + 2
+                else f"{prev_seq + 1}–{seq - 1}"
+            )
+            return (
+                count,
+                _break(prev_seq + 1, prev_at or at, BREAK_DELETED, missing),
+                "",
+            )
+        recomputed = event_hash(row)
+        moved = row["prev_hash"] != prev_hash and bool(
+            hash_known and hash_known(row["prev_hash"])
+        )
+        if recomputed != row["hash"]:
+            problem = BREAK_REORDERED if moved else BREAK_ALTERED
+            return count, _break(seq, at, problem, "hash does not match content"), ""
+        if row["prev_hash"] != prev_hash:
+            if moved:
+                return count, _break(seq, at, BREAK_REORDERED, "previous link"), ""
+            if prev_seq > anchor_seq:  # the previous event was rewritten
+                return count, _break(prev_seq, prev_at, BREAK_ALTERED, "rehashed"), ""
+            return count, _break(seq, at, BREAK_ALTERED, "anchor link"), ""
+        prev_seq, prev_hash, prev_at = seq, recomputed, at
+        count += 1
+    return count, None, prev_hash
+
+
+def _break(seq: int, at: str, problem: str, detail: str) -> AuditBreak:
+    return AuditBreak(seq=seq, at=at, problem=problem, detail=detail)

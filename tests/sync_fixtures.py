@@ -146,6 +146,12 @@ def assert_converged(server: CentralServer, desk: Desk, blobs_dir: Path) -> None
                 " AND state = 'acked' ORDER BY seq"
             )
         }
+        local_events = dict(
+            store.db.execute(
+                "SELECT seq, hash FROM events UNION ALL"
+                " SELECT seq, hash FROM events_archive"
+            ).fetchall()
+        )
         blob_rows = store.db.execute(
             "SELECT sha256, uploaded_at FROM blobs WHERE sha256 IN"
             " (SELECT sha256 FROM material_files)"
@@ -154,7 +160,16 @@ def assert_converged(server: CentralServer, desk: Desk, blobs_dir: Path) -> None
         server_ops = {
             r["op_id"]: r["entity"]
             for r in conn.execute(
-                "SELECT op_id, entity FROM ops WHERE desk_id = ?", (desk.desk_id,)
+                "SELECT op_id, entity FROM ops WHERE desk_id = ? AND entity != 'event'",
+                (desk.desk_id,),
+            )
+        }
+        # Audit events travel outside the outbox (sync/audit.py).
+        server_events = {
+            r["seq"]: r["hash"]
+            for r in conn.execute(
+                "SELECT seq, hash FROM audit_events WHERE desk_id = ?",
+                (desk.desk_id,),
             )
         }
         apps = {
@@ -172,6 +187,7 @@ def assert_converged(server: CentralServer, desk: Desk, blobs_dir: Path) -> None
             for r in conn.execute("SELECT sha256 FROM blobs WHERE complete = 1")
         }
     assert server_ops == local_ops
+    assert server_events == local_events
     assert records[0] == records[1]
     assert apps == last_status
     for sha, uploaded_at in blob_rows:

@@ -23,6 +23,7 @@ from counter_app import clock
 from counter_app.domain.errors import DomainError
 from counter_app.i18n import N_, _
 from counter_app.services.context import DeskContext
+from counter_app.store import audit
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op, pending_summary
@@ -223,6 +224,7 @@ def close_day(
                 db,
                 kind="day_close",
                 actor=ctx.username,
+                target=f"day:{window_code}/{day.isoformat()}",
                 detail={
                     "window": window_code,
                     "day": day.isoformat(),
@@ -231,6 +233,9 @@ def close_day(
                     "pending_confirmed": bool(row["pending_confirmed"]),
                 },
             )
+            # Retention of the audit trail runs with the daily close: events
+            # past audit.keep_days that the platform holds move to the archive.
+            audit.archive_old(db, actor=ctx.username)
             op_id = add_op(
                 db,
                 entity="day_close",

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from counter_app.i18n import _
 from counter_app.store import settings
 from counter_app.store.db import Store
+from counter_app.store.events import add_event
 from sync import protocol as p
 from sync.credentials import save_token
 from sync.transport import (
@@ -156,7 +157,9 @@ def request_enrollment(
     return EnrollmentGrant(enrollment, verify if isinstance(verify, str) else "")
 
 
-def save_enrollment(store: Store, grant: EnrollmentGrant) -> Enrollment:
+def save_enrollment(
+    store: Store, grant: EnrollmentGrant, *, actor: str = "system"
+) -> Enrollment:
     """Record the enrollment in the desk's settings (store worker)."""
     e = grant.enrollment
     with store.transaction() as db:
@@ -167,6 +170,20 @@ def save_enrollment(store: Store, grant: EnrollmentGrant) -> Enrollment:
         settings.put(db, "window_code", e.window_code)
         # A new server means a new feed: start from a full snapshot.
         db.execute("DELETE FROM sync_state WHERE key = 'cursor'")
+        # ... and the audit chain goes up from its first event again (the
+        # same desk answers "duplicate"; a new desk id holds nothing yet).
+        db.execute("DELETE FROM sync_state WHERE key = 'audit.pushed_seq'")
+        add_event(
+            db,
+            kind="desk.enrolled",
+            actor=actor,
+            target=f"desk:{e.desk_id}",
+            detail={
+                "server_url": e.server_url,
+                "site_code": e.site_code,
+                "window_code": e.window_code,
+            },
+        )
     return e
 
 

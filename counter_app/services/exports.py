@@ -263,6 +263,7 @@ def export_daily_log(
             db,
             kind="export.daily_log",
             actor=ctx.username,
+            target=f"file:{out}",
             detail={
                 "format": fmt.value,
                 "path": str(out),

@@ -1,19 +1,48 @@
-"""Desk settings written by the UI: one key per call, one transaction each."""
+"""Desk settings written by the UI: one call per user action, one
+transaction each; every change is an audit event (old and new value)."""
 
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 from counter_app.store import settings
 from counter_app.store.db import Store
+from counter_app.store.events import KIND_SETTING_CHANGED, add_event
 
 HOT_FOLDER_KEY = "scan.hot_folder"
 
 
-def set_setting(store: Store, key: str, value: str) -> None:
+def set_setting(store: Store, key: str, value: str, *, actor: str = "system") -> None:
     """Store ``value`` under ``key`` (replacing any earlier value)."""
     with store.transaction() as db:
-        settings.put(db, key, value)
+        put_audited(db, key, value, actor=actor)
 
 
 def get_setting(store: Store, key: str) -> str:
     """The stored value, the shipped default, or an empty string."""
     return settings.get(store.db, key)
+
+
+def save_desk_settings(
+    store: Store, *, language: str, idle_lock_minutes: int, actor: str = "system"
+) -> None:
+    """The settings dialog's values kept in the desk's store."""
+    with store.transaction() as db:
+        put_audited(db, "language", language, actor=actor)
+        put_audited(db, "idle_lock_minutes", str(idle_lock_minutes), actor=actor)
+
+
+def put_audited(db: Database, key: str, value: str, *, actor: str) -> bool:
+    """Write a setting inside a transaction; an event when it changed."""
+    old = settings.get(db, key)
+    if old == value:
+        return False
+    settings.put(db, key, value)
+    add_event(
+        db,
+        kind=KIND_SETTING_CHANGED,
+        actor=actor,
+        target=f"setting:{key}",
+        detail={"old": old, "new": value},
+    )
+    return True

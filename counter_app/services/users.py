@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from counter_app import clock
 from counter_app.i18n import _
 from counter_app.store.db import Store
+from counter_app.store.events import KIND_USER_CHANGED, add_event
 from sync.protocol import hash_password, verify_password
 
 
@@ -22,13 +23,22 @@ class User:
 
 
 def add_user(
-    store: Store, *, username: str, display_name: str, role: str, password: str
+    store: Store,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    actor: str = "system",
 ) -> None:
     if role not in ("clerk", "supervisor"):
         raise ValueError(role)
     if len(password) < 6:
         raise SignInFailed(_("密码至少需要 6 位。"))
     with store.transaction() as db:
+        before = db.execute(
+            "SELECT display_name, role FROM users WHERE username = ?", [username]
+        ).fetchone()
         db.execute(
             "INSERT INTO users (username, display_name, role, password_verifier,"
             " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT(username) DO UPDATE SET"
@@ -36,6 +46,20 @@ def add_user(
             " password_verifier = excluded.password_verifier,"
             " updated_at = excluded.updated_at",
             [username, display_name, role, hash_password(password), clock.now_iso()],
+        )
+        # Never the password or its verifier: only who changed what.
+        add_event(
+            db,
+            kind=KIND_USER_CHANGED,
+            actor=actor,
+            target=f"user:{username}",
+            detail={
+                "action": "added" if before is None else "updated",
+                "role": role,
+                "old_role": None if before is None else before[1],
+                "display_name": display_name,
+                "password_set": True,
+            },
         )
 
 

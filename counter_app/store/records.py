@@ -38,8 +38,12 @@ def timeline(db: Database, application_id: str) -> list[dict[str, Any]]:
     return [
         {**dict(r), "detail": json.loads(r["detail"])}
         for r in db.query(
-            "SELECT at, actor, kind, detail FROM events WHERE application_id = ?"
-            " ORDER BY id",
-            [application_id],
+            # Archived events (older than the retention) stay in the timeline.
+            "SELECT at, actor, kind, detail FROM ("
+            " SELECT seq, at, actor, kind, detail FROM events_archive"
+            " WHERE application_id = ? UNION ALL"
+            " SELECT seq, at, actor, kind, detail FROM events"
+            " WHERE application_id = ?) ORDER BY seq",
+            [application_id, application_id],
         )
     ]

@@ -27,6 +27,10 @@ DEFAULTS: dict[str, str] = {
     "warn_days_left": "2",
     "language": "zh_CN",
     "outbox.keep_days": "30",
+    # Audit trail: retention (never under 180, see store/audit.py) and how
+    # often a sync round re-walks the whole chain for the platform.
+    "audit.keep_days": "180",
+    "audit.recheck_minutes": "60",
     "scan.max_file_bytes": str(30 * 1024 * 1024),
     "scan.max_application_bytes": str(200 * 1024 * 1024),
 }

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QSpinBox, QWidget
 
 from counter_app import i18n
 from counter_app.i18n import _
+from counter_app.services.settings_service import save_desk_settings
 from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.ui.context import AppContext
@@ -23,13 +24,6 @@ class WorkspaceSettings:
     idle_lock_minutes: int
     theme: ThemeOptions
     printer: str = ""
-
-
-def save_desk_settings(store: Store, *, language: str, idle_lock_minutes: int) -> None:
-    """The settings kept in the desk's store (store worker)."""
-    with store.transaction() as db:
-        settings.put(db, "language", language)
-        settings.put(db, "idle_lock_minutes", str(idle_lock_minutes))
 
 
 def load_desk_settings(store: Store) -> tuple[str, int]:
@@ -108,12 +102,14 @@ class SettingsDialog(FormDialog):
     def build_op(self) -> Callable[[], Any] | None:
         chosen = self.chosen()
         store = self.app.store
+        actor = self.app.user.username if self.app.user else "system"
 
         def op() -> WorkspaceSettings:
             save_desk_settings(
                 store,
                 language=chosen.language,
                 idle_lock_minutes=chosen.idle_lock_minutes,
+                actor=actor,
             )
             return chosen
 

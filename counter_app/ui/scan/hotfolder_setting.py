@@ -98,9 +98,10 @@ class HotFolderSetting(QWidget):
     def save(self) -> None:
         value = self.path.text().strip()
         store = self.app.store
+        actor = self.app.user.username if self.app.user else "system"
         self.save_button.setEnabled(False)
         self.app.tasks.run_op(
-            lambda: set_setting(store, HOT_FOLDER_KEY, value),
+            lambda: set_setting(store, HOT_FOLDER_KEY, value, actor=actor),
             success=lambda _none: self._saved(value),
             failure=self._save_failed,
         )
