@@ -4,6 +4,7 @@ page numbers, A4 (portrait/landscape) and the 80 mm receipt roll."""
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -62,12 +63,19 @@ def reprint_text(at: datetime) -> str:
     return _("补打　补打时间：{time}").format(time=fmt_datetime(at))
 
 
+# reportlab's TrueType fonts are shared by every document and read their
+# file through one position pointer while subsetting: two documents built at
+# once (a print in the background, a preview) can corrupt each other's fonts.
+_render_lock = threading.Lock()
+
+
 def render(document: Document) -> bytes:
-    """Lay out ``document`` and return the PDF bytes."""
+    """Lay out ``document`` and return the PDF bytes (one at a time)."""
     register_fonts(rare=False)
-    if document.paper is Paper.ROLL_80:
-        return _render_roll(document)
-    return _render_a4(document)
+    with _render_lock:
+        if document.paper is Paper.ROLL_80:
+            return _render_roll(document)
+        return _render_a4(document)
 
 
 class _NumberedCanvas(Canvas):  # type: ignore[misc]
