@@ -126,18 +126,19 @@ def current_desk(
         wait = max(wait, limits.auth_failures.hit("desk:" + owner.desk.id))
     if wait:
         raise rate_limited(wait, "认证失败")
+    # The reason also travels in WWW-Authenticate: a HEAD answer has no body.
     if owner is not None:
         raise ApiError(
             401,
             p.ERROR_DESK_REVOKED,
             "本终端已被平台吊销，请联系平台管理员",
-            {"WWW-Authenticate": "Bearer"},
+            {"WWW-Authenticate": f'Bearer error="{p.ERROR_DESK_REVOKED}"'},
         )
     raise ApiError(
         401,
         p.ERROR_UNAUTHORIZED,
         "终端未注册或令牌已失效，请重新注册",
-        {"WWW-Authenticate": "Bearer"},
+        {"WWW-Authenticate": f'Bearer error="{p.ERROR_UNAUTHORIZED}"'},
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
 import threading
 import weakref
@@ -31,6 +32,7 @@ from sync import protocol as p
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+_AUTH_ERROR = re.compile(r'error="([a-z_]+)"')
 
 
 def utc_now() -> datetime:
@@ -308,6 +310,9 @@ class Transport:
                 message = str(data.get("message", ""))
         except ValueError:
             message = resp.text[:200]
+        if not code:  # e.g. a HEAD answer: no body, the reason is in a header
+            found = _AUTH_ERROR.search(resp.headers.get("WWW-Authenticate", ""))
+            code = found.group(1) if found else ""
         detail = f"HTTP {status} {code} {message}".strip()
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
