@@ -68,7 +68,9 @@ class Limits:
             auth_failures=RateLimiter(
                 Rate(settings.limit_auth_failures, settings.limit_auth_failures)
             ),
-            desk=RateLimiter(Rate(settings.limit_desk, settings.limit_desk // 10)),
+            desk=RateLimiter(
+                Rate(settings.limit_desk, max(1, settings.limit_desk // 10))
+            ),
         )
 
 

@@ -16,6 +16,7 @@ from central import admin
 from central.api import Settings
 from central.db import Database
 from central.embedded import EmbeddedCentral
+from central.limits import Rate, RateLimiter, retry_after_header
 from counter_app.services.enrollment import enroll
 from sync import protocol as p
 from sync.engine import EngineConfig
@@ -266,3 +267,18 @@ def test_rate_limits_answer_429_with_retry_after(tmp_path: Path) -> None:
         assert codes == [200] * 6
         assert _retry_after(desk.request("GET", p.PATH_CHANGES)) >= 1
         assert other.request("GET", p.PATH_CHANGES).status_code == 200
+
+
+def test_rate_limiter_refills_on_its_clock() -> None:
+    now = [100.0]
+    limiter = RateLimiter(Rate(per_minute=6, burst=2), clock=lambda: now[0])
+    assert limiter.hit("a") == 0.0 and limiter.hit("a") == 0.0
+    assert limiter.hit("a") == pytest.approx(10.0)  # one token per 10 s
+    assert limiter.hit("b") == 0.0  # keys are separate
+    now[0] += 5
+    assert limiter.blocked("a") == pytest.approx(5.0)
+    now[0] += 5
+    assert limiter.hit("a") == 0.0
+    assert RateLimiter(Rate(0, 0)).hit("a") == 0.0  # 0 = no limit
+    assert retry_after_header(0.2) == {"Retry-After": "1"}
+    assert retry_after_header(10.1) == {"Retry-After": "11"}
