@@ -11,7 +11,8 @@ call except enrollment and the public status page):
 
 ``POST /api/v1/enroll``  :class:`EnrollRequest` → :class:`EnrollResponse`.
     The code is one-time; a used or unknown code answers 403 with
-    :class:`ErrorBody` ``error=ERROR_ENROLLMENT_CODE``.
+    :class:`ErrorBody` ``error=ERROR_ENROLLMENT_CODE``, an expired one (72 h
+    by default) ``ERROR_ENROLLMENT_CODE_EXPIRED``.
 
 ``POST /api/v1/ops``  :class:`OpsRequest` → :class:`OpsResponse`.
     One :class:`OpResult` per op, in order. ``applied`` and ``duplicate`` are
@@ -35,7 +36,10 @@ call except enrollment and the public status page):
     server has) and ``Upload-Complete`` (``0``/``1``); 404 = nothing yet.
 ``PUT /api/v1/blobs/{sha256}`` with ``Content-Range: bytes START-END/TOTAL``
     (END inclusive) appends one chunk. START must equal the server's offset,
-    else 409 with the right ``Upload-Offset``. The last chunk makes the server
+    else 409 with the right ``Upload-Offset``. Offsets are per desk: each
+    desk resumes only its own partial upload (another desk's declared size
+    or bytes never block it); partial uploads expire after a day, and a
+    desk over its quota of partial bytes gets 413 ``ERROR_UPLOAD_QUOTA``. The last chunk makes the server
     verify SHA-256: mismatch → 422 and the partial data is discarded (restart
     from 0). A complete blob answers 200 ``Upload-Complete: 1`` at once.
     Response body: :class:`BlobStatus`.
@@ -64,10 +68,15 @@ call except enrollment and the public status page):
 ``GET /status/{acceptance_no}?k=KEY``  → HTML for the applicant (404 on a
     wrong key).
 
-422 with FastAPI's ``{"detail": [...]}`` means a request that does not fit
-these shapes (a bug, not a transient failure: do not retry it as is).
-401 (:data:`ERROR_UNAUTHORIZED`) means the token was revoked or replaced:
-the desk must be enrolled again. Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
+422 :data:`ERROR_INVALID_REQUEST` (with FastAPI's ``detail`` list) means a
+request that does not fit these shapes (a bug, not a transient failure: do
+not retry it as is); a bad record inside a well-formed op is that op
+``rejected`` with ``REASON_INVALID_PAYLOAD`` and the field in ``detail``.
+401 :data:`ERROR_UNAUTHORIZED` means the token was replaced (reissued code):
+the desk must be enrolled again; 401 :data:`ERROR_DESK_REVOKED` means the
+platform revoked the desk (also in ``WWW-Authenticate: Bearer error=...``,
+for HEAD answers without a body). 429 :data:`ERROR_RATE_LIMITED` carries
+``Retry-After``. Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
 the local clock and warn above :data:`CLOCK_SKEW_WARNING_SECONDS`.
 """
 
