@@ -7,6 +7,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync import protocol as p
@@ -16,6 +17,27 @@ from .feed import Desk, emit, user_body
 
 # No 0/O/1/I/L: the code is read aloud and typed by a supervisor.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+#: How long an enrollment code stays usable (create-desk / reissue-code).
+DEFAULT_CODE_HOURS = 72
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or datetime.now(UTC)
+
+
+def _iso(when: datetime) -> str:
+    return when.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def _new_code() -> str:
+    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+
+
+def _check_hours(hours: float) -> timedelta:
+    if not 0 < hours <= 24 * 365:
+        raise AdminError("注册码有效期应在 0 到 8760 小时之间")
+    return timedelta(hours=hours)
 
 
 class AdminError(ValueError):
@@ -41,33 +63,46 @@ class NewDesk:
 
 
 def create_desk(
-    db: Database, *, site_code: str, window_code: str, name: str
+    db: Database,
+    *,
+    site_code: str,
+    window_code: str,
+    name: str,
+    code_hours: float = DEFAULT_CODE_HOURS,
+    now: datetime | None = None,
 ) -> NewDesk:
-    """Register a desk; the returned enrollment code is shown once."""
+    """Register a desk; the returned enrollment code is shown once and
+    expires after ``code_hours``."""
     if not site_code.strip() or not window_code.strip():
         raise AdminError("站点代码和窗口代码不能为空")
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
-    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+    ttl = _check_hours(code_hours)
+    code = _new_code()
     desk_id = str(uuid.uuid4())
+    when = _now(now)
     with db.transaction() as conn:
         conn.execute(
             "INSERT INTO desks (id, site_code, window_code, name, enrollment_code_hash,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            " created_at, code_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 desk_id,
                 site_code.strip(),
                 window_code.strip(),
                 name,
                 _sha(normalize_code(code)),
-                p.utc_now_iso(),
+                _iso(when),
+                _iso(when + ttl),
             ),
         )
     return NewDesk(desk_id=desk_id, enrollment_code=code)
 
 
-def enroll(db: Database, *, code: str, desk_name: str | None) -> p.EnrollResponse:
-    """Trade a one-time code for a desk token (stored only as a hash)."""
+def enroll(
+    db: Database, *, code: str, desk_name: str | None, now: datetime | None = None
+) -> p.EnrollResponse:
+    """Trade a one-time, unexpired code for a desk token (stored only as a
+    hash). Enrolling again with a reissued code lifts a revocation."""
     token = secrets.token_urlsafe(32)
+    when = _now(now)
     with db.transaction() as conn:
         row = conn.one(
             "SELECT * FROM desks WHERE enrollment_code_hash = ?",
@@ -78,10 +113,17 @@ def enroll(db: Database, *, code: str, desk_name: str | None) -> p.EnrollRespons
                 "注册码无效或已使用，请向中心管理员申请新的注册码",
                 code=p.ERROR_ENROLLMENT_CODE,
             )
+        expires = row.get("code_expires_at")
+        if expires and datetime.fromisoformat(str(expires)) <= when:
+            raise AdminError(
+                "注册码已过期，请向中心管理员申请新的注册码（reissue-code）",
+                code=p.ERROR_ENROLLMENT_CODE_EXPIRED,
+            )
         conn.execute(
-            "UPDATE desks SET enrollment_code_hash = NULL, token_hash = ?,"
-            " enrolled_at = ?, name = ? WHERE id = ?",
-            (_sha(token), p.utc_now_iso(), desk_name or row["name"], row["id"]),
+            "UPDATE desks SET enrollment_code_hash = NULL, code_expires_at = NULL,"
+            " token_hash = ?, enrolled_at = ?, name = ?, revoked_at = NULL"
+            " WHERE id = ?",
+            (_sha(token), _iso(when), desk_name or row["name"], row["id"]),
         )
     return p.EnrollResponse(
         desk_id=str(row["id"]),
@@ -92,32 +134,66 @@ def enroll(db: Database, *, code: str, desk_name: str | None) -> p.EnrollRespons
     )
 
 
-def reissue_code(db: Database, *, desk_id: str) -> str:
-    """A fresh one-time code for an existing desk (e.g. a replaced computer);
-    the old token stops working when the new code is used."""
-    raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
-    code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
+def reissue_code(
+    db: Database,
+    *,
+    desk_id: str,
+    code_hours: float = DEFAULT_CODE_HOURS,
+    now: datetime | None = None,
+) -> str:
+    """A fresh one-time code for an existing desk (e.g. a replaced computer).
+    The old token stops working at once: whoever holds it must enroll."""
+    ttl = _check_hours(code_hours)
+    code = _new_code()
     with db.transaction() as conn:
         changed = conn.execute(
-            "UPDATE desks SET enrollment_code_hash = ? WHERE id = ?",
-            (_sha(normalize_code(code)), desk_id),
+            "UPDATE desks SET enrollment_code_hash = ?, code_expires_at = ?,"
+            " token_hash = NULL WHERE id = ?",
+            (_sha(normalize_code(code)), _iso(_now(now) + ttl), desk_id),
         )
     if not changed:
         raise AdminError(f"没有编号为 {desk_id} 的窗口终端")
     return code
 
 
-def desk_for_token(db: Database, token: str) -> Desk | None:
+def revoke_desk(db: Database, *, desk_id: str, now: datetime | None = None) -> None:
+    """Stop a desk at once: its token answers 401 ``desk_revoked`` and any
+    unused enrollment code is void. ``reissue-code`` lets it back in."""
+    with db.transaction() as conn:
+        changed = conn.execute(
+            "UPDATE desks SET revoked_at = ?, enrollment_code_hash = NULL,"
+            " code_expires_at = NULL WHERE id = ?",
+            (_iso(_now(now)), desk_id),
+        )
+    if not changed:
+        raise AdminError(f"没有编号为 {desk_id} 的窗口终端")
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    desk: Desk
+    revoked: bool
+
+
+def token_owner(db: Database, token: str) -> TokenOwner | None:
+    """The desk a token belongs to (revoked or not), or None."""
     with db.transaction(write=False) as conn:
         row = conn.one("SELECT * FROM desks WHERE token_hash = ?", (_sha(token),))
     if row is None:
         return None
-    return Desk(
+    desk = Desk(
         id=str(row["id"]),
         site_code=str(row["site_code"]),
         window_code=str(row["window_code"]),
         name=str(row["name"]),
     )
+    return TokenOwner(desk=desk, revoked=bool(row.get("revoked_at")))
+
+
+def desk_for_token(db: Database, token: str) -> Desk | None:
+    """The desk of a valid token; None for unknown or revoked tokens."""
+    owner = token_owner(db, token)
+    return None if owner is None or owner.revoked else owner.desk
 
 
 def add_user(

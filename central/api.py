@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sync import protocol as p
 
-from . import admin, audit, feed, ops
-from .blobs import BlobError, BlobStore, parse_content_range
+from . import admin, audit, feed, ops, wire
+from .blobs import (
+    DEFAULT_PARTIAL_QUOTA_BYTES,
+    DEFAULT_STALE_HOURS,
+    BlobError,
+    BlobStore,
+    parse_content_range,
+)
 from .db import Database
-from .limits import BodySizeLimit
+from .limits import BodySizeLimit, Rate, RateLimiter, retry_after_header
 from .statuspage import desk_key_matches, key_matches, render_status_page
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -25,6 +38,40 @@ class Settings:
     retention_days: int = feed.DEFAULT_RETENTION_DAYS
     public_url: str = ""  # e.g. https://zwfw.example.gov.cn (status links)
     blobs_dir: Path | None = None
+    #: /docs and /openapi.json are served only in development.
+    dev: bool = False
+    stale_upload_hours: float = DEFAULT_STALE_HOURS
+    partial_quota_bytes: int = DEFAULT_PARTIAL_QUOTA_BYTES
+    # Rate limits, requests per minute (0 = off): per source address for
+    # enrollment, the public status page and failed authentications; per
+    # desk for everything a desk sends.
+    limit_enroll: int = 10
+    limit_status: int = 60
+    limit_auth_failures: int = 30
+    limit_desk: int = 6000
+    #: The platform's clock (enrollment code expiry, upload expiry).
+    clock: Callable[[], datetime] = field(default=_utc_now)
+
+
+@dataclass
+class Limits:
+    enroll: RateLimiter
+    status: RateLimiter
+    auth_failures: RateLimiter
+    desk: RateLimiter
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            enroll=RateLimiter(Rate(settings.limit_enroll, settings.limit_enroll)),
+            status=RateLimiter(Rate(settings.limit_status, settings.limit_status)),
+            auth_failures=RateLimiter(
+                Rate(settings.limit_auth_failures, settings.limit_auth_failures)
+            ),
+            desk=RateLimiter(
+                Rate(settings.limit_desk, max(1, settings.limit_desk // 10))
+            ),
+        )
 
 
 class ApiError(Exception):
@@ -47,21 +94,54 @@ def _error_response(exc: ApiError) -> JSONResponse:
     return JSONResponse(dict(body), status_code=exc.status, headers=exc.headers)
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def rate_limited(wait: float, what: str) -> ApiError:
+    return ApiError(
+        429,
+        p.ERROR_RATE_LIMITED,
+        f"{what}过于频繁，请 {max(1, round(wait))} 秒后再试",
+        retry_after_header(wait),
+    )
+
+
 def current_desk(
     request: Request, authorization: Annotated[str | None, Header()] = None
 ) -> feed.Desk:
+    """The desk of a valid bearer token. Failures count per source address
+    (and per desk for a revoked token): past the limit they answer 429.
+    A valid token is never blocked by someone else's failures."""
+    limits: Limits = request.app.state.limits
     scheme, _, token = (authorization or "").partition(" ")
-    desk = None
+    owner = None
     if scheme.lower() == "bearer" and token.strip():
-        desk = admin.desk_for_token(request.app.state.db, token.strip())
-    if desk is None:
+        owner = admin.token_owner(request.app.state.db, token.strip())
+    if owner is not None and not owner.revoked:
+        wait = limits.desk.hit(owner.desk.id)
+        if wait:
+            raise rate_limited(wait, "本终端的请求")
+        return owner.desk
+    wait = limits.auth_failures.hit(client_address(request))
+    if owner is not None:
+        wait = max(wait, limits.auth_failures.hit("desk:" + owner.desk.id))
+    if wait:
+        raise rate_limited(wait, "认证失败")
+    # The reason also travels in WWW-Authenticate: a HEAD answer has no body.
+    if owner is not None:
         raise ApiError(
             401,
-            p.ERROR_UNAUTHORIZED,
-            "终端未注册或令牌已失效，请重新注册",
-            {"WWW-Authenticate": "Bearer"},
+            p.ERROR_DESK_REVOKED,
+            "本终端已被平台吊销，请联系平台管理员",
+            {"WWW-Authenticate": f'Bearer error="{p.ERROR_DESK_REVOKED}"'},
         )
-    return desk
+    raise ApiError(
+        401,
+        p.ERROR_UNAUTHORIZED,
+        "终端未注册或令牌已失效，请重新注册",
+        {"WWW-Authenticate": f'Bearer error="{p.ERROR_UNAUTHORIZED}"'},
+    )
 
 
 DeskDep = Annotated[feed.Desk, Depends(current_desk)]
@@ -71,14 +151,29 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     secret = db.meta("secret") or ""
     blobs_root = settings.blobs_dir or (db.data_dir or Path.cwd()) / "blobs"
-    store = BlobStore(db=db, root=blobs_root)
+    store = BlobStore(
+        db=db,
+        root=blobs_root,
+        stale_after=timedelta(hours=settings.stale_upload_hours),
+        quota_bytes=settings.partial_quota_bytes,
+        clock=settings.clock,
+    )
     ctx = ops.OpsContext(
         db=db, secret=secret, public_url=settings.public_url.rstrip("/")
     )
+    limits = Limits.of(settings)
 
-    app = FastAPI(title="Counter central platform", version="1")
+    app = FastAPI(
+        title="Counter central platform",
+        version="1",
+        docs_url="/docs" if settings.dev else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if settings.dev else None,
+    )
     app.state.db = db
+    app.state.limits = limits
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(RequestValidationError, wire.validation_error)
 
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -90,15 +185,34 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
         return p.TimeResponse(server_time=p.utc_now_iso())
 
     @app.post(p.PATH_ENROLL)
-    def post_enroll(req: p.EnrollRequest) -> p.EnrollResponse:
+    def post_enroll(req: wire.EnrollIn, request: Request) -> p.EnrollResponse:
+        wait = limits.enroll.hit(client_address(request))
+        if wait:
+            raise rate_limited(wait, "注册尝试")
         try:
-            return admin.enroll(db, code=req["code"], desk_name=req.get("desk_name"))
+            return admin.enroll(
+                db, code=req.code, desk_name=req.desk_name, now=settings.clock()
+            )
         except admin.AdminError as exc:
             raise ApiError(403, exc.code, str(exc)) from None
 
     @app.post(p.PATH_OPS)
-    def post_ops(req: p.OpsRequest, desk: DeskDep) -> p.OpsResponse:
-        results = ops.apply_ops(ctx, desk, req["ops"])
+    def post_ops(req: wire.OpsIn, desk: DeskDep) -> p.OpsResponse:
+        results: list[p.OpResult] = []
+        for item in req.ops:
+            op = item.wire()
+            problem = wire.op_problem(op)
+            if problem:  # this record only; the rest of the batch goes on
+                results.append(
+                    p.OpResult(
+                        op_id=op["op_id"],
+                        result="rejected",
+                        reason=p.REASON_INVALID_PAYLOAD,
+                        detail=problem,
+                    )
+                )
+            else:
+                results.extend(ops.apply_ops(ctx, desk, [op]))
         if results and all(r["result"] in p.SUCCESS_RESULTS for r in results):
             feed.record_push(db, desk)
         return p.OpsResponse(results=results, server_time=p.utc_now_iso())
@@ -110,7 +224,7 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     @app.get(p.PATH_CHANGES)
     def get_changes(
         desk: DeskDep,
-        since: str | None = None,
+        since: Annotated[str | None, Query(max_length=p.MAX_CODE_CHARS)] = None,
         limit: Annotated[int, Query(ge=1, le=p.MAX_CHANGES_LIMIT)] = (
             p.DEFAULT_CHANGES_LIMIT
         ),
@@ -118,7 +232,10 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
         return feed.read_changes(db, desk, since=since, limit=limit)
 
     @app.get(p.PATH_CERTIFICATES)
-    def get_certificates(desk: DeskDep, id_number: str) -> p.CertificatesResponse:
+    def get_certificates(
+        desk: DeskDep,
+        id_number: Annotated[str, Query(min_length=1, max_length=p.MAX_CODE_CHARS)],
+    ) -> p.CertificatesResponse:
         number = id_number.strip().upper()
         with db.transaction(write=False) as conn:
             rows = conn.all(
@@ -143,7 +260,7 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
 
     @app.head(p.PATH_BLOBS + "/{sha256}")
     def head_blob(sha256: str, desk: DeskDep) -> Response:
-        status = store.status(_check_sha(sha256))
+        status = store.status(_check_sha(sha256), desk.id)
         return Response(
             status_code=200 if status else 404, headers=_blob_headers(status)
         )
@@ -158,12 +275,14 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
         sha = _check_sha(sha256)
         data = await request.body()
         try:
-            already = await run_in_threadpool(store.status, sha)
+            already = await run_in_threadpool(store.status, sha, desk.id)
             if already is not None and already["complete"]:
                 return JSONResponse(dict(already), headers=_blob_headers(already))
             start, total = parse_content_range(content_range, len(data))
             status = await run_in_threadpool(
-                lambda: store.put_chunk(sha, start=start, total=total, data=data)
+                lambda: store.put_chunk(
+                    sha, desk_id=desk.id, start=start, total=total, data=data
+                )
             )
         except BlobError as exc:
             headers = {
@@ -174,10 +293,21 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
         return JSONResponse(dict(status), headers=_blob_headers(status))
 
     @app.get(p.PATH_STATUS_PAGE + "/{acceptance_no}", response_class=HTMLResponse)
-    def status_page(acceptance_no: str, k: str | None = None) -> HTMLResponse:
+    def status_page(
+        request: Request, acceptance_no: str, k: str | None = None
+    ) -> HTMLResponse:
+        wait = limits.status.hit(client_address(request))
+        if wait:
+            raise rate_limited(wait, "查询")
         html = None
-        if key_matches(secret, acceptance_no, k) or desk_key_matches(
-            db, acceptance_no, k
+        # A key is hex; anything else (or an overlong number) is not found.
+        if (
+            len(acceptance_no) <= p.MAX_CODE_CHARS
+            and wire.is_status_key(k)
+            and (
+                key_matches(secret, acceptance_no, k)
+                or desk_key_matches(db, acceptance_no, k)
+            )
         ):
             html = render_status_page(db, acceptance_no)
         if html is None:  # same answer for a wrong key and an unknown number
@@ -209,6 +339,10 @@ def settings_to_env(
         "RETENTION_DAYS": str(settings.retention_days),
         "PUBLIC_URL": settings.public_url,
         "BLOBS_DIR": str(settings.blobs_dir.resolve()) if settings.blobs_dir else "",
+        "DEV": "1" if settings.dev else "",
+        "STALE_UPLOAD_HOURS": str(settings.stale_upload_hours),
+        "PARTIAL_QUOTA_BYTES": str(settings.partial_quota_bytes),
+        "LIMITS": ",".join(str(n) for n in _limits_of(settings)),
     }
     return {ENV_PREFIX + k: v for k, v in env.items()}
 
@@ -232,5 +366,26 @@ def app_from_env() -> FastAPI:
         retention_days=int(env.get("RETENTION_DAYS") or feed.DEFAULT_RETENTION_DAYS),
         public_url=env.get("PUBLIC_URL", ""),
         blobs_dir=Path(env["BLOBS_DIR"]) if env.get("BLOBS_DIR") else None,
+        dev=bool(env.get("DEV")),
+        stale_upload_hours=float(env.get("STALE_UPLOAD_HOURS") or DEFAULT_STALE_HOURS),
+        partial_quota_bytes=int(
+            env.get("PARTIAL_QUOTA_BYTES") or DEFAULT_PARTIAL_QUOTA_BYTES
+        ),
     )
+    if env.get("LIMITS"):
+        (
+            settings.limit_enroll,
+            settings.limit_status,
+            settings.limit_auth_failures,
+            settings.limit_desk,
+        ) = (int(n) for n in env["LIMITS"].split(","))
     return create_app(db, settings)
+
+
+def _limits_of(settings: Settings) -> tuple[int, int, int, int]:
+    return (
+        settings.limit_enroll,
+        settings.limit_status,
+        settings.limit_auth_failures,
+        settings.limit_desk,
+    )

@@ -14,6 +14,7 @@ from typing import Any
 from sync import protocol as p
 
 from . import admin, audit, demo, feed, ops
+from .blobs import DEFAULT_PARTIAL_QUOTA_BYTES, DEFAULT_STALE_HOURS
 from .db import Database, open_database
 
 
@@ -49,6 +50,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers", type=int, default=1, help="worker processes (PostgreSQL)"
     )
     serve.add_argument(
+        "--dev", action="store_true", help="serve /docs and /openapi.json"
+    )
+    serve.add_argument(
+        "--stale-upload-hours",
+        type=float,
+        default=DEFAULT_STALE_HOURS,
+        help="drop partial blob uploads untouched this long (default 24)",
+    )
+    serve.add_argument(
+        "--partial-quota-bytes",
+        type=int,
+        default=DEFAULT_PARTIAL_QUOTA_BYTES,
+        help="unfinished upload bytes one desk may hold",
+    )
+    for name, default, what in (
+        ("enroll", 10, "enrollment requests per source address"),
+        ("status", 60, "status page requests per source address"),
+        ("auth-failures", 30, "failed authentications per address and desk"),
+        ("desk", 6000, "requests per desk"),
+    ):
+        serve.add_argument(
+            f"--limit-{name}",
+            type=int,
+            default=default,
+            metavar="N",
+            help=f"{what} per minute (0: no limit)",
+        )
+    serve.add_argument(
         "--backoffice-every",
         type=float,
         metavar="SECONDS",
@@ -59,9 +88,25 @@ def build_parser() -> argparse.ArgumentParser:
     desk.add_argument("--site", required=True)
     desk.add_argument("--window", required=True)
     desk.add_argument("name")
+    desk.add_argument(
+        "--code-hours",
+        type=float,
+        default=admin.DEFAULT_CODE_HOURS,
+        help="the enrollment code expires after this many hours (default 72)",
+    )
 
-    reissue = command("reissue-code", "new one-time enrollment code for a desk")
+    reissue = command(
+        "reissue-code", "new one-time enrollment code; the old token stops at once"
+    )
     reissue.add_argument("desk_id")
+    reissue.add_argument("--code-hours", type=float, default=admin.DEFAULT_CODE_HOURS)
+
+    revoke = command("revoke-desk", "stop a desk at once (reissue-code lets it back)")
+    revoke.add_argument("desk_id")
+
+    purge = command("purge-uploads", "drop partial blob uploads gone stale")
+    purge.add_argument("--blobs-dir", type=Path, help="default: blobs/ next to the DB")
+    purge.add_argument("--stale-upload-hours", type=float, default=DEFAULT_STALE_HOURS)
 
     user = command("add-user", "create or update a user of a site")
     user.add_argument("username")
@@ -120,6 +165,13 @@ def _serve(db: Database, args: argparse.Namespace) -> None:
         retention_days=args.retention_days,
         public_url=args.public_url,
         blobs_dir=args.blobs_dir,
+        dev=args.dev,
+        stale_upload_hours=args.stale_upload_hours,
+        partial_quota_bytes=args.partial_quota_bytes,
+        limit_enroll=args.limit_enroll,
+        limit_status=args.limit_status,
+        limit_auth_failures=args.limit_auth_failures,
+        limit_desk=args.limit_desk,
     )
     if args.backoffice_every:
         threading.Thread(
@@ -155,6 +207,18 @@ def _serve(db: Database, args: argparse.Namespace) -> None:
     )
 
 
+def _purge_uploads(db: Database, args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from .blobs import BlobStore
+
+    root = args.blobs_dir or (db.data_dir or Path.cwd()) / "blobs"
+    store = BlobStore(
+        db=db, root=root, stale_after=timedelta(hours=args.stale_upload_hours)
+    )
+    return store.purge_stale()
+
+
 def run(args: argparse.Namespace) -> int:
     db = open_database(db_path=args.db, database_url=args.database_url)
     try:
@@ -162,12 +226,24 @@ def run(args: argparse.Namespace) -> int:
             _serve(db, args)
         elif args.command == "create-desk":
             new = admin.create_desk(
-                db, site_code=args.site, window_code=args.window, name=args.name
+                db,
+                site_code=args.site,
+                window_code=args.window,
+                name=args.name,
+                code_hours=args.code_hours,
             )
             print(f"desk_id: {new.desk_id}")
             print(f"enrollment_code: {new.enrollment_code}")
         elif args.command == "reissue-code":
-            print(f"enrollment_code: {admin.reissue_code(db, desk_id=args.desk_id)}")
+            code = admin.reissue_code(
+                db, desk_id=args.desk_id, code_hours=args.code_hours
+            )
+            print(f"enrollment_code: {code}")
+        elif args.command == "revoke-desk":
+            admin.revoke_desk(db, desk_id=args.desk_id)
+            print(f"desk {args.desk_id} revoked")
+        elif args.command == "purge-uploads":
+            print(f"purged {_purge_uploads(db, args)} partial upload(s)")
         elif args.command == "add-user":
             verifier = args.password_verifier or p.hash_password(args.password)
             admin.add_user(

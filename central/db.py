@@ -163,7 +163,25 @@ CREATE TABLE IF NOT EXISTS audit_heads (
     ok INTEGER NOT NULL,
     reported_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS blob_uploads (
+    sha256 TEXT NOT NULL,
+    desk_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    received INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (sha256, desk_id)
+);
+CREATE INDEX IF NOT EXISTS blob_uploads_updated ON blob_uploads(updated_at);
+CREATE INDEX IF NOT EXISTS blob_uploads_desk ON blob_uploads(desk_id);
 """
+
+#: Columns added after release: (table, column, type). Added on start to a
+#: database made by an older version (CREATE TABLE IF NOT EXISTS keeps it).
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("desks", "revoked_at", "TEXT"),
+    ("desks", "code_expires_at", "TEXT"),
+)
 
 _SQLITE_WORDS = {"AUTO_PK": "INTEGER PRIMARY KEY AUTOINCREMENT"}
 _POSTGRES_WORDS = {"AUTO_PK": "BIGSERIAL PRIMARY KEY"}
@@ -334,6 +352,7 @@ class Database:
             for statement in ddl.split(";"):
                 if statement.strip():
                     conn.execute(statement)
+            _add_columns(conn)
             for key in ("epoch", "secret"):
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES (?, ?)"
@@ -345,6 +364,18 @@ class Database:
         with self.transaction(write=False) as conn:
             value = conn.scalar("SELECT value FROM meta WHERE key = ?", (key,))
         return default if value is None else str(value)
+
+
+def _add_columns(conn: Conn) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        if conn.postgres:
+            conn.execute(
+                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+            )
+            continue
+        names = {str(r["name"]) for r in conn.all(f"PRAGMA table_info({table})")}
+        if column not in names:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def open_database(*, db_path: str | None, database_url: str | None) -> Database:

@@ -1,8 +1,14 @@
-"""Request body size limit as plain ASGI middleware (before any parsing)."""
+"""Request limits: the body size (plain ASGI middleware, before any
+parsing) and rate limits (token buckets answered with 429 + Retry-After)."""
 
 from __future__ import annotations
 
 import json
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sync import protocol as p
@@ -97,3 +103,74 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+# --- rate limits ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    """``per_minute`` requests on average, up to ``burst`` at once; 0 = off."""
+
+    per_minute: int
+    burst: int
+
+    @property
+    def off(self) -> bool:
+        return self.per_minute <= 0
+
+
+class RateLimiter:
+    """Token buckets by key (a source address, a desk id), in this process.
+
+    With ``serve --workers N`` each worker keeps its own buckets, so the
+    effective limit is up to N times the setting. ``clock`` is seconds
+    (monotonic); tests inject one.
+    """
+
+    def __init__(
+        self, rate: Rate, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate = rate
+        self.clock = clock
+        self._buckets: dict[str, tuple[float, float]] = {}  # key → (tokens, at)
+        self._lock = threading.Lock()
+
+    def _level(self, key: str, now: float) -> float:
+        tokens, at = self._buckets.get(key, (float(self.rate.burst), now))
+        refill = (now - at) * self.rate.per_minute / 60.0
+        return min(float(self.rate.burst), tokens + refill)
+
+    def hit(self, key: str) -> float:
+        """Take one token; 0.0 when allowed, else seconds until one is back."""
+        if self.rate.off:
+            return 0.0
+        with self._lock:
+            now = self.clock()
+            tokens = self._level(key, now)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                self._trim(now)
+                return 0.0
+            self._buckets[key] = (tokens, now)
+            return (1.0 - tokens) * 60.0 / self.rate.per_minute
+
+    def blocked(self, key: str) -> float:
+        """Seconds until ``key`` may hit again, without taking a token."""
+        if self.rate.off:
+            return 0.0
+        with self._lock:
+            tokens = self._level(key, self.clock())
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) * 60.0 / self.rate.per_minute
+
+    def _trim(self, now: float) -> None:
+        # Full buckets carry no information: forget them so memory stays small.
+        if len(self._buckets) < 10_000:
+            return
+        for key in list(self._buckets):
+            if self._level(key, now) >= self.rate.burst:
+                del self._buckets[key]
+
+
+def retry_after_header(seconds: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(seconds)))}

@@ -50,6 +50,8 @@ def desk_key_matches(db: Database, acceptance_no: str, key: str | None) -> bool:
     desk_key = json.loads(str(row["body"])).get("status_key")
     return (
         isinstance(desk_key, str)
+        and desk_key.isascii()  # compare_digest refuses other text
+        and str(key).isascii()
         and len(desk_key) >= KEY_LENGTH
         and (hmac.compare_digest(desk_key.lower(), str(key).lower()))
     )

@@ -8,6 +8,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from counter_app.i18n import _
 from sync import protocol as p
@@ -15,6 +16,7 @@ from sync.transport import (
     CancellableBody,
     Cancelled,
     ProtocolError,
+    RetryableError,
     SyncError,
     Transport,
 )
@@ -61,6 +63,13 @@ def remote_offset(transport: Transport, sha256: str) -> tuple[int, bool]:
     return offset, complete
 
 
+#: Answers in a row that move the upload nowhere (409, a 200 with the same
+#: offset) before the call gives up and lets the engine back off.
+MAX_STALLS = 3
+#: Requests one call may make beyond the chunks the file needs.
+REQUEST_SLACK = 4
+
+
 def upload_blob(
     transport: Transport,
     path: Path,
@@ -73,7 +82,12 @@ def upload_blob(
     """Upload ``path`` as blob ``sha256`` from wherever the server stands.
 
     Transport errors propagate (the caller retries, and the next call
-    resumes from the server's offset). ``stats`` accumulates across calls.
+    resumes from the server's offset). An answer that makes no progress
+    raises :class:`RetryableError` after :data:`MAX_STALLS`, and a call
+    never makes more requests than the file's chunks plus
+    :data:`REQUEST_SLACK`: whatever the server answers, the engine's
+    backoff and retry budget decide when to try again, never a tight loop.
+    ``stats`` accumulates across calls.
     """
     if not path.is_file():
         raise BlobFileMissing(sha256, path)
@@ -85,11 +99,19 @@ def upload_blob(
     if complete:
         stats.already_complete = stats.chunks == 0
         return stats
-    restarts = 0
+    budget = -(-size // max(1, chunk_bytes)) + REQUEST_SLACK
+    restarts = stalls = 0
     with path.open("rb") as fh:
         while True:
             if cancel is not None and cancel.is_set():
                 raise Cancelled(_("同步已取消"))
+            if stalls >= MAX_STALLS or budget <= 0:
+                raise RetryableError(
+                    _("上传扫描件 {sha} 时中心平台的应答没有进展，稍后重试").format(
+                        sha=sha256[:12]
+                    )
+                )
+            budget -= 1
             if offset > size:
                 offset = 0  # the server holds more than our file: start over
             fh.seek(offset)
@@ -111,6 +133,7 @@ def upload_blob(
                 )
             except ProtocolError as exc:
                 if exc.status == 409:  # the server stands elsewhere: go there
+                    stalls += 1
                     offset, complete = remote_offset(transport, sha256)
                     if complete:
                         return stats
@@ -120,11 +143,29 @@ def upload_blob(
                     offset = 0
                     continue
                 raise
-            body = resp.json()
-            offset = int(body.get("offset", offset + len(data)))
-            if body.get("complete"):
+            answered, complete = _answer(resp, sha256)
+            if complete:
                 return stats
             if not data:
                 raise ProtocolError(
                     _("中心平台未接收空文件 {sha}").format(sha=sha256[:12])
                 )
+            stalls = stalls + 1 if answered <= offset else 0
+            offset = answered
+
+
+def _answer(resp: Any, sha256: str) -> tuple[int, bool]:
+    """(offset, complete) from a PUT's answer; a garbled answer is retryable."""
+    try:
+        body = resp.json()
+        offset = body["offset"]
+        complete = body.get("complete") is True
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise RetryableError(
+            _("中心平台对扫描件 {sha} 的应答无法识别，稍后重试").format(sha=sha256[:12])
+        ) from None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise RetryableError(
+            _("中心平台对扫描件 {sha} 的应答无法识别，稍后重试").format(sha=sha256[:12])
+        )
+    return offset, complete

@@ -11,7 +11,8 @@ call except enrollment and the public status page):
 
 ``POST /api/v1/enroll``  :class:`EnrollRequest` → :class:`EnrollResponse`.
     The code is one-time; a used or unknown code answers 403 with
-    :class:`ErrorBody` ``error=ERROR_ENROLLMENT_CODE``.
+    :class:`ErrorBody` ``error=ERROR_ENROLLMENT_CODE``, an expired one (72 h
+    by default) ``ERROR_ENROLLMENT_CODE_EXPIRED``.
 
 ``POST /api/v1/ops``  :class:`OpsRequest` → :class:`OpsResponse`.
     One :class:`OpResult` per op, in order. ``applied`` and ``duplicate`` are
@@ -35,7 +36,10 @@ call except enrollment and the public status page):
     server has) and ``Upload-Complete`` (``0``/``1``); 404 = nothing yet.
 ``PUT /api/v1/blobs/{sha256}`` with ``Content-Range: bytes START-END/TOTAL``
     (END inclusive) appends one chunk. START must equal the server's offset,
-    else 409 with the right ``Upload-Offset``. The last chunk makes the server
+    else 409 with the right ``Upload-Offset``. Offsets are per desk: each
+    desk resumes only its own partial upload (another desk's declared size
+    or bytes never block it); partial uploads expire after a day, and a
+    desk over its quota of partial bytes gets 413 ``ERROR_UPLOAD_QUOTA``. The last chunk makes the server
     verify SHA-256: mismatch → 422 and the partial data is discarded (restart
     from 0). A complete blob answers 200 ``Upload-Complete: 1`` at once.
     Response body: :class:`BlobStatus`.
@@ -64,10 +68,15 @@ call except enrollment and the public status page):
 ``GET /status/{acceptance_no}?k=KEY``  → HTML for the applicant (404 on a
     wrong key).
 
-422 with FastAPI's ``{"detail": [...]}`` means a request that does not fit
-these shapes (a bug, not a transient failure: do not retry it as is).
-401 (:data:`ERROR_UNAUTHORIZED`) means the token was revoked or replaced:
-the desk must be enrolled again. Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
+422 :data:`ERROR_INVALID_REQUEST` (with FastAPI's ``detail`` list) means a
+request that does not fit these shapes (a bug, not a transient failure: do
+not retry it as is); a bad record inside a well-formed op is that op
+``rejected`` with ``REASON_INVALID_PAYLOAD`` and the field in ``detail``.
+401 :data:`ERROR_UNAUTHORIZED` means the token was replaced (reissued code):
+the desk must be enrolled again; 401 :data:`ERROR_DESK_REVOKED` means the
+platform revoked the desk (also in ``WWW-Authenticate: Bearer error=...``,
+for HEAD answers without a body). 429 :data:`ERROR_RATE_LIMITED` carries
+``Retry-After``. Every JSON response carries ``server_time`` (UTC ISO 8601); compare it with
 the local clock and warn above :data:`CLOCK_SKEW_WARNING_SECONDS`.
 """
 
@@ -163,6 +172,16 @@ ERROR_BAD_RANGE: Final = "bad_content_range"
 ERROR_OFFSET_MISMATCH: Final = "offset_mismatch"
 ERROR_HASH_MISMATCH: Final = "hash_mismatch"
 ERROR_NOT_FOUND: Final = "not_found"
+#: 401: the platform revoked this desk; sync stops until it is enrolled again.
+ERROR_DESK_REVOKED: Final = "desk_revoked"
+#: 403 on enrollment: the code is past its expiry (see ``reissue-code``).
+ERROR_ENROLLMENT_CODE_EXPIRED: Final = "enrollment_code_expired"
+#: 429: too many requests; wait ``Retry-After`` seconds.
+ERROR_RATE_LIMITED: Final = "rate_limited"
+#: 413 on a blob chunk: the desk's unfinished uploads exceed its quota.
+ERROR_UPLOAD_QUOTA: Final = "upload_quota_exceeded"
+#: 422: a request that does not fit the wire schema (``detail`` says where).
+ERROR_INVALID_REQUEST: Final = "invalid_request"
 
 # Application statuses (DESIGN.md "Status model").
 STATUS_DRAFT: Final = "draft"
@@ -672,3 +691,114 @@ def check_chain(
 
 def _break(seq: int, at: str, problem: str, detail: str) -> AuditBreak:
     return AuditBreak(seq=seq, at=at, problem=problem, detail=detail)
+
+
+# --- input limits (the server refuses anything outside them with 422) -----------
+
+MAX_OPS_PER_REQUEST: Final = 1000
+MAX_BLOBS_PER_OP: Final = 200
+#: Any string anywhere in a request, in characters (a note, an address).
+MAX_TEXT_CHARS: Final = 4000
+#: Identifiers and codes: op ids, entity ids, acceptance numbers, keys.
+MAX_CODE_CHARS: Final = 64
+MAX_NAME_CHARS: Final = 100  # desk names, people's names
+MAX_KEY_CHARS: Final = 200
+MAX_JSON_DEPTH: Final = 12
+MAX_JSON_ITEMS: Final = 5000  # values in one op payload, all levels
+#: ``base_version`` and other integers must fit a JSON double exactly.
+MAX_SAFE_INT: Final = 2**53 - 1
+#: Payload fields holding a person's or organisation's name.
+NAME_FIELDS: Final = frozenset({"applicant_name", "agent_name", "desk_name"})
+#: Organisation names run longer than people's.
+MAX_ORG_NAME_CHARS: Final = 200
+UUID_PATTERN: Final = (
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+#: Entity ids: a UUID, or a composite id of letters, digits and ``-_.:/``
+#: (day closes ``site:window:date``, material files ``app-id/row``).
+ENTITY_ID_PATTERN: Final = r"^[0-9A-Za-z][0-9A-Za-z_.:/-]{0,127}$"
+#: Entities whose ``entity_id`` is a UUID made by the desk.
+UUID_ENTITIES: Final = frozenset(
+    {ENTITY_APPLICATION, ENTITY_CONSULTATION, ENTITY_EVALUATION}
+)
+ALL_STATUSES: Final = frozenset(
+    {
+        STATUS_DRAFT,
+        STATUS_SUBMITTED,
+        STATUS_IN_REVIEW,
+        STATUS_APPROVED,
+        STATUS_DENIED,
+        STATUS_RESULT_READY,
+        STATUS_DELIVERED,
+        STATUS_NOTIFIED_TO_SUPPLEMENT,
+        STATUS_REJECTED,
+        STATUS_WITHDRAWN,
+        STATUS_SUSPENDED,
+    }
+)
+#: An acceptance number as desks make them (``domain/numbering.py``: site
+#: and window codes, then the date and the window's sequence).
+ACCEPTANCE_NO_PATTERN: Final = r"^[0-9A-Z]{8,16}[0-9]{12,13}$"
+STATUS_KEY_PATTERN: Final = r"^[0-9a-fA-F]{12,64}$"
+ENROLLMENT_CODE_PATTERN: Final = r"^[0-9A-Za-z -]{1,40}$"
+SHA256_PATTERN: Final = r"^[0-9a-f]{64}$"
+
+
+def json_problem(value: Any, *, path: str = "$") -> str | None:
+    """Where a decoded JSON value breaks the wire rules, or None: numbers
+    finite and within ±2**53, text valid Unicode (no lone surrogates, no
+    NUL) and at most :data:`MAX_TEXT_CHARS` (people's names
+    :data:`MAX_NAME_CHARS`), keys at most :data:`MAX_KEY_CHARS`, depth and
+    size bounded."""
+    budget = [MAX_JSON_ITEMS]
+
+    def walk(item: Any, where: str, depth: int, key: str) -> str | None:
+        budget[0] -= 1
+        if budget[0] < 0:
+            return f"{where}: too many values"
+        if depth > MAX_JSON_DEPTH:
+            return f"{where}: nested too deep"
+        if isinstance(item, bool) or item is None:
+            return None
+        if isinstance(item, int):
+            return None if abs(item) <= MAX_SAFE_INT else f"{where}: integer too large"
+        if isinstance(item, float):
+            finite = item == item and abs(item) != float("inf")
+            return None if finite else f"{where}: not a finite number"
+        if isinstance(item, str):
+            return text_problem(item, where, _max_chars(key))
+        if isinstance(item, list):
+            for i, sub in enumerate(item):
+                if problem := walk(sub, f"{where}[{i}]", depth + 1, key):
+                    return problem
+            return None
+        if isinstance(item, dict):
+            for k, sub in item.items():
+                if not isinstance(k, str) or text_problem(k, where, MAX_KEY_CHARS):
+                    return f"{where}: bad key"
+                if problem := walk(sub, f"{where}.{k}", depth + 1, k):
+                    return problem
+            return None
+        return f"{where}: not JSON"
+
+    return walk(value, path, 0, "")
+
+
+def text_problem(text: str, where: str, max_chars: int = MAX_TEXT_CHARS) -> str | None:
+    if len(text) > max_chars:
+        return f"{where}: longer than {max_chars} characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return f"{where}: not valid Unicode"
+    if "\x00" in text:
+        return f"{where}: NUL character"
+    return None
+
+
+def _max_chars(key: str) -> int:
+    if key in NAME_FIELDS:
+        return MAX_NAME_CHARS
+    if key == "org_name":
+        return MAX_ORG_NAME_CHARS
+    return MAX_TEXT_CHARS

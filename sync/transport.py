@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import socket
 import threading
 import weakref
@@ -31,6 +32,7 @@ from sync import protocol as p
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+_AUTH_ERROR = re.compile(r'error="([a-z_]+)"')
 
 
 def utc_now() -> datetime:
@@ -58,7 +60,12 @@ class TooLarge(SyncError):
 
 
 class Unauthorized(SyncError):
-    """401: the desk is not enrolled or its token was revoked."""
+    """401: the desk is not enrolled, its token was replaced, or the platform
+    revoked it (``error == ERROR_DESK_REVOKED``)."""
+
+    def __init__(self, message: str, *, error: str = "") -> None:
+        super().__init__(message)
+        self.error = error
 
 
 class ProtocolError(SyncError):
@@ -303,16 +310,25 @@ class Transport:
                 message = str(data.get("message", ""))
         except ValueError:
             message = resp.text[:200]
+        if not code:  # e.g. a HEAD answer: no body, the reason is in a header
+            found = _AUTH_ERROR.search(resp.headers.get("WWW-Authenticate", ""))
+            code = found.group(1) if found else ""
         detail = f"HTTP {status} {code} {message}".strip()
         if status == 429 or status >= 500:
             retry_after = parse_retry_after(resp.headers.get("Retry-After"))
             return RetryableError(
                 _text("server_busy", detail=detail), retry_after=retry_after
             )
+        if status == 413 and code == p.ERROR_UPLOAD_QUOTA:
+            # Not a size to shrink: unfinished uploads must finish or expire.
+            return ProtocolError(
+                _text("upload_quota", detail=detail), status=status, error=code
+            )
         if status == 413:
             return TooLarge(_text("too_large", detail=detail))
         if status == 401:
-            return Unauthorized(_text("unauthorized", detail=detail))
+            kind = "revoked" if code == p.ERROR_DESK_REVOKED else "unauthorized"
+            return Unauthorized(_text(kind, detail=detail), error=code)
         return ProtocolError(
             _text("protocol", detail=detail), status=status, error=code
         )
@@ -335,5 +351,11 @@ def _text(kind: str, *, detail: str) -> str:
             "本终端未注册或令牌已失效，请由负责人重新注册终端（{detail}）"
         ),
         "protocol": _("中心平台拒绝了请求（{detail}）"),
+        # No detail: this is the whole message the status bar shows.
+        "revoked": _("本机已被平台吊销，请联系平台管理员"),
+        "upload_quota": _(
+            "本机在中心平台上未完成的上传超过限额，请稍后再同步或联系平台管理员"
+            "（{detail}）"
+        ),
     }
     return messages[kind].format(detail=detail)

@@ -33,11 +33,17 @@ def desk(server: CentralServer) -> DeskClient:
     return server.new_desk()
 
 
-def test_time_and_openapi_are_public(server: CentralServer) -> None:
+def test_time_is_public_and_the_schema_only_in_dev(
+    server: CentralServer, tmp_path: Path
+) -> None:
     assert "server_time" in requests.get(server.base_url + p.PATH_TIME).json()
-    spec = requests.get(server.base_url + "/openapi.json").json()
-    assert p.PATH_OPS in spec["paths"]
-    assert p.PATH_CHANGES in spec["paths"]
+    for path in ("/openapi.json", "/docs"):
+        assert requests.get(server.base_url + path).status_code == 404, path
+    with start_central(tmp_path / "dev", extra=("--dev",)) as dev:
+        spec = requests.get(dev.base_url + "/openapi.json").json()
+        assert p.PATH_OPS in spec["paths"]
+        assert p.PATH_CHANGES in spec["paths"]
+        assert requests.get(dev.base_url + "/docs").status_code == 200
 
 
 def test_enrollment_code_is_one_time(server: CentralServer) -> None:
@@ -179,7 +185,7 @@ def test_oversized_bodies_get_413(desk: DeskClient) -> None:
 
 
 def test_status_page_needs_the_key(server: CentralServer, desk: DeskClient) -> None:
-    number = "33010600101" + uuid.uuid4().hex[:8]
+    number = "3301060010120261123" + str(uuid.uuid4().int)[:5]
     [result] = desk.push(
         {
             "op_id": p.new_op_id(),
@@ -265,7 +271,7 @@ def test_pruned_cursor_gets_a_resnapshot(server: CentralServer) -> None:
 
 def test_backoffice_simulator_advances_applications(server: CentralServer) -> None:
     desk = server.new_desk()
-    number = "SIM" + uuid.uuid4().hex[:10]
+    number = "SIM00000120261123" + str(uuid.uuid4().int)[:5]
     desk.push(
         {
             "op_id": p.new_op_id(),
@@ -295,7 +301,7 @@ def test_backoffice_simulator_advances_applications(server: CentralServer) -> No
 def test_evaluation_completes_the_status_page(
     server: CentralServer, desk: DeskClient
 ) -> None:
-    number = "EV" + uuid.uuid4().hex[:10]
+    number = "EV00000120261123" + str(uuid.uuid4().int)[:5]
     app_id = str(uuid.uuid4())
     [result] = desk.push(
         {

@@ -63,7 +63,7 @@ def app_op(
 
 
 def new_number() -> str:
-    return "3301060010120261123" + uuid.uuid4().hex[:6]
+    return "3301060010120261123" + str(uuid.uuid4().int)[:6]
 
 
 def test_application_applied_then_duplicate(server: CentralServer) -> None:
