@@ -218,8 +218,8 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
         return p.OpsResponse(results=results, server_time=p.utc_now_iso())
 
     @app.post(p.PATH_AUDIT_HEAD)
-    def post_audit_head(head: p.AuditHead, desk: DeskDep) -> p.AuditHeadResponse:
-        return audit.check_head(db, desk, head)
+    def post_audit_head(head: wire.AuditHeadIn, desk: DeskDep) -> p.AuditHeadResponse:
+        return audit.check_head(db, desk, head.head())
 
     @app.get(p.PATH_CHANGES)
     def get_changes(

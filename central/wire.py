@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -68,6 +68,35 @@ class OpsIn(BaseModel):
     model_config = ConfigDict(strict=True)
 
     ops: Annotated[list[OpIn], Field(max_length=p.MAX_OPS_PER_REQUEST)]
+
+
+Seq = Annotated[int, Field(ge=0, le=p.MAX_SAFE_INT)]
+Hash = Annotated[str, StringConstraints(max_length=64, pattern=r"^[0-9a-f]*$")]
+
+
+class AuditBreakIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    seq: Seq
+    at: Code
+    problem: Code
+    detail: Annotated[str, StringConstraints(max_length=p.MAX_TEXT_CHARS)]
+
+
+class AuditHeadIn(BaseModel):
+    """The desk's audit chain head (sync/protocol.py ``AuditHead``)."""
+
+    model_config = ConfigDict(strict=True)
+
+    head_seq: Seq
+    head_hash: Hash
+    count: Seq
+    anchor_seq: Seq
+    chain_hash: Hash | None = None
+    broken: AuditBreakIn | None = None
+
+    def head(self) -> p.AuditHead:
+        return cast(p.AuditHead, self.model_dump(exclude_none=True))
 
 
 _ACCEPTANCE_NO = re.compile(p.ACCEPTANCE_NO_PATTERN)
