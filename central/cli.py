@@ -16,6 +16,38 @@ from sync import protocol as p
 from . import admin, demo, feed, ops
 from .db import Database, open_database
 
+PASSWORD_ENV = "COUNTER_PASSWORD"
+
+
+class _RefusePassword(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        parser.error(
+            "密码不能写在命令行上（会留在命令历史和进程列表中）：请在提示时输入，"
+            f"或设置环境变量 {PASSWORD_ENV}，或用 --password-stdin 从标准输入提供。"
+        )
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """stdin (--password-stdin), $COUNTER_PASSWORD or a prompt; never argv."""
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise admin.AdminError("标准输入中没有密码（--password-stdin）")
+        return line.rstrip("\r\n")
+    if PASSWORD_ENV in os.environ:
+        return os.environ[PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise admin.AdminError(
+            "没有可输入密码的终端：请用 --password-stdin 或环境变量 "
+            f"{PASSWORD_ENV} 提供密码，或用 --password-verifier 给出校验串"
+        )
+    import getpass
+
+    password = getpass.getpass(f"{args.username} 的密码：")
+    if getpass.getpass("再输入一次：") != password:
+        raise admin.AdminError("两次输入的密码不一致，未作任何改动")
+    return password
+
 
 def _db_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
@@ -68,9 +100,22 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=sorted(p.ROLES))
     user.add_argument("--site", required=True)
     user.add_argument("--display-name")
-    secret = user.add_mutually_exclusive_group(required=True)
+    secret = user.add_mutually_exclusive_group()
     secret.add_argument("--password-verifier", metavar="V")
-    secret.add_argument("--password", metavar="P")
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read the password from stdin (else ${PASSWORD_ENV}, else a prompt)",
+    )
+    secret.add_argument(
+        "--password", nargs="?", action=_RefusePassword, help=argparse.SUPPRESS
+    )
+    user.add_argument(
+        "--no-must-change",
+        action="store_true",
+        help="the password is final (default: desks make the user change it"
+        " at the first sign-in)",
+    )
     user.add_argument("--inactive", action="store_true")
 
     catalog = command("publish-catalog", "publish a counter-catalog/1 file")
@@ -165,7 +210,11 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "reissue-code":
             print(f"enrollment_code: {admin.reissue_code(db, desk_id=args.desk_id)}")
         elif args.command == "add-user":
-            verifier = args.password_verifier or p.hash_password(args.password)
+            verifier = args.password_verifier
+            if not verifier:
+                verifier = p.hash_password(_read_password(args))
+                if not args.no_must_change:
+                    verifier = p.mark_must_change(verifier)
             admin.add_user(
                 db,
                 username=args.username,
