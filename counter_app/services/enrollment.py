@@ -18,7 +18,7 @@ from counter_app.i18n import _
 from counter_app.store import settings
 from counter_app.store.db import Store
 from sync import protocol as p
-from sync.credentials import save_token
+from sync.credentials import safe_keyring, save_token
 from sync.transport import (
     ProtocolError,
     RetryableError,
@@ -92,6 +92,8 @@ def request_enrollment(
         )
     if not code.strip():
         raise EnrollmentError(_("请填写中心平台发放的一次性注册码。"), field=FIELD_CODE)
+    # Before the one-time code is spent: is there somewhere safe for the token?
+    safe_keyring()
     verify: bool | str = True
     if ca_cert:
         cert = Path(ca_cert)
