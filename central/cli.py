@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import sys
@@ -150,8 +151,34 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def plain_http_warning(host: str, *, tls: bool) -> str | None:
+    """The warning for serving clear-text HTTP beyond this machine."""
+    if tls:
+        return None
+    name = host.strip("[]").lower()
+    try:
+        loopback = name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    bar = "!" * 72
+    return (
+        f"{bar}\n"
+        f"警告 WARNING: 中心平台在 {host} 上以不加密的 HTTP 提供服务。\n"
+        "终端令牌、用户口令校验串和个人信息将以明文在网络上传输。\n"
+        "请用 --ssl-certfile/--ssl-keyfile 启用 HTTPS，或放在 TLS 反向代理之后\n"
+        "并只监听 127.0.0.1。Serving plain HTTP beyond loopback: use TLS.\n"
+        f"{bar}"
+    )
+
+
 def _serve(db: Database, args: argparse.Namespace) -> None:
     import uvicorn
+
+    warning = plain_http_warning(args.host, tls=bool(args.ssl_certfile))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
 
     from .api import Settings, create_app, settings_to_env
 

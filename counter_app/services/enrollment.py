@@ -26,6 +26,12 @@ from sync.transport import (
     Timeouts,
     Transport,
 )
+from sync.urls import (
+    INSECURE_SETTING,
+    InsecureTransport,
+    check_platform_url,
+    needs_insecure_switch,
+)
 
 #: Fields of the enrollment form an error can point at.
 FIELD_SERVER = "server_url"
@@ -55,6 +61,7 @@ class EnrollmentGrant:
 
     enrollment: Enrollment
     ca_cert: str  # resolved path of the CA file, or "" for the system store
+    insecure_http: bool = False  # plain HTTP off this machine, allowed for a lab
 
 
 def enroll(
@@ -64,9 +71,14 @@ def enroll(
     code: str,
     ca_cert: Path | str | None = None,
     desk_name: str | None = None,
+    insecure_http: bool = False,
 ) -> Enrollment:
     grant = request_enrollment(
-        server_url=server_url, code=code, ca_cert=ca_cert, desk_name=desk_name
+        server_url=server_url,
+        code=code,
+        ca_cert=ca_cert,
+        desk_name=desk_name,
+        insecure_http=insecure_http,
     )
     return save_enrollment(store, grant)
 
@@ -78,6 +90,7 @@ def request_enrollment(
     ca_cert: Path | str | None = None,
     desk_name: str | None = None,
     timeouts: Timeouts | None = None,
+    insecure_http: bool = False,
 ) -> EnrollmentGrant:
     """Trade the one-time code for a desk id and token; keep the token.
     Touches no store, so it may run on any thread."""
@@ -90,6 +103,10 @@ def request_enrollment(
             ).format(url=server_url),
             field=FIELD_SERVER,
         )
+    try:
+        check_platform_url(url, insecure_http=insecure_http)
+    except InsecureTransport as exc:
+        raise EnrollmentError(str(exc), field=FIELD_SERVER) from exc
     if not code.strip():
         raise EnrollmentError(_("请填写中心平台发放的一次性注册码。"), field=FIELD_CODE)
     # Before the one-time code is spent: is there somewhere safe for the token?
@@ -155,7 +172,11 @@ def request_enrollment(
             _("中心平台的注册应答缺少字段 {field}。").format(field=exc)
         ) from exc
     save_token(enrollment.desk_id, token)  # without a keyring nothing is kept
-    return EnrollmentGrant(enrollment, verify if isinstance(verify, str) else "")
+    return EnrollmentGrant(
+        enrollment,
+        verify if isinstance(verify, str) else "",
+        insecure_http=needs_insecure_switch(url),
+    )
 
 
 def save_enrollment(store: Store, grant: EnrollmentGrant) -> Enrollment:
@@ -164,6 +185,7 @@ def save_enrollment(store: Store, grant: EnrollmentGrant) -> Enrollment:
     with store.transaction() as db:
         settings.put(db, "server_url", e.server_url)
         settings.put(db, "server_ca_cert", grant.ca_cert)
+        settings.put(db, INSECURE_SETTING, "1" if grant.insecure_http else "")
         settings.put(db, "desk_id", e.desk_id)
         settings.put(db, "site_code", e.site_code)
         settings.put(db, "window_code", e.window_code)
