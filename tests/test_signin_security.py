@@ -155,6 +155,10 @@ def test_unknown_and_inactive_names_answer_like_a_wrong_password(
     inactive = [_fail(store, "gone01", GOOD) for _i in range(5)]
     assert real == unknown == inactive
     assert real[0] == "用户名或密码不正确。" and "锁定" in real[4]
+    # a name that is no account (often a password typed in the wrong field)
+    # is not written whole into the audit log
+    logged = {e["user"] for e in _events(store, "sign_in")}
+    assert logged == {"clerk01", "gone01", "?no…[8]"}
 
 
 def test_unknown_name_takes_as_long_as_a_real_one(store: Store) -> None:

@@ -135,6 +135,7 @@ def _check(
     ok = matches and row is not None and bool(row[4])
     now = clock.now()
     max_failures, lock_minutes = _limits(store.db)
+    shown = key if row is not None else audit_name(key)
     # Written first, raised after: an exception inside the transaction
     # would roll the audit event back.
     refusal: SignInFailed | None = None
@@ -142,7 +143,7 @@ def _check(
         guard = _guard(db, key)
         if guard.locked_at(now):
             assert guard.locked_until is not None
-            _event(db, "sign_in", key, key, outcome="locked", channel=channel)
+            _event(db, "sign_in", shown, shown, outcome="locked", channel=channel)
             refusal = AccountLocked(
                 locked_message(guard.locked_until), until=guard.locked_until
             )
@@ -151,14 +152,14 @@ def _check(
                 guard, now=now, max_failures=max_failures, lock_minutes=lock_minutes
             )
             _put_guard(db, key, after, now)
-            _event(db, "sign_in", key, key, outcome="failed", channel=channel)
+            _event(db, "sign_in", shown, shown, outcome="failed", channel=channel)
             refusal = SignInFailed(wrong_credentials_message())
             if after.locked_until is not None:
                 _event(
                     db,
                     "account_locked",
-                    key,
-                    key,
+                    shown,
+                    shown,
                     outcome="locked",
                     channel=channel,
                     failures=after.failures,
@@ -176,6 +177,13 @@ def _check(
         raise refusal
     assert row is not None
     return User(row[0], row[1], row[2], must_change=bool(row[5]))
+
+
+def audit_name(typed: str) -> str:
+    """How a name that is no account appears in the audit log: people type
+    their password into the name field, and the log travels to the
+    platform. Enough to see probing (first two characters and length)."""
+    return f"?{typed[:2]}…[{len(typed)}]"  # data, not UI: one form in any language
 
 
 def _limits(db: Database) -> tuple[int, int]:
