@@ -45,16 +45,23 @@ VENV=.venv
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
+cmd="${1:-demo}"
+shift || true
+# The test extra (pytest, keyrings.alt's plaintext keyring, …) only for the
+# tests: the demo and a real desk run without it.
+extra=""
 stamp="$VENV/.installed"
+if [ "$cmd" = "test" ]; then
+  extra="[test]"
+  stamp="$VENV/.installed-test"
+fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/pip" install -q --upgrade pip
-  "$VENV/bin/pip" install -q -e ".[test]"
+  "$VENV/bin/pip" install -q -e ".$extra"
   touch "$stamp"
 fi
 "$VENV/bin/python" scripts/i18n.py compile >/dev/null
 
-cmd="${1:-demo}"
-shift || true
 case "$cmd" in
   demo)
     if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
@@ -67,6 +74,8 @@ case "$cmd" in
   test)
     export QT_QPA_PLATFORM="${QT_QPA_PLATFORM:-offscreen}"
     export PYTHON_KEYRING_BACKEND="${PYTHON_KEYRING_BACKEND:-keyrings.alt.file.PlaintextKeyring}"
+    # the plaintext keyring is refused unless the tests opt in
+    export COUNTER_TEST_KEYRING=1
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)

@@ -37,6 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 _TMP = Path(tempfile.mkdtemp(prefix="bench-sync-ui-"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+# a throw-away token in a temporary directory: opt in like the tests do
+os.environ["COUNTER_TEST_KEYRING"] = "1"
 os.environ["XDG_DATA_HOME"] = str(_TMP / "keyring")
 
 from collections.abc import Callable  # noqa: E402

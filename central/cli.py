@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import sys
@@ -16,6 +17,38 @@ from sync import protocol as p
 from . import admin, audit, demo, feed, ops
 from .blobs import DEFAULT_PARTIAL_QUOTA_BYTES, DEFAULT_STALE_HOURS
 from .db import Database, open_database
+
+PASSWORD_ENV = "COUNTER_PASSWORD"
+
+
+class _RefusePassword(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        parser.error(
+            "密码不能写在命令行上（会留在命令历史和进程列表中）：请在提示时输入，"
+            f"或设置环境变量 {PASSWORD_ENV}，或用 --password-stdin 从标准输入提供。"
+        )
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    """stdin (--password-stdin), $COUNTER_PASSWORD or a prompt; never argv."""
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise admin.AdminError("标准输入中没有密码（--password-stdin）")
+        return line.rstrip("\r\n")
+    if PASSWORD_ENV in os.environ:
+        return os.environ[PASSWORD_ENV]
+    if not sys.stdin.isatty():
+        raise admin.AdminError(
+            "没有可输入密码的终端：请用 --password-stdin 或环境变量 "
+            f"{PASSWORD_ENV} 提供密码，或用 --password-verifier 给出校验串"
+        )
+    import getpass
+
+    password = getpass.getpass(f"{args.username} 的密码：")
+    if getpass.getpass("再输入一次：") != password:
+        raise admin.AdminError("两次输入的密码不一致，未作任何改动")
+    return password
 
 
 def _db_options(parser: argparse.ArgumentParser) -> None:
@@ -113,9 +146,22 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--role", required=True, choices=sorted(p.ROLES))
     user.add_argument("--site", required=True)
     user.add_argument("--display-name")
-    secret = user.add_mutually_exclusive_group(required=True)
+    secret = user.add_mutually_exclusive_group()
     secret.add_argument("--password-verifier", metavar="V")
-    secret.add_argument("--password", metavar="P")
+    secret.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=f"read the password from stdin (else ${PASSWORD_ENV}, else a prompt)",
+    )
+    secret.add_argument(
+        "--password", nargs="?", action=_RefusePassword, help=argparse.SUPPRESS
+    )
+    user.add_argument(
+        "--no-must-change",
+        action="store_true",
+        help="the password is final (default: desks make the user change it"
+        " at the first sign-in)",
+    )
     user.add_argument("--inactive", action="store_true")
 
     catalog = command("publish-catalog", "publish a counter-catalog/1 file")
@@ -154,8 +200,34 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data
 
 
+def plain_http_warning(host: str, *, tls: bool) -> str | None:
+    """The warning for serving clear-text HTTP beyond this machine."""
+    if tls:
+        return None
+    name = host.strip("[]").lower()
+    try:
+        loopback = name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        loopback = False
+    if loopback:
+        return None
+    bar = "!" * 72
+    return (
+        f"{bar}\n"
+        f"警告 WARNING: 中心平台在 {host} 上以不加密的 HTTP 提供服务。\n"
+        "终端令牌、用户口令校验串和个人信息将以明文在网络上传输。\n"
+        "请用 --ssl-certfile/--ssl-keyfile 启用 HTTPS，或放在 TLS 反向代理之后\n"
+        "并只监听 127.0.0.1。Serving plain HTTP beyond loopback: use TLS.\n"
+        f"{bar}"
+    )
+
+
 def _serve(db: Database, args: argparse.Namespace) -> None:
     import uvicorn
+
+    warning = plain_http_warning(args.host, tls=bool(args.ssl_certfile))
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
 
     from .api import Settings, create_app, settings_to_env
 
@@ -245,7 +317,11 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "purge-uploads":
             print(f"purged {_purge_uploads(db, args)} partial upload(s)")
         elif args.command == "add-user":
-            verifier = args.password_verifier or p.hash_password(args.password)
+            verifier = args.password_verifier
+            if not verifier:
+                verifier = p.hash_password(_read_password(args))
+                if not args.no_must_change:
+                    verifier = p.mark_must_change(verifier)
             admin.add_user(
                 db,
                 username=args.username,

@@ -82,19 +82,12 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     p.add_argument("--paper", choices=["a4", "roll80"], default="a4")
     p.add_argument("--out", type=Path, required=True, help=_("输出 PDF 文件"))
 
-    p = add("user", cmd_user, _("用户管理"))
-    usub = p.add_subparsers(dest="user_command", required=True)
-    s = usub.add_parser(
-        "add", help=_("添加或重置用户"), description=_("添加或重置用户")
-    )
-    s.add_argument("username")
-    s.add_argument("--name", required=True, help=_("显示姓名"))
-    s.add_argument("--role", choices=["clerk", "supervisor"], default="clerk")
-    s.add_argument("--password", required=True)
     from counter_app.cli_audit import register_audit
     from counter_app.cli_export import register_export
     from counter_app.cli_sync import register_sync
+    from counter_app.cli_users import register_user
 
+    register_user(add)
     register_sync(sub, table)
     register_export(sub, table)
     register_audit(sub, table)
@@ -213,24 +206,6 @@ def cmd_calendar(args: argparse.Namespace) -> int:
             years="、".join(str(y) for y in years)
         )
     )
-    return 0
-
-
-def cmd_user(args: argparse.Namespace) -> int:
-    from counter_app.cli import open_store
-    from counter_app.services.users import add_user
-
-    store = open_store(args)
-    add_user(
-        store,
-        username=args.username,
-        display_name=args.name,
-        role=args.role,
-        password=args.password,
-        actor=_os_actor(),
-    )
-    store.close()
-    print(_("用户 {username} 已保存。").format(username=args.username))
     return 0
 
 

@@ -1,7 +1,8 @@
 """``main.py export daily-log``: the daily log as CSV, XLSX or PDF.
 
 The command signs in like the window does: ``--user`` names an account on
-this desk and its password comes from ``COUNTER_PASSWORD`` or a prompt. A
+this desk and its password comes from ``COUNTER_PASSWORD``, standard input
+(``--password-stdin``) or a prompt, and the sign-in counts towards the lock. A
 supervisor exports the whole site (or the windows and clerks asked for); a
 clerk only the own window and records. Every export is written to the audit
 log with the user, the filters and the file.
@@ -10,22 +11,25 @@ log with the user, the filters and the file.
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from counter_app.cli_secrets import (
+    PASSWORD_ENV,
+    NoPassword,
+    add_password_stdin,
+    read_password,
+)
 from counter_app.i18n import _
 
 Handler = Callable[[argparse.Namespace], int]
-PASSWORD_ENV = "COUNTER_PASSWORD"
 
 
 def register_export(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None:  # type: ignore[type-arg]
     description = _(
         "导出业务日志。需以本机账号登录：--user 指定用户名，密码取自环境变量 "
-        "{env}，未设置时提示输入。科室负责人可导出全中心（或指定窗口、经办人），"
+        "{env} 或标准输入（--password-stdin），都没有时提示输入。科室负责人可导出全中心（或指定窗口、经办人），"
         "窗口人员只能导出本窗口本人的记录。每次导出都记入审计日志。"
     ).format(env=PASSWORD_ENV)
     table["export"] = cmd_export
@@ -45,6 +49,7 @@ def register_export(sub: argparse._SubParsersAction, table: dict[str, Handler]) 
     s.add_argument("--department", default="", help=_("只导出该部门"))
     s.add_argument("--item", default="", help=_("只导出该事项编码"))
     s.add_argument("--user", required=True, help=_("登录用户名"))
+    add_password_stdin(s)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -57,23 +62,30 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     start = parse_day(args.date, field="date")
     end = parse_day(args.to, field="to") if args.to else start
-    password = os.environ.get(PASSWORD_ENV)
-    if password is None:
-        if not sys.stdin.isatty():
-            print(
-                _("请设置环境变量 {env} 提供密码（当前没有可输入密码的终端）。").format(
-                    env=PASSWORD_ENV
-                ),
-                file=sys.stderr,
-            )
-            return 2
-        password = getpass.getpass(_("{user} 的密码：").format(user=args.user))
+    try:
+        password = read_password(
+            args, prompt=_("{user} 的密码：").format(user=args.user)
+        )
+    except NoPassword as exc:
+        print(_("错误：{message}").format(message=exc), file=sys.stderr)
+        return 2
     store = open_store(args)
     try:
         try:
-            user = authenticate(store, username=args.user, password=password)
+            user = authenticate(
+                store, username=args.user, password=password, channel="cli"
+            )
         except SignInFailed as exc:
             print(_("错误：{message}").format(message=exc), file=sys.stderr)
+            return 2
+        if user.must_change:
+            print(
+                _(
+                    "错误：{user} 的密码是管理员设置的临时密码，请先在窗口程序中登录"
+                    "并设置自己的密码，再导出。"
+                ).format(user=user.username),
+                file=sys.stderr,
+            )
             return 2
         ident = settings.identity(store.db)
         ctx = DeskContext(

@@ -28,6 +28,14 @@ def register_sync(sub: argparse._SubParsersAction, table: dict[str, Handler]) ->
     p.add_argument("--code", required=True, help=_("一次性注册码"))
     p.add_argument("--ca-cert", type=Path, help=_("自签名服务器的 CA 证书文件（PEM）"))
     p.add_argument("--name", help=_("终端名称"))
+    p.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help=_(
+            "仅限实验环境：允许用不加密的 http:// 连接本机以外的中心平台"
+            "（状态栏会一直显示警告）"
+        ),
+    )
 
     table["sync"] = cmd_sync
     p = sub.add_parser(
@@ -57,6 +65,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             code=args.code,
             ca_cert=args.ca_cert,
             desk_name=args.name,
+            insecure_http=args.insecure_http,
         )
     except SyncError as exc:
         print(_("注册失败：{message}").format(message=exc), file=sys.stderr)
@@ -68,6 +77,16 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             desk=result.desk_id, site=result.site_code, window=result.window_code
         )
     )
+    from sync.urls import needs_insecure_switch
+
+    if needs_insecure_switch(result.server_url):
+        print(
+            _(
+                "警告：与中心平台 {url} 的连接不加密（--insecure-http），"
+                "只可用于实验环境。"
+            ).format(url=result.server_url),
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -8,12 +8,14 @@ Demo only; a real desk enrolls with the real platform (``main.py enroll``).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import keyring
+import keyring.backend
 import keyring.errors
 
 from central.admin import add_user, create_desk, publish_calendar, publish_catalog
@@ -24,7 +26,7 @@ from counter_app.i18n import _
 from counter_app.services.enrollment import enroll
 from counter_app.store import settings
 from counter_app.store.db import Store
-from sync.credentials import NoKeyring, load_token
+from sync.credentials import NoKeyring, allow_backend, load_token, safe_keyring
 
 DEMO_PORT = 8765
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
@@ -111,23 +113,62 @@ def _seed_central(central: EmbeddedCentral, store: Store, site_code: str) -> Non
 
 
 def _ensure_keyring(data_dir: Path) -> list[str]:
-    """A desktop without a keyring still runs the demo: the token goes to a
-    plain file in the demo's data directory, and the clerk is told so."""
+    """A desktop without a safe keyring still runs the demo: the token goes
+    to a plain file in the demo's data directory, and the clerk is told so.
+    Only this demo path allows it (sync.credentials refuses such backends
+    everywhere else)."""
     try:
-        keyring.get_password("counter", "probe")
+        safe_keyring().get_password("counter", "probe")
         return []
-    except keyring.errors.NoKeyringError:
+    except (NoKeyring, keyring.errors.KeyringError):
         pass
-    from keyrings.alt.file import PlaintextKeyring
-
-    backend = PlaintextKeyring()
-    backend.file_path = str(data_dir / "demo-keyring.cfg")
-    keyring.set_keyring(backend)
+    path = data_dir / "demo-keyring.json"
+    allow_backend(DemoFileKeyring(path))
     return [
-        _("本机没有系统密钥环：演示令牌以明文保存在 {path}，仅供演示使用。").format(
-            path=data_dir / "demo-keyring.cfg"
-        )
+        _(
+            "本机没有安全的系统密钥环：演示令牌以明文保存在 {path}，仅供演示使用。"
+            "正式使用前请安装 gnome-keyring 或 KWallet。"
+        ).format(path=path)
     ]
+
+
+class DemoFileKeyring(keyring.backend.KeyringBackend):
+    """The demo's token file: plain JSON, mode 0600, in the demo data dir.
+    Never chosen by keyring itself (priority below every real backend)."""
+
+    priority = -1
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.path = path
+
+    def _read(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.path.read_text("utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def _write(self, data: dict[str, str]) -> None:
+        tmp = self.path.with_name(self.path.name + ".part")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh)
+        os.replace(tmp, self.path)
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self._read().get(f"{service}/{username}")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        data = self._read()
+        data[f"{service}/{username}"] = password
+        self._write(data)
+
+    def delete_password(self, service: str, username: str) -> None:
+        data = self._read()
+        if data.pop(f"{service}/{username}", None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+        self._write(data)
 
 
 def _has_token(desk_id: str) -> bool:

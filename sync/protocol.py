@@ -443,9 +443,28 @@ def hash_password(password: str) -> str:
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(key)}"
 
 
+#: A seventh field on a verifier: the password was set by an administrator
+#: and must be changed at the next sign-in (desks force the change).
+MUST_CHANGE_MARK: Final = "change"
+
+
+def mark_must_change(verifier: str) -> str:
+    """The same verifier, marked as a password to change on first sign-in."""
+    return (
+        verifier if verifier_must_change(verifier) else f"{verifier}${MUST_CHANGE_MARK}"
+    )
+
+
+def verifier_must_change(verifier: str) -> bool:
+    parts = verifier.split("$")
+    return len(parts) == 7 and parts[6] == MUST_CHANGE_MARK
+
+
 def is_password_verifier(verifier: str) -> bool:
     """Well-formed and with parameters this module is willing to compute."""
     parts = verifier.split("$")
+    if len(parts) == 7 and parts[6] == MUST_CHANGE_MARK:
+        parts = parts[:6]
     if len(parts) != 6 or parts[0] != "scrypt":
         return False
     try:
@@ -468,7 +487,7 @@ def is_password_verifier(verifier: str) -> bool:
 def verify_password(password: str, verifier: str) -> bool:
     if not is_password_verifier(verifier):
         return False
-    _, n, r, p, salt_b64, key_b64 = verifier.split("$")
+    _, n, r, p, salt_b64, key_b64 = verifier.split("$")[:6]
     expected = _unb64(key_b64)
     key = hashlib.scrypt(
         password.encode("utf-8"),

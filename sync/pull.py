@@ -158,21 +158,44 @@ def _user(db: Database, body: dict[str, Any]) -> None:
     verifier = str(body["password_verifier"])
     if not p.is_password_verifier(verifier) or body.get("role") not in p.ROLES:
         raise ValueError(f"user {body.get('username')!r}: bad verifier or role")
+    username = str(body["username"])
+    fields = [
+        str(body.get("display_name") or username),
+        str(body["role"]),
+        str(body.get("site_code") or ""),
+        1 if body.get("active", True) else 0,
+        clock.now_iso(),
+    ]
+    known = db.execute(
+        "SELECT pulled_verifier FROM users WHERE username = ?", [username]
+    ).fetchone()
+    if known is not None and known[0] == verifier:
+        # The platform still has the password it sent before: a password
+        # changed on this desk since then stays.
+        db.execute(
+            "UPDATE users SET display_name = ?, role = ?, site_code = ?, active = ?,"
+            " updated_at = ? WHERE username = ?",
+            [*fields, username],
+        )
+        return
+    # A new password from the platform; one an administrator set (marked in
+    # the verifier) must be changed at the next sign-in on this desk.
     db.execute(
-        "INSERT INTO users (username, display_name, role, password_verifier,"
-        " site_code, active, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO users (display_name, role, site_code, active, updated_at,"
+        " username, password_verifier, pulled_verifier, must_change)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT(username) DO UPDATE SET display_name = excluded.display_name,"
         " role = excluded.role, password_verifier = excluded.password_verifier,"
         " site_code = excluded.site_code, active = excluded.active,"
-        " updated_at = excluded.updated_at",
+        " updated_at = excluded.updated_at,"
+        " pulled_verifier = excluded.pulled_verifier,"
+        " must_change = excluded.must_change",
         [
-            str(body["username"]),
-            str(body.get("display_name") or body["username"]),
-            str(body["role"]),
+            *fields,
+            username,
             verifier,
-            str(body.get("site_code") or ""),
-            1 if body.get("active", True) else 0,
-            clock.now_iso(),
+            verifier,
+            1 if p.verifier_must_change(verifier) else 0,
         ],
     )
 

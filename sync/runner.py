@@ -16,6 +16,7 @@ from counter_app.store.db import Store
 from counter_app.store.outbox import prune_acked
 from sync.engine import EngineConfig, EventSink, SyncEngine, SyncReport
 from sync.transport import Clock, SyncError, Timeouts, Transport, utc_now
+from sync.urls import INSECURE_SETTING, check_platform_url
 
 LOCK_FILENAME = "sync.lock"
 
@@ -71,6 +72,9 @@ def load_credentials(store: Store, *, server_url: str | None = None) -> Credenti
                 "--code 注册码” 完成注册。"
             )
         )
+    check_platform_url(
+        url, insecure_http=settings.get(store.db, INSECURE_SETTING) == "1"
+    )
     token = load_token(desk_id)
     if not token:
         raise NotEnrolled(

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from counter_app.i18n import _
+from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.store.outbox import pending_summary
 from sync import protocol as p
@@ -20,6 +21,7 @@ from sync.engine import EngineConfig, EventSink, SyncEngine, SyncEvent, SyncRepo
 from sync.runner import SyncBusy, load_credentials, make_transport, sync_lock
 from sync.state import get_state, last_success, problem_counts
 from sync.transport import Clock, SyncError, Transport, utc_now
+from sync.urls import INSECURE_SETTING
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class SyncStatus:
     dead_letters: int = 0
     conflicts: int = 0
     message: str = ""
+    insecure_http: bool = False  # enrolled with --insecure-http (a lab)
 
     @property
     def skew_warning(self) -> bool:
@@ -211,6 +214,7 @@ class SyncService:
             skew_text = get_state(store.db, "server_skew_seconds")
             skew = float(skew_text) if skew_text else None
             success = last_success(store)
+            insecure = settings.get(store.db, INSECURE_SETTING) == "1"
         except Exception:
             log.exception("cannot read the sync status")
             return
@@ -221,6 +225,7 @@ class SyncService:
             conflicts=conflicts,
             skew_seconds=skew,
             last_success=success,
+            insecure_http=insecure,
         )
 
     def _set(self, **changes: object) -> None:

@@ -98,12 +98,15 @@ class CentralServer:
             return ["--database-url", self.database_url]
         return ["--db", str(self.db_path)]
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, check: bool = True, input: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``python -m central <command> <db options> args...``."""
         command, *rest = args
         done = subprocess.run(
             [sys.executable, "-m", "central", command, *self.db_args, *rest],
             cwd=ROOT,
+            input=input,
             capture_output=True,
             text=True,
             timeout=60,

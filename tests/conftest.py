@@ -8,6 +8,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+# The plaintext file keyring is refused outside the tests; the suite opts in.
+os.environ.setdefault("COUNTER_TEST_KEYRING", "1")
 
 from counter_app import clock
 from counter_app.i18n import set_language

@@ -105,4 +105,5 @@ def add_users(store: Store) -> None:
             display_name=name,
             role=role,
             password="counter123",
+            must_change=False,
         )

@@ -129,7 +129,7 @@ def test_settings_and_user_changes_are_audited(
         display_name="周𠮷",
         role="clerk",
         password="s3cret-pass",
-        actor="chief01",
+        by=supervisor,
     )
     add_user(
         store,
@@ -137,7 +137,7 @@ def test_settings_and_user_changes_are_audited(
         display_name="周𠮷",
         role="supervisor",
         password="another-pass",
-        actor="chief01",
+        by=supervisor,
     )
     events = _events(store)
     got = [(e["actor"], e["kind"], e["object"]) for e in events]
@@ -145,8 +145,8 @@ def test_settings_and_user_changes_are_audited(
         ("chief01", "setting.changed", "setting:language"),
         ("chief01", "setting.changed", "setting:idle_lock_minutes"),
         ("clerk01", "setting.changed", "setting:scan.hot_folder"),
-        ("chief01", "user.changed", "user:clerk09"),
-        ("chief01", "user.changed", "user:clerk09"),
+        ("chief01", "user_saved", "user:clerk09"),
+        ("chief01", "user_saved", "user:clerk09"),
     ]
     assert json.loads(events[1]["detail"]) == {"old": "10", "new": "5"}
     changed = json.loads(events[4]["detail"])

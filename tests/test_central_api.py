@@ -259,8 +259,8 @@ def test_pruned_cursor_gets_a_resnapshot(server: CentralServer) -> None:
         "clerk",
         "--site",
         desk.site_code,
-        "--password",
-        "pw",
+        "--password-stdin",
+        input="pw\n",
     )
     server.cli("prune", "--retention-days", "0")
     page = desk.changes(cursor)

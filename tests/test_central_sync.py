@@ -203,7 +203,14 @@ def test_changes_snapshot_cursor_and_resnapshot(
     (tmp_path / "calendar.json").write_text(json.dumps(calendar))
     server.cli("publish-calendar", str(tmp_path / "calendar.json"))
     server.cli(
-        "add-user", "u" + site, "--role", "clerk", "--site", site, "--password", "pw"
+        "add-user",
+        "u" + site,
+        "--role",
+        "clerk",
+        "--site",
+        site,
+        "--password-stdin",
+        input="pw\n",
     )
     server.cli(
         "add-user",
@@ -212,8 +219,8 @@ def test_changes_snapshot_cursor_and_resnapshot(
         "clerk",
         "--site",
         "elsewhere",
-        "--password",
-        "pw",
+        "--password-stdin",
+        input="pw\n",
     )
     desk = server.new_desk(site=site)
 
@@ -310,7 +317,14 @@ def test_user_moved_to_another_site_leaves_the_old_one(server: CentralServer) ->
     cursors = {d.desk_id: d.pull_all()[1] for d in (old_desk, new_desk)}
     name = "mover" + old_site
     server.cli(
-        "add-user", name, "--role", "supervisor", "--site", old_site, "--password", "pw"
+        "add-user",
+        name,
+        "--role",
+        "supervisor",
+        "--site",
+        old_site,
+        "--password-stdin",
+        input="pw\n",
     )
     server.cli(
         "add-user",
@@ -319,8 +333,8 @@ def test_user_moved_to_another_site_leaves_the_old_one(server: CentralServer) ->
         "supervisor",
         "--site",
         new_site,
-        "--password",
-        "pw2",
+        "--password-stdin",
+        input="pw2\n",
     )
     seen_old = _kinds(old_desk.pull_all(cursors[old_desk.desk_id])[0])["user"]
     assert [u["active"] for u in seen_old] == [True, False]

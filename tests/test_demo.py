@@ -16,7 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.e2e
 def test_demo_prepares_enrolls_and_syncs(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    # As on a desktop with the test extra installed but no system keyring:
+    # keyring itself would pick the plaintext file of keyrings.alt; the app
+    # refuses it and the demo says where its token goes instead.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHON_KEYRING_BACKEND", "COUNTER_TEST_KEYRING")
+    }
+    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
     out = subprocess.run(
         [
             sys.executable,
@@ -37,6 +45,10 @@ def test_demo_prepares_enrolls_and_syncs(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "clerk01" in out.stdout and "counter123" in out.stdout
     assert "密钥环" in out.stdout  # says plainly where the demo token went
+    token_file = tmp_path / "demo-keyring.json"
+    assert str(token_file) in out.stdout
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert not (tmp_path / "xdg").exists()  # no keyrings.alt file anywhere
     conn = sqlite3.connect(tmp_path / "counter.sqlite3")
     desk_id = conn.execute(
         "SELECT value FROM settings WHERE key = 'desk_id'"

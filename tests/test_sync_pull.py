@@ -73,8 +73,8 @@ def test_pull_status_users_calendar_and_other_windows(
         desk.site_code,
         "--display-name",
         "赵𠮷",
-        "--password",
-        "secret123",
+        "--password-stdin",
+        input="secret123\n",
     )
     calendar = tmp_path / "cal.json"
     calendar.write_text(

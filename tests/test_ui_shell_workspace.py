@@ -404,7 +404,7 @@ def test_supervisor_menu_and_sync_menu(qtbot: QtBot, ws: Workspace) -> None:
     ws._set_user(demo_context(ws.app.store, "chief01"))
     assert window.supervisor_menu.menuAction().isVisible()
     titles = [a.text() for a in window.supervisor_menu.actions()]
-    assert titles == ["统计…", "日结…", "导出办件日志…"]
+    assert titles == ["统计…", "日结…", "导出办件日志…", "用户与锁定…"]
     window.supervisor_menu.actions()[0].trigger()
     stats = next(
         w

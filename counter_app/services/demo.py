@@ -95,6 +95,7 @@ def seed_users(store: Store) -> None:
                 display_name=name,
                 role=role,
                 password=DEMO_PASSWORD,
+                must_change=False,  # demo accounts sign in as printed
             )
 
 

@@ -19,13 +19,19 @@ from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from sync import protocol as p
-from sync.credentials import save_token
+from sync.credentials import safe_keyring, save_token
 from sync.transport import (
     ProtocolError,
     RetryableError,
     SyncError,
     Timeouts,
     Transport,
+)
+from sync.urls import (
+    INSECURE_SETTING,
+    InsecureTransport,
+    check_platform_url,
+    needs_insecure_switch,
 )
 
 #: Fields of the enrollment form an error can point at.
@@ -56,6 +62,7 @@ class EnrollmentGrant:
 
     enrollment: Enrollment
     ca_cert: str  # resolved path of the CA file, or "" for the system store
+    insecure_http: bool = False  # plain HTTP off this machine, allowed for a lab
 
 
 def enroll(
@@ -65,9 +72,14 @@ def enroll(
     code: str,
     ca_cert: Path | str | None = None,
     desk_name: str | None = None,
+    insecure_http: bool = False,
 ) -> Enrollment:
     grant = request_enrollment(
-        server_url=server_url, code=code, ca_cert=ca_cert, desk_name=desk_name
+        server_url=server_url,
+        code=code,
+        ca_cert=ca_cert,
+        desk_name=desk_name,
+        insecure_http=insecure_http,
     )
     return save_enrollment(store, grant)
 
@@ -79,6 +91,7 @@ def request_enrollment(
     ca_cert: Path | str | None = None,
     desk_name: str | None = None,
     timeouts: Timeouts | None = None,
+    insecure_http: bool = False,
 ) -> EnrollmentGrant:
     """Trade the one-time code for a desk id and token; keep the token.
     Touches no store, so it may run on any thread."""
@@ -91,8 +104,14 @@ def request_enrollment(
             ).format(url=server_url),
             field=FIELD_SERVER,
         )
+    try:
+        check_platform_url(url, insecure_http=insecure_http)
+    except InsecureTransport as exc:
+        raise EnrollmentError(str(exc), field=FIELD_SERVER) from exc
     if not code.strip():
         raise EnrollmentError(_("请填写中心平台发放的一次性注册码。"), field=FIELD_CODE)
+    # Before the one-time code is spent: is there somewhere safe for the token?
+    safe_keyring()
     verify: bool | str = True
     if ca_cert:
         cert = Path(ca_cert)
@@ -154,7 +173,11 @@ def request_enrollment(
             _("中心平台的注册应答缺少字段 {field}。").format(field=exc)
         ) from exc
     save_token(enrollment.desk_id, token)  # without a keyring nothing is kept
-    return EnrollmentGrant(enrollment, verify if isinstance(verify, str) else "")
+    return EnrollmentGrant(
+        enrollment,
+        verify if isinstance(verify, str) else "",
+        insecure_http=needs_insecure_switch(url),
+    )
 
 
 def save_enrollment(
@@ -165,6 +188,7 @@ def save_enrollment(
     with store.transaction() as db:
         settings.put(db, "server_url", e.server_url)
         settings.put(db, "server_ca_cert", grant.ca_cert)
+        settings.put(db, INSECURE_SETTING, "1" if grant.insecure_http else "")
         settings.put(db, "desk_id", e.desk_id)
         settings.put(db, "site_code", e.site_code)
         settings.put(db, "window_code", e.window_code)

@@ -26,13 +26,14 @@ from sync.protocol import (
 
 # Kinds of the security events the audit must hold (等保 安全审计). Business
 # kinds (decision.*, print.*, material.*, …) are named where they happen.
-KIND_SIGNIN: Final = "signin"  # outcome success/failure; object user:<name>
-KIND_SIGNIN_FAILED: Final = "signin.failed"
-KIND_ACCOUNT_LOCKED: Final = "account.locked"
-KIND_ACCOUNT_UNLOCKED: Final = "account.unlocked"
-KIND_PASSWORD_CHANGED: Final = "password.changed"
-KIND_SCREEN_LOCKED: Final = "screen.locked"
-KIND_USER_CHANGED: Final = "user.changed"
+# Sign-in and accounts (services/users.py): object user:<name>, outcome
+# success or failure, the detail says how (failed, locked) and the way in.
+KIND_SIGNIN: Final = "sign_in"
+KIND_ACCOUNT_LOCKED: Final = "account_locked"
+KIND_ACCOUNT_UNLOCKED: Final = "account_unlocked"
+KIND_PASSWORD_CHANGED: Final = "password_changed"
+KIND_PASSWORD_RESET: Final = "password_reset"
+KIND_USER_CHANGED: Final = "user_saved"
 KIND_SETTING_CHANGED: Final = "setting.changed"
 KIND_AUDIT_ARCHIVED: Final = "audit.archived"
 

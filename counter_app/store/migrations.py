@@ -428,6 +428,30 @@ def m0005_status_key(db: Database) -> None:
     db.execute("ALTER TABLE applications ADD COLUMN status_key TEXT")
 
 
+@migrations(name="0007_sign_in_guard")
+def m0007_sign_in_guard(db: Database) -> None:
+    # Failed sign-ins and locks survive a restart (等保 登录失败处理). Keyed by
+    # the name typed, known or not, so an unknown name locks like a real one
+    # and a lock reveals nothing about which accounts exist.
+    # users.must_change: the next sign-in must set a new password (accounts
+    # made or reset by an administrator). users.pulled_verifier: the verifier
+    # last received from the platform, so a password changed here is kept
+    # until the platform sends a different one.
+    db.executescript(
+        """
+        CREATE TABLE sign_in_guard (
+            username TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            last_failure_at TEXT
+        );
+        ALTER TABLE users ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE users ADD COLUMN pulled_verifier TEXT;
+        ALTER TABLE users ADD COLUMN password_changed_at TEXT;
+        """
+    )
+
+
 @migrations(name="0008_audit_chain")
 def m0008_audit_chain(db: Database) -> None:
     # 等保 安全审计: each event gets an object and an outcome and becomes a

@@ -22,6 +22,10 @@ DEFAULTS: dict[str, str] = {
     "status_base_url": "",
     "desk_id": "",
     "idle_lock_minutes": "10",
+    # 等保 登录失败处理: consecutive wrong passwords before an account locks,
+    # and for how long (0 failures = never lock).
+    "signin.max_failures": "5",
+    "signin.lock_minutes": "10",
     "bad_rating_follow_up_days": "15",
     "notice_bring_days": "20",
     "warn_days_left": "2",

@@ -90,7 +90,8 @@ def _add_enroll_action(
 
 
 def add_supervisor_menu(window: QMainWindow, app: AppContext) -> QMenu:
-    """统计, 日结, 导出 — shown to supervisors only (the services check too)."""
+    """统计, 日结, 导出, 用户与锁定 — shown to supervisors only (the services
+    check too)."""
     menu = window.menuBar().addMenu(_("负责人(&M)"))
 
     def stats() -> QDialog:
@@ -113,10 +114,16 @@ def add_supervisor_menu(window: QMainWindow, app: AppContext) -> QMenu:
 
         return ExportDialog(app, parent=window)
 
+    def accounts() -> QDialog:
+        from counter_app.ui.supervisor.accounts_dialog import AccountsDialog
+
+        return AccountsDialog(app, parent=window)
+
     for text, make in (
         (_("统计…"), stats),
         (_("日结…"), day_close),
         (_("导出办件日志…"), export),
+        (_("用户与锁定…"), accounts),
     ):
         action = QAction(text, window)
         action.triggered.connect(lambda _c=False, m=make: _open(window, m))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -34,18 +35,47 @@ from counter_app.ui.tasks import TaskRunner
 # store or the services until a password is checked (on the store worker),
 # so it shows while the store is still opening.
 if TYPE_CHECKING:
+    from counter_app.services.users import User
     from counter_app.store.db import Store
 
 STARTUP_MARKER_ENV = "COUNTER_STARTUP_MARKER"
 STARTUP_MARKER = "COUNTER_SIGNIN_SHOWN"
 
 
-def sign_in(store: Store, username: str, password: str) -> DeskContext:
+@dataclass(frozen=True)
+class SignedIn:
+    context: DeskContext
+    must_change: bool  # an administrator set the password: choose one first
+
+
+def sign_in(
+    store: Store, username: str, password: str, *, channel: str = "window"
+) -> SignedIn:
     """Check the password and build the desk context (store worker)."""
     from counter_app.services.users import authenticate
+
+    user = authenticate(store, username=username, password=password, channel=channel)
+    return SignedIn(_context(store, user), user.must_change)
+
+
+def change_first_password(
+    store: Store, username: str, old_password: str, new_password: str
+) -> DeskContext:
+    """Set the user's own password after a temporary one (store worker)."""
+    from counter_app.services.users import change_password
+
+    user = change_password(
+        store,
+        username=username,
+        old_password=old_password,
+        new_password=new_password,
+    )
+    return _context(store, user)
+
+
+def _context(store: Store, user: User) -> DeskContext:
     from counter_app.store import settings
 
-    user = authenticate(store, username=username, password=password)
     ident = settings.identity(store.db)
     return DeskContext(
         username=user.username,
@@ -55,6 +85,9 @@ def sign_in(store: Store, username: str, password: str) -> DeskContext:
         window_code=ident.window_code,
         desk_id=ident.desk_id,
     )
+
+
+_CHANNELS = {"start": "window", "lock": "unlock", "switch": "switch"}
 
 
 class SignInDialog(QDialog):
@@ -112,6 +145,7 @@ class SignInDialog(QDialog):
         form.addRow(_("用户名(&U)："), self.username)
         form.addRow(_("密码(&P)："), self.password)
         layout.addLayout(form)
+        self._build_change_part(layout)
         self.error_label = QLabel()
         self.error_label.setObjectName("fieldError")
         self.error_label.setAccessibleName(_("登录错误"))
@@ -142,11 +176,49 @@ class SignInDialog(QDialog):
             self.password.setFocus()
         self.setMinimumWidth(380)
 
+    def _build_change_part(self, layout: QVBoxLayout) -> None:
+        """New password and its repetition, shown after a sign-in with a
+        password an administrator set (new account or reset)."""
+        self.change_part = QWidget()
+        part = QVBoxLayout(self.change_part)
+        part.setContentsMargins(0, 0, 0, 0)
+        hint = QLabel(
+            _(
+                "这是管理员设置的临时密码，请先设置您自己的新密码：至少 8 个字符，"
+                "并包含字母、数字、符号中的至少两种。"
+            )
+        )
+        hint.setWordWrap(True)
+        part.addWidget(hint)
+        form = QFormLayout()
+        self.new_password = QLineEdit()
+        self.new_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.new_password.setAccessibleName(_("新密码"))
+        self.repeat_password = QLineEdit()
+        self.repeat_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_password.setAccessibleName(_("再次输入新密码"))
+        form.addRow(_("新密码(&N)："), self.new_password)
+        form.addRow(_("再次输入(&R)："), self.repeat_password)
+        part.addLayout(form)
+        layout.addWidget(self.change_part)
+        self.change_part.setVisible(False)
+        self.new_password.returnPressed.connect(self.repeat_password.setFocus)
+        self.repeat_password.returnPressed.connect(self.submit)
+        self._pending: SignedIn | None = None
+        self._old_password = ""
+
+    @property
+    def changing_password(self) -> bool:
+        return self._pending is not None
+
     def set_heading(self, heading: str) -> None:
         self.center_label.setText(heading)
 
     def submit(self) -> None:
         if self._busy:
+            return
+        if self._pending is not None:
+            self._submit_new_password()
             return
         name, password = self.username.text().strip(), self.password.text()
         if not name:
@@ -157,12 +229,13 @@ class SignInDialog(QDialog):
         self.sign_in_button.setEnabled(False)
         self.error_label.setText(_("正在验证……"))
         source = self.store
+        channel = _CHANNELS.get(self.mode, "window")
 
-        def op() -> DeskContext:
+        def op() -> SignedIn:
             # a callable source is the store still opening on this same
             # serial worker; by now it has opened (or failed).
             store = source() if callable(source) else source
-            return sign_in(store, name, password)
+            return sign_in(store, name, password, channel=channel)
 
         self.tasks.run_op(
             op,
@@ -170,14 +243,86 @@ class SignInDialog(QDialog):
             failure=self._failed,
         )
 
-    def _done(self, ctx: DeskContext) -> None:
+    def _done(self, result: SignedIn) -> None:
         self._busy = False
         self.sign_in_button.setEnabled(True)
         self.error_label.clear()
+        if result.must_change:
+            # the same dialog asks for the new password; nothing opens until
+            # it is set
+            self._pending = result
+            self._old_password = self.password.text()
+            self.password.clear()
+            self.username.setEnabled(False)
+            self.password.setEnabled(False)
+            self.change_part.setVisible(True)
+            self.sign_in_button.setText(_("设置新密码并登录"))
+            self.new_password.setFocus()
+            return
         self.password.clear()
+        self._finish(result.context)
+
+    def _finish(self, ctx: DeskContext) -> None:
         self.context = ctx
         self.signed_in.emit(ctx)
         self.accept()
+
+    def _submit_new_password(self) -> None:
+        assert self._pending is not None
+        new, repeat = self.new_password.text(), self.repeat_password.text()
+        if new != repeat:
+            self.error_label.setText(_("两次输入的新密码不一致，请重新输入。"))
+            self.repeat_password.clear()
+            self.repeat_password.setFocus()
+            return
+        self._busy = True
+        self.sign_in_button.setEnabled(False)
+        self.error_label.setText(_("正在保存新密码……"))
+        source, name, old = (
+            self.store,
+            self._pending.context.username,
+            self._old_password,
+        )
+
+        def op() -> DeskContext:
+            store = source() if callable(source) else source
+            return change_first_password(store, name, old, new)
+
+        self.tasks.run_op(op, success=self._changed, failure=self._change_failed)
+
+    def _changed(self, ctx: DeskContext) -> None:
+        self._busy = False
+        self.sign_in_button.setEnabled(True)
+        self._pending, self._old_password = None, ""
+        for field in (self.new_password, self.repeat_password):
+            field.clear()
+        self.error_label.clear()
+        self._finish(ctx)
+
+    def _change_failed(self, exc: BaseException) -> None:
+        self._busy = False
+        self.sign_in_button.setEnabled(True)
+        from counter_app.domain.errors import DomainError
+        from counter_app.services.users import SignInFailed
+
+        if isinstance(exc, DomainError):  # the new password breaks a rule
+            self.error_label.setText(str(exc))
+            self.new_password.selectAll()
+            self.new_password.setFocus()
+            return
+        # the temporary password no longer holds (locked, reset meanwhile):
+        # back to the start
+        self._pending, self._old_password = None, ""
+        self.change_part.setVisible(False)
+        self.username.setEnabled(True)
+        self.password.setEnabled(True)
+        self.sign_in_button.setText(_("登录"))
+        if isinstance(exc, SignInFailed):
+            self.error_label.setText(str(exc))
+        else:
+            self.tasks.default_failure(exc)
+            self.error_label.setText(_("保存新密码时出错：{error}").format(error=exc))
+        self.password.setFocus()
 
     def _failed(self, exc: BaseException) -> None:
         self._busy = False

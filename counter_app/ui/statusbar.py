@@ -15,9 +15,11 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from counter_app.i18n import _
+from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.store.outbox import pending_summary
 from counter_app.ui.tasks import TaskRunner
+from sync.urls import INSECURE_SETTING
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class SyncSnapshot:
     last_success: datetime | None
     online: bool | None  # None: not known (no sync engine or never tried)
     message: str = ""
+    insecure_http: bool = False  # enrolled with --insecure-http: say so, always
 
 
 class SyncStatusProvider(QObject):
@@ -50,6 +53,7 @@ def read_snapshot(store: Store) -> SyncSnapshot:
             " ('last_success', 'online', 'message')"
         ).fetchall()
     )
+    insecure = settings.get(store.db, INSECURE_SETTING) == "1"
     last = rows.get("last_success")
     online = rows.get("online")
     return SyncSnapshot(
@@ -58,6 +62,7 @@ def read_snapshot(store: Store) -> SyncSnapshot:
         last_success=datetime.fromisoformat(last) if last else None,
         online=None if online is None else online in ("1", "true"),
         message=rows.get("message", ""),
+        insecure_http=insecure,
     )
 
 
@@ -145,6 +150,10 @@ def describe_snapshot(snap: SyncSnapshot) -> tuple[str, str, str]:
 MESSAGE_WIDTH = 420
 
 
+def insecure_warning() -> str:
+    return _("⚠ 与中心的连接未加密（仅限实验环境）")
+
+
 class SyncStatusWidget(QWidget):
     """Three labels for the status bar, updated from a provider."""
 
@@ -156,7 +165,16 @@ class SyncStatusWidget(QWidget):
         self.pending_label = QLabel()
         self.last_label = QLabel()
         self.link_label = QLabel()
+        self.insecure_label = QLabel(insecure_warning())
+        self.insecure_label.setObjectName("syncWarning")
+        self.insecure_label.setToolTip(
+            _(
+                "本终端以 --insecure-http 注册：令牌和个人信息以明文传输。"
+                "正式使用前请改用 https:// 地址重新注册。"
+            )
+        )
         for label, name in (
+            (self.insecure_label, _("连接未加密警告")),
             (self.pending_label, _("待同步变更")),
             (self.last_label, _("上次同步时间")),
             (self.link_label, _("与中心的连接")),
@@ -168,6 +186,7 @@ class SyncStatusWidget(QWidget):
 
     def update_texts(self) -> None:
         snap = self.provider.snapshot()
+        self.insecure_label.setVisible(snap.insecure_http)
         pending, last, link = describe_snapshot(snap)
         self.pending_label.setText(pending)
         self.pending_label.setObjectName(

@@ -43,6 +43,7 @@ def snapshot_of(status: SyncStatus) -> SyncSnapshot:
         last_success=status.last_success,
         online=status.online,
         message=" · ".join(notes),
+        insecure_http=status.insecure_http,
     )
 
 
