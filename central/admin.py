@@ -44,8 +44,12 @@ def create_desk(
     db: Database, *, site_code: str, window_code: str, name: str
 ) -> NewDesk:
     """Register a desk; the returned enrollment code is shown once."""
-    if not site_code.strip() or not window_code.strip():
-        raise AdminError("站点代码和窗口代码不能为空")
+    site_code, window_code = site_code.strip(), window_code.strip()
+    problem = p.code_problem(site_code=site_code, window_code=window_code)
+    if problem:
+        # The desk's numbering uses the same rule: a code it refuses would
+        # make every acceptance on that desk fail.
+        raise AdminError(problem)
     raw = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
     code = "-".join(raw[i : i + 4] for i in range(0, 12, 4))
     desk_id = str(uuid.uuid4())
@@ -55,8 +59,8 @@ def create_desk(
             " created_at) VALUES (?, ?, ?, ?, ?, ?)",
             (
                 desk_id,
-                site_code.strip(),
-                window_code.strip(),
+                site_code,
+                window_code,
                 name,
                 _sha(normalize_code(code)),
                 p.utc_now_iso(),

@@ -80,7 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("file", type=Path)
 
     status = command("set-status", "back-office status change")
-    status.add_argument("acceptance_no")
+    status.add_argument(
+        "application", help="the application's id or its acceptance number"
+    )
     status.add_argument("status", choices=sorted(p.BACK_OFFICE_STATUSES))
     status.add_argument("--note", default="")
 
@@ -185,9 +187,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"calendar published: years changed {years}")
         elif args.command == "set-status":
             version = ops.set_status(
-                db, acceptance_no=args.acceptance_no, status=args.status, note=args.note
+                db, application_id=args.application, status=args.status, note=args.note
             )
-            print(f"{args.acceptance_no}: {args.status} (version {version})")
+            print(f"{args.application}: {args.status} (version {version})")
         elif args.command == "seed-demo":
             demo.seed_demo(db)
             print("demo certificates and users seeded")

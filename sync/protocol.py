@@ -87,6 +87,12 @@ from typing import Any, Final, Literal, NotRequired
 
 from typing_extensions import TypedDict
 
+# Re-exported: one rule for site and window codes, desk and platform alike.
+from sync.codes import code_problem as code_problem
+from sync.codes import is_acceptance_number_of as is_acceptance_number_of
+from sync.codes import is_site_code as is_site_code
+from sync.codes import is_window_code as is_window_code
+
 # --- paths and headers -----------------------------------------------------
 
 API_PREFIX: Final = "/api/v1"
@@ -151,6 +157,14 @@ REASON_OP_ID_REUSED: Final = "op_id reused with a different body"
 REASON_UNKNOWN_ENTITY: Final = "unknown entity"
 REASON_INVALID_PAYLOAD: Final = "invalid payload"
 REASON_NOT_OWNER: Final = "application belongs to another desk"
+# Authorization refusals (central/authz.py); each result also carries a
+# Chinese ``message`` for the clerk.
+REASON_OTHER_SITE: Final = "record of another site or window"
+REASON_NUMBER_PREFIX: Final = "acceptance number of another site or window"
+REASON_NUMBER_TAKEN: Final = "acceptance number already used"
+REASON_NUMBER_CHANGED: Final = "acceptance number cannot change"
+REASON_NOT_OWNER_REF: Final = "referenced record belongs to another desk"
+REASON_UNKNOWN_REF: Final = "referenced record unknown"
 #: Rejections worth retrying with the very same op after fixing the cause.
 RETRYABLE_REASONS: Final = frozenset({REASON_BLOB_MISSING})
 
@@ -198,6 +212,11 @@ CHANGE_SITE_APPLICATION: Final = "site_application"  # body: SiteApplicationBody
 #: Another window of the site finished a push with nothing refused: its
 #: records are in up to ``pushed_at``. Body: WindowPushBody.
 CHANGE_WINDOW_PUSH: Final = "window_push"
+#: Version of the change bodies this code understands. A body may carry
+#: ``"schema": N``; a desk that knows less quarantines the change (and
+#: retries it after an upgrade) instead of guessing.
+CHANGE_SCHEMA: Final = 1
+CHANGE_SCHEMA_FIELD: Final = "schema"
 CHANGE_KINDS: Final = frozenset(
     {
         CHANGE_CATALOG_ITEM,
@@ -255,6 +274,7 @@ class OpResult(TypedDict):
     result: Result
     reason: NotRequired[str]  # REASON_* when rejected
     detail: NotRequired[str]  # e.g. which blob is missing
+    message: NotRequired[str]  # rejected: the reason in Chinese, for the clerk
     server_version: NotRequired[int]  # applications: version after this op
     current: NotRequired[dict[str, Any]]  # conflict: the server's record
     status_url: NotRequired[str]  # applications: public status page path

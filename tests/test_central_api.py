@@ -179,7 +179,7 @@ def test_oversized_bodies_get_413(desk: DeskClient) -> None:
 
 
 def test_status_page_needs_the_key(server: CentralServer, desk: DeskClient) -> None:
-    number = "33010600101" + uuid.uuid4().hex[:8]
+    number = desk.new_number()
     [result] = desk.push(
         {
             "op_id": p.new_op_id(),
@@ -265,7 +265,7 @@ def test_pruned_cursor_gets_a_resnapshot(server: CentralServer) -> None:
 
 def test_backoffice_simulator_advances_applications(server: CentralServer) -> None:
     desk = server.new_desk()
-    number = "SIM" + uuid.uuid4().hex[:10]
+    number = desk.new_number()
     desk.push(
         {
             "op_id": p.new_op_id(),
@@ -295,7 +295,7 @@ def test_backoffice_simulator_advances_applications(server: CentralServer) -> No
 def test_evaluation_completes_the_status_page(
     server: CentralServer, desk: DeskClient
 ) -> None:
-    number = "EV" + uuid.uuid4().hex[:10]
+    number = desk.new_number()
     app_id = str(uuid.uuid4())
     [result] = desk.push(
         {
