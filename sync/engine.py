@@ -183,7 +183,8 @@ class SyncEngine:
             total.changes += part.changes
             total.resnapshot |= part.resnapshot
             total.result_ready += part.result_ready
-            total.skipped += part.skipped
+            total.quarantined += part.quarantined
+            total.released += part.released
             for number in part.result_ready:
                 self._emit(
                     "result_ready",

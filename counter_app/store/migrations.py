@@ -426,3 +426,27 @@ def m0005_status_key(db: Database) -> None:
     # A key made at the desk, printed in the receipt's QR code before the
     # first sync; the platform accepts it beside its own.
     db.execute("ALTER TABLE applications ADD COLUMN status_key TEXT")
+
+
+@migrations(name="0006_pull_quarantine")
+def m0006_pull_quarantine(db: Database) -> None:
+    # Feed changes the desk could not apply (sync/quarantine.py): kept with
+    # the reason and retried on every pull, never silently dropped. One row
+    # per record: a later change of the same record replaces the earlier.
+    db.executescript(
+        """
+        CREATE TABLE pull_quarantine (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            entity_key TEXT NOT NULL,
+            body TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_tried TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (kind, entity_key)
+        );
+        """
+    )
