@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sync import protocol as p
 
-from . import admin, feed, ops
+from . import admin, certificates, feed, ops
 from .blobs import BlobError, BlobStore, parse_content_range
 from .db import Database
 from .limits import BodySizeLimit
@@ -114,15 +114,18 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
         return feed.read_changes(db, desk, since=since, limit=limit)
 
     @app.get(p.PATH_CERTIFICATES)
-    def get_certificates(desk: DeskDep, id_number: str) -> p.CertificatesResponse:
-        number = id_number.strip().upper()
-        with db.transaction(write=False) as conn:
-            rows = conn.all(
-                "SELECT id_number, cert_type, name, issuer, valid_until"
-                " FROM certificates WHERE id_number = ? ORDER BY cert_type",
-                (number,),
-            )
-        certs = [p.Certificate(**{k: str(v) for k, v in r.items()}) for r in rows]  # type: ignore[typeddict-item]
+    def get_certificates(
+        desk: DeskDep,
+        id_number: str,
+        application_id: str = "",
+        clerk: str = "",
+        purpose: str = "",
+    ) -> p.CertificatesResponse:
+        req = certificates.LookupRequest(id_number, application_id, clerk, purpose)
+        try:
+            certs = certificates.lookup(db, desk, req)
+        except certificates.LookupRefused as exc:
+            raise ApiError(403, p.ERROR_LOOKUP_REFUSED, str(exc)) from None
         return p.CertificatesResponse(certificates=certs, server_time=p.utc_now_iso())
 
     def _blob_headers(status: p.BlobStatus | None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sync import protocol as p
 
-from . import admin, demo, feed, ops
+from . import admin, certificates, demo, feed, ops
 from .db import Database, open_database
 
 
@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("status", choices=sorted(p.BACK_OFFICE_STATUSES))
     status.add_argument("--note", default="")
+
+    certs = command(
+        "import-certificates", "fill the e-certificate library (CSV or JSON)"
+    )
+    certs.add_argument("file", type=Path)
 
     command("seed-demo", "demo certificates and users")
     command("prune", "drop feed rows older than the retention").add_argument(
@@ -190,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
                 db, application_id=args.application, status=args.status, note=args.note
             )
             print(f"{args.application}: {args.status} (version {version})")
+        elif args.command == "import-certificates":
+            rows = certificates.read_file(args.file)
+            print(f"certificates imported: {certificates.import_rows(db, rows)}")
         elif args.command == "seed-demo":
             demo.seed_demo(db)
             print("demo certificates and users seeded")

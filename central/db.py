@@ -130,6 +130,18 @@ CREATE TABLE IF NOT EXISTS certificates (
     valid_until TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS certificates_id ON certificates(id_number);
+CREATE TABLE IF NOT EXISTS certificate_lookups (
+    id {AUTO_PK},
+    desk_id TEXT NOT NULL,
+    clerk TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    refused TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS certificate_lookups_desk
+    ON certificate_lookups(desk_id, at);
 """
 
 _SQLITE_WORDS = {"AUTO_PK": "INTEGER PRIMARY KEY AUTOINCREMENT"}

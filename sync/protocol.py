@@ -59,7 +59,11 @@ call except enrollment and the public status page):
     ``{"code": ..., "deleted": true}``; users moved away or disabled arrive
     with ``active: false``.
 
-``GET /api/v1/certificates?id_number=...``  → :class:`CertificatesResponse`.
+``GET /api/v1/certificates?id_number=...&application_id=...&clerk=...&purpose=...``
+    → :class:`CertificatesResponse`. The lookup names the application it
+    serves (its id: one of this desk's in progress, or an intake not pushed
+    yet), the clerk and the purpose; the platform logs every lookup and
+    answers 403 ``ERROR_LOOKUP_REFUSED`` otherwise.
 ``GET /api/v1/time``  → :class:`TimeResponse` (no token needed).
 ``GET /status/{acceptance_no}?k=KEY``  → HTML for the applicant (404 on a
     wrong key).
@@ -176,6 +180,7 @@ ERROR_BAD_RANGE: Final = "bad_content_range"
 ERROR_OFFSET_MISMATCH: Final = "offset_mismatch"
 ERROR_HASH_MISMATCH: Final = "hash_mismatch"
 ERROR_NOT_FOUND: Final = "not_found"
+ERROR_LOOKUP_REFUSED: Final = "certificate_lookup_refused"
 
 # Application statuses (DESIGN.md "Status model").
 STATUS_DRAFT: Final = "draft"
