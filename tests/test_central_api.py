@@ -213,13 +213,22 @@ def test_status_page_needs_the_key(server: CentralServer, desk: DeskClient) -> N
 
 def test_certificates_lookup(server: CentralServer, desk: DeskClient) -> None:
     server.cli("seed-demo")
+    purpose = {
+        "application_id": str(uuid.uuid4()),
+        "clerk": "clerk01",
+        "purpose": "窗口受理核验申请材料",
+    }
     found = desk.request(
-        "GET", p.PATH_CERTIFICATES, params={"id_number": "11010519491231002x"}
+        "GET",
+        p.PATH_CERTIFICATES,
+        params={"id_number": "11010519491231002x", **purpose},
     ).json()
     types = {c["cert_type"] for c in found["certificates"]}
     assert {"居民身份证", "户口簿"} <= types
     none = desk.request(
-        "GET", p.PATH_CERTIFICATES, params={"id_number": "110105194912310000"}
+        "GET",
+        p.PATH_CERTIFICATES,
+        params={"id_number": "110105194912310000", **purpose},
     ).json()
     assert none["certificates"] == []
 
