@@ -170,7 +170,9 @@ REASON_NUMBER_CHANGED: Final = "acceptance number cannot change"
 REASON_NOT_OWNER_REF: Final = "referenced record belongs to another desk"
 REASON_UNKNOWN_REF: Final = "referenced record unknown"
 #: Rejections worth retrying with the very same op after fixing the cause.
-RETRYABLE_REASONS: Final = frozenset({REASON_BLOB_MISSING})
+#: (A referenced application may be an op refused for a missing blob just
+#: before, in the same batch: once resent it exists.)
+RETRYABLE_REASONS: Final = frozenset({REASON_BLOB_MISSING, REASON_UNKNOWN_REF})
 
 # Error codes in :class:`ErrorBody` of non-2xx JSON answers.
 ERROR_ENROLLMENT_CODE: Final = "enrollment_code_invalid"

@@ -425,3 +425,31 @@ def test_desk_and_platform_share_one_code_rule(site: str, window: str) -> None:
         desk_ok = False
     assert platform_ok == desk_ok
     assert platform_ok == (site in ("320102001", "ABCDEF") and window in ("01", "W07"))
+
+
+@pytest.mark.e2e
+def test_a_reference_the_platform_never_got_is_retried_then_shown(
+    platform: Platform,
+) -> None:
+    from counter_app.store.outbox import add_op
+    from sync.resolve import dead_letters, reason_text
+
+    missing = str(uuid.uuid4())
+    with platform.victim.store() as store, store.transaction() as db:
+        add_op(
+            db,
+            entity=p.ENTITY_EVALUATION,
+            entity_id=str(uuid.uuid4()),
+            base_version=None,
+            payload={"application_id": missing, "level": 5},
+        )
+    report = _sync(platform.victim)
+    assert report.ok and report.rejected == 1 and report.dead_letters == 1
+    with platform.victim.store() as store:
+        [letter] = dead_letters(store.db)
+        attempts = store.db.execute(
+            "SELECT attempts FROM outbox WHERE op_id = ?", [letter.op_id]
+        ).fetchone()[0]
+    assert letter.reason.startswith(p.REASON_UNKNOWN_REF)
+    assert "中心平台没有记录所指的办件" in reason_text(letter.reason)
+    assert 1 < attempts <= 4  # resent a few times, never in a tight loop
