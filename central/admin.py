@@ -73,8 +73,12 @@ def create_desk(
 ) -> NewDesk:
     """Register a desk; the returned enrollment code is shown once and
     expires after ``code_hours``."""
-    if not site_code.strip() or not window_code.strip():
-        raise AdminError("站点代码和窗口代码不能为空")
+    site_code, window_code = site_code.strip(), window_code.strip()
+    problem = p.code_problem(site_code=site_code, window_code=window_code)
+    if problem:
+        # The desk's numbering uses the same rule: a code it refuses would
+        # make every acceptance on that desk fail.
+        raise AdminError(problem)
     ttl = _check_hours(code_hours)
     code = _new_code()
     desk_id = str(uuid.uuid4())
@@ -85,8 +89,8 @@ def create_desk(
             " created_at, code_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 desk_id,
-                site_code.strip(),
-                window_code.strip(),
+                site_code,
+                window_code,
                 name,
                 _sha(normalize_code(code)),
                 _iso(when),

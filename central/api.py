@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from sync import protocol as p
 
-from . import admin, audit, feed, ops, wire
+from . import admin, audit, certificates, feed, ops, wire
 from .blobs import (
     DEFAULT_PARTIAL_QUOTA_BYTES,
     DEFAULT_STALE_HOURS,
@@ -235,15 +235,15 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     def get_certificates(
         desk: DeskDep,
         id_number: Annotated[str, Query(min_length=1, max_length=p.MAX_CODE_CHARS)],
+        application_id: Annotated[str, Query(max_length=p.MAX_CODE_CHARS)] = "",
+        clerk: Annotated[str, Query(max_length=p.MAX_NAME_CHARS)] = "",
+        purpose: Annotated[str, Query(max_length=p.MAX_NAME_CHARS)] = "",
     ) -> p.CertificatesResponse:
-        number = id_number.strip().upper()
-        with db.transaction(write=False) as conn:
-            rows = conn.all(
-                "SELECT id_number, cert_type, name, issuer, valid_until"
-                " FROM certificates WHERE id_number = ? ORDER BY cert_type",
-                (number,),
-            )
-        certs = [p.Certificate(**{k: str(v) for k, v in r.items()}) for r in rows]  # type: ignore[typeddict-item]
+        req = certificates.LookupRequest(id_number, application_id, clerk, purpose)
+        try:
+            certs = certificates.lookup(db, desk, req)
+        except certificates.LookupRefused as exc:
+            raise ApiError(403, p.ERROR_LOOKUP_REFUSED, str(exc)) from None
         return p.CertificatesResponse(certificates=certs, server_time=p.utc_now_iso())
 
     def _blob_headers(status: p.BlobStatus | None) -> dict[str, str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sync import protocol as p
 
-from . import admin, audit, demo, feed, ops
+from . import admin, audit, certificates, demo, feed, ops
 from .blobs import DEFAULT_PARTIAL_QUOTA_BYTES, DEFAULT_STALE_HOURS
 from .db import Database, open_database
 
@@ -171,9 +171,16 @@ def build_parser() -> argparse.ArgumentParser:
     calendar.add_argument("file", type=Path)
 
     status = command("set-status", "back-office status change")
-    status.add_argument("acceptance_no")
+    status.add_argument(
+        "application", help="the application's id or its acceptance number"
+    )
     status.add_argument("status", choices=sorted(p.BACK_OFFICE_STATUSES))
     status.add_argument("--note", default="")
+
+    certs = command(
+        "import-certificates", "fill the e-certificate library (CSV or JSON)"
+    )
+    certs.add_argument("file", type=Path)
 
     command("seed-demo", "demo certificates and users")
     command("prune", "drop feed rows older than the retention").add_argument(
@@ -341,9 +348,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"calendar published: years changed {years}")
         elif args.command == "set-status":
             version = ops.set_status(
-                db, acceptance_no=args.acceptance_no, status=args.status, note=args.note
+                db, application_id=args.application, status=args.status, note=args.note
             )
-            print(f"{args.acceptance_no}: {args.status} (version {version})")
+            print(f"{args.application}: {args.status} (version {version})")
+        elif args.command == "import-certificates":
+            rows = certificates.read_file(args.file)
+            print(f"certificates imported: {certificates.import_rows(db, rows)}")
         elif args.command == "seed-demo":
             demo.seed_demo(db)
             print("demo certificates and users seeded")

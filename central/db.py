@@ -79,7 +79,9 @@ CREATE TABLE IF NOT EXISTS applications (
     body TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS applications_no ON applications(acceptance_no);
+DROP INDEX IF EXISTS applications_no;
+CREATE UNIQUE INDEX IF NOT EXISTS applications_acceptance_no
+    ON applications(acceptance_no);
 CREATE INDEX IF NOT EXISTS applications_site ON applications(site_code, status);
 CREATE TABLE IF NOT EXISTS records (
     op_id TEXT PRIMARY KEY,
@@ -91,6 +93,7 @@ CREATE TABLE IF NOT EXISTS records (
     received_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS records_ref ON records(entity, ref);
+CREATE INDEX IF NOT EXISTS records_entity ON records(entity, entity_id);
 CREATE TABLE IF NOT EXISTS status_history (
     id {AUTO_PK},
     application_id TEXT NOT NULL,
@@ -174,6 +177,18 @@ CREATE TABLE IF NOT EXISTS blob_uploads (
 );
 CREATE INDEX IF NOT EXISTS blob_uploads_updated ON blob_uploads(updated_at);
 CREATE INDEX IF NOT EXISTS blob_uploads_desk ON blob_uploads(desk_id);
+CREATE TABLE IF NOT EXISTS certificate_lookups (
+    id {AUTO_PK},
+    desk_id TEXT NOT NULL,
+    clerk TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    refused TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS certificate_lookups_desk
+    ON certificate_lookups(desk_id, at);
 """
 
 #: Columns added after release: (table, column, type). Added on start to a

@@ -76,7 +76,7 @@ def backoffice_step(db: Database, *, rng: random.Random, count: int = 3) -> list
     """Advance up to ``count`` random open applications by one status."""
     with db.transaction(write=False) as conn:
         rows = conn.all(
-            "SELECT acceptance_no, status FROM applications"
+            "SELECT id, acceptance_no, status FROM applications"
             " WHERE acceptance_no IS NOT NULL AND status IN (?, ?, ?, ?, ?)",
             tuple(_NEXT),
         )
@@ -85,7 +85,7 @@ def backoffice_step(db: Database, *, rng: random.Random, count: int = 3) -> list
         status = rng.choice(_NEXT[str(row["status"])])
         set_status(
             db,
-            acceptance_no=str(row["acceptance_no"]),
+            application_id=str(row["id"]),
             status=status,
             note=_NOTES.get(status, ""),
         )

@@ -261,7 +261,15 @@ def status_body(conn: Conn, row: dict[str, Any]) -> p.StatusChangeBody:
     )
 
 
+#: Fields of an application only its own desk may see (central/authz.py):
+#: the status key opens the applicant's public status page.
+OWNER_ONLY_FIELDS = frozenset({"status_key", "status_url"})
+
+
 def site_body(row: dict[str, Any]) -> p.SiteApplicationBody:
+    record = {
+        k: v for k, v in json.loads(row["body"]).items() if k not in OWNER_ONLY_FIELDS
+    }
     return p.SiteApplicationBody(
         application_id=str(row["id"]),
         desk_id=str(row["desk_id"]),
@@ -269,7 +277,7 @@ def site_body(row: dict[str, Any]) -> p.SiteApplicationBody:
         acceptance_no=str(row["acceptance_no"] or ""),
         status=str(row["status"]),
         version=int(row["version"]),
-        record=json.loads(row["body"]),
+        record=record,
         updated_at=str(row["updated_at"]),
     )
 

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sync import protocol as p
 
-from . import audit
+from . import audit, authz
 from .db import Conn, Database
 from .feed import Desk, emit, site_body, status_body
 from .statuspage import status_path
@@ -80,10 +80,12 @@ class _Refused(Exception):
         self.result = result
 
 
-def _rejected(op: p.Op, reason: str, detail: str = "") -> p.OpResult:
+def _rejected(op: p.Op, reason: str, detail: str = "", message: str = "") -> p.OpResult:
     result = p.OpResult(op_id=op["op_id"], result="rejected", reason=reason)
     if detail:
         result["detail"] = detail
+    if message:
+        result["message"] = message
     return result
 
 
@@ -113,12 +115,15 @@ def _apply(
         complete = conn.scalar("SELECT complete FROM blobs WHERE sha256 = ?", (sha,))
         if not complete:
             return _rejected(op, p.REASON_BLOB_MISSING, sha)
+    allowed = authz.check_op(conn, desk, op)
+    if isinstance(allowed, authz.Denied):
+        return _rejected(op, allowed.reason, allowed.detail, allowed.message)
     if op["entity"] == p.ENTITY_APPLICATION:
         return _apply_application(ctx, conn, desk, op)
     if op["entity"] == p.ENTITY_EVENT:
         return audit.apply_event(conn, desk, op)
     payload = op["payload"]
-    ref = payload.get("acceptance_no") or payload.get("application_id")
+    ref = allowed.ref  # the referenced application's id, checked above
     conn.execute(
         "INSERT INTO records (op_id, entity, entity_id, desk_id, ref, body,"
         " received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -127,7 +132,7 @@ def _apply(
             op["entity"],
             op["entity_id"],
             desk.id,
-            None if ref is None else str(ref),
+            ref,
             json.dumps(payload, ensure_ascii=False),
             p.utc_now_iso(),
         ),
@@ -155,8 +160,6 @@ def _apply_application(ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op) -> p.O
     number = payload.get("acceptance_no")
     if not isinstance(status, str) or not status:
         return _rejected(op, p.REASON_INVALID_PAYLOAD, "status")
-    if number is not None and not isinstance(number, str):
-        return _rejected(op, p.REASON_INVALID_PAYLOAD, "acceptance_no")
     app_id = op["entity_id"]
     now = p.utc_now_iso()
     body = json.dumps(payload, ensure_ascii=False)
@@ -178,9 +181,7 @@ def _apply_application(ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op) -> p.O
             ),
         )
         version, old_status = 1, None
-    else:
-        if row["desk_id"] != desk.id:
-            return _rejected(op, p.REASON_NOT_OWNER)
+    else:  # central/authz.py made sure the desk owns it
         base = int(op["base_version"] or 0)
         version = int(row["version"])
         changed = 0
@@ -226,22 +227,30 @@ class UnknownApplication(LookupError):
     pass
 
 
-def set_status(db: Database, *, acceptance_no: str, status: str, note: str = "") -> int:
-    """Back-office decision on an application; returns its new version.
-    The owning desk gets ``application_status``, the site's other desks a
-    fresh ``site_application`` copy."""
+def find_application(conn: Conn, key: str) -> dict[str, Any]:
+    """An application by id, or by acceptance number (unique on the
+    platform): never "the latest row for a number"."""
+    row = conn.one("SELECT * FROM applications WHERE id = ?", (key,))
+    if row is None:
+        row = conn.one("SELECT * FROM applications WHERE acceptance_no = ?", (key,))
+    if row is None:
+        raise UnknownApplication(f"没有编号或受理编号为 {key} 的办件")
+    return row
+
+
+def set_status(
+    db: Database, *, application_id: str, status: str, note: str = ""
+) -> int:
+    """Back-office decision on an application (its id, or its acceptance
+    number); returns its new version. The owning desk gets
+    ``application_status``, the site's other desks a fresh
+    ``site_application`` copy."""
     if status not in p.BACK_OFFICE_STATUSES:
         allowed = ", ".join(sorted(p.BACK_OFFICE_STATUSES))
         raise ValueError(f"后台只能设置这些状态：{allowed}（收到 {status}）")
     now = p.utc_now_iso()
     with db.transaction() as conn:
-        row = conn.one(
-            "SELECT * FROM applications WHERE acceptance_no = ?"
-            " ORDER BY updated_at DESC LIMIT 1",
-            (acceptance_no,),
-        )
-        if row is None:
-            raise UnknownApplication(f"没有受理编号为 {acceptance_no} 的办件")
+        row = find_application(conn, application_id)
         conn.execute(
             "UPDATE applications SET status = ?, version = version + 1,"
             " updated_at = ? WHERE id = ?",

@@ -40,10 +40,8 @@ def desk_key_matches(db: Database, acceptance_no: str, key: str | None) -> bool:
     if not key:
         return False
     with db.transaction(write=False) as conn:
-        row = conn.one(
-            "SELECT body FROM applications WHERE acceptance_no = ?"
-            " ORDER BY updated_at DESC LIMIT 1",
-            (acceptance_no,),
+        row = conn.one(  # acceptance numbers are unique on the platform
+            "SELECT body FROM applications WHERE acceptance_no = ?", (acceptance_no,)
         )
     if row is None:
         return False
@@ -90,10 +88,8 @@ _STEP_DONE = {
 def render_status_page(db: Database, acceptance_no: str) -> str | None:
     """The HTML page, or None when no application has this number."""
     with db.transaction(write=False) as conn:
-        app = conn.one(
-            "SELECT * FROM applications WHERE acceptance_no = ?"
-            " ORDER BY updated_at DESC LIMIT 1",
-            (acceptance_no,),
+        app = conn.one(  # acceptance numbers are unique on the platform
+            "SELECT * FROM applications WHERE acceptance_no = ?", (acceptance_no,)
         )
         if app is None:
             return None
@@ -102,10 +98,11 @@ def render_status_page(db: Database, acceptance_no: str) -> str | None:
             " ORDER BY id",
             (app["id"],),
         )
+        # Only the owning desk's evaluations count (central/authz.py).
         rated = conn.scalar(
             "SELECT COUNT(*) FROM records WHERE entity = 'evaluation'"
-            " AND ref IN (?, ?)",
-            (acceptance_no, app["id"]),
+            " AND ref IN (?, ?) AND desk_id = ?",
+            (acceptance_no, app["id"], app["desk_id"]),
         )
     record: dict[str, Any] = json.loads(app["body"])
     status = str(app["status"])

@@ -130,6 +130,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
             bytes=report.remaining_bytes,
         )
     )
+    if report.pull is not None and (report.pull.quarantined or report.pull.released):
+        print(
+            _(
+                "中心变更：新暂存 {new} 条（本机暂时无法应用，已保存并将在每次同步时重试），"
+                "重试后已应用 {released} 条。"
+            ).format(new=len(report.pull.quarantined), released=report.pull.released),
+            file=sys.stderr,
+        )
     if report.skew_warning:
         print(
             _("警告：本机时钟与中心平台相差 {minutes} 分钟，请校准时间。").format(

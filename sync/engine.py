@@ -189,7 +189,8 @@ class SyncEngine:
             total.changes += part.changes
             total.resnapshot |= part.resnapshot
             total.result_ready += part.result_ready
-            total.skipped += part.skipped
+            total.quarantined += part.quarantined
+            total.released += part.released
             for number in part.result_ready:
                 self._emit(
                     "result_ready",
@@ -415,8 +416,9 @@ class SyncEngine:
                         reason in p.RETRYABLE_REASONS
                         and int(row["attempts"]) < _BLOB_MISSING_RESENDS
                     ):
-                        # The server lacks a blob we thought uploaded: upload
-                        # it again and resend the very same op.
+                        # The server lacks a blob we thought uploaded (or the
+                        # record this op refers to): upload it again and
+                        # resend the very same op, a bounded number of times.
                         db.execute(
                             "UPDATE outbox SET state = 'pending', reason = ?"
                             " WHERE op_id = ?",

@@ -63,7 +63,11 @@ call except enrollment and the public status page):
     ``{"code": ..., "deleted": true}``; users moved away or disabled arrive
     with ``active: false``.
 
-``GET /api/v1/certificates?id_number=...``  → :class:`CertificatesResponse`.
+``GET /api/v1/certificates?id_number=...&application_id=...&clerk=...&purpose=...``
+    → :class:`CertificatesResponse`. The lookup names the application it
+    serves (its id: one of this desk's in progress, or an intake not pushed
+    yet), the clerk and the purpose; the platform logs every lookup and
+    answers 403 ``ERROR_LOOKUP_REFUSED`` otherwise.
 ``GET /api/v1/time``  → :class:`TimeResponse` (no token needed).
 ``GET /status/{acceptance_no}?k=KEY``  → HTML for the applicant (404 on a
     wrong key).
@@ -96,6 +100,12 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal, NotRequired
 
 from typing_extensions import TypedDict
+
+# Re-exported: one rule for site and window codes, desk and platform alike.
+from sync.codes import code_problem as code_problem
+from sync.codes import is_acceptance_number_of as is_acceptance_number_of
+from sync.codes import is_site_code as is_site_code
+from sync.codes import is_window_code as is_window_code
 
 # --- paths and headers -----------------------------------------------------
 
@@ -161,8 +171,18 @@ REASON_OP_ID_REUSED: Final = "op_id reused with a different body"
 REASON_UNKNOWN_ENTITY: Final = "unknown entity"
 REASON_INVALID_PAYLOAD: Final = "invalid payload"
 REASON_NOT_OWNER: Final = "application belongs to another desk"
+# Authorization refusals (central/authz.py); each result also carries a
+# Chinese ``message`` for the clerk.
+REASON_OTHER_SITE: Final = "record of another site or window"
+REASON_NUMBER_PREFIX: Final = "acceptance number of another site or window"
+REASON_NUMBER_TAKEN: Final = "acceptance number already used"
+REASON_NUMBER_CHANGED: Final = "acceptance number cannot change"
+REASON_NOT_OWNER_REF: Final = "referenced record belongs to another desk"
+REASON_UNKNOWN_REF: Final = "referenced record unknown"
 #: Rejections worth retrying with the very same op after fixing the cause.
-RETRYABLE_REASONS: Final = frozenset({REASON_BLOB_MISSING})
+#: (A referenced application may be an op refused for a missing blob just
+#: before, in the same batch: once resent it exists.)
+RETRYABLE_REASONS: Final = frozenset({REASON_BLOB_MISSING, REASON_UNKNOWN_REF})
 
 # Error codes in :class:`ErrorBody` of non-2xx JSON answers.
 ERROR_ENROLLMENT_CODE: Final = "enrollment_code_invalid"
@@ -182,6 +202,7 @@ ERROR_RATE_LIMITED: Final = "rate_limited"
 ERROR_UPLOAD_QUOTA: Final = "upload_quota_exceeded"
 #: 422: a request that does not fit the wire schema (``detail`` says where).
 ERROR_INVALID_REQUEST: Final = "invalid_request"
+ERROR_LOOKUP_REFUSED: Final = "certificate_lookup_refused"
 
 # Application statuses (DESIGN.md "Status model").
 STATUS_DRAFT: Final = "draft"
@@ -218,6 +239,11 @@ CHANGE_SITE_APPLICATION: Final = "site_application"  # body: SiteApplicationBody
 #: Another window of the site finished a push with nothing refused: its
 #: records are in up to ``pushed_at``. Body: WindowPushBody.
 CHANGE_WINDOW_PUSH: Final = "window_push"
+#: Version of the change bodies this code understands. A body may carry
+#: ``"schema": N``; a desk that knows less quarantines the change (and
+#: retries it after an upgrade) instead of guessing.
+CHANGE_SCHEMA: Final = 1
+CHANGE_SCHEMA_FIELD: Final = "schema"
 CHANGE_KINDS: Final = frozenset(
     {
         CHANGE_CATALOG_ITEM,
@@ -275,6 +301,7 @@ class OpResult(TypedDict):
     result: Result
     reason: NotRequired[str]  # REASON_* when rejected
     detail: NotRequired[str]  # e.g. which blob is missing
+    message: NotRequired[str]  # rejected: the reason in Chinese, for the clerk
     server_version: NotRequired[int]  # applications: version after this op
     current: NotRequired[dict[str, Any]]  # conflict: the server's record
     status_url: NotRequired[str]  # applications: public status page path

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ from counter_app.store.catalog import upsert_bundle, upsert_item
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from sync import protocol as p
+from sync import quarantine
 from sync.state import get_state, put_state
 from sync.transport import Transport
 
@@ -40,7 +42,10 @@ class PullReport:
     changes: int = 0
     resnapshot: bool = False
     result_ready: list[str] = field(default_factory=list)  # acceptance numbers
-    skipped: list[str] = field(default_factory=list)  # why a change was ignored
+    #: "kind key: reason" of each change put in (or kept in) quarantine
+    quarantined: list[str] = field(default_factory=list)
+    released: int = 0  # quarantined changes that applied on retry
+    catalog_changed: bool = False
 
 
 def pull(
@@ -52,6 +57,9 @@ def pull(
 ) -> PullReport:
     report = PullReport()
     desk_id = settings.get(store.db, "desk_id")
+    # Older first: what waited (a kind this version now knows) applies
+    # before the newer feed supersedes it.
+    _retry_quarantine(store, desk_id, report)
     while not should_stop():
         since = get_state(store.db, "cursor")
         params: dict[str, Any] = {"limit": limit}
@@ -68,26 +76,92 @@ def pull(
                 put_state(db, _SNAPSHOT_ACTIVE, "1" if page.get("more") else "0")
             calendar_changed = False
             for change in changes:
-                kind = str(change.get("kind", ""))
-                body = change.get("body")
-                if not isinstance(body, dict):
-                    continue
-                try:
-                    calendar_changed |= _apply(db, kind, body, desk_id, report)
-                except (DomainError, ValueError, KeyError, TypeError) as exc:
-                    note = f"{kind}: {exc}"
-                    log.warning("change not applied: %s", note)
-                    report.skipped.append(note)
+                _applied, cal = _apply_or_quarantine(db, change, desk_id, report)
+                calendar_changed |= cal
             if calendar_changed:
-                from counter_app.services.setup import recompute_provisional
-
-                recompute_provisional(db, actor="sync")
+                _recompute(db)
             put_state(db, "cursor", str(page["cursor"]))
         report.pages += 1
         report.changes += len(changes)
         if not page.get("more"):
             break
+    if report.catalog_changed:
+        # An item that was missing may have just arrived.
+        _retry_quarantine(store, desk_id, report)
     return report
+
+
+def _retry_quarantine(store: Store, desk_id: str, report: PullReport) -> None:
+    with store.transaction() as db:
+        calendar_changed = False
+        for waiting in quarantine.changes(db):
+            change = {"seq": waiting.seq, "kind": waiting.kind, "body": waiting.body}
+            before = len(report.quarantined)
+            applied, cal = _apply_or_quarantine(db, change, desk_id, report)
+            # Still waiting is not news: the report lists what is new.
+            del report.quarantined[before:]
+            calendar_changed |= cal
+            report.released += applied
+        if calendar_changed:
+            _recompute(db)
+
+
+def _recompute(db: Database) -> None:
+    from counter_app.services.setup import recompute_provisional
+
+    recompute_provisional(db, actor="sync")
+
+
+def _apply_or_quarantine(
+    db: Database, change: dict[str, Any], desk_id: str, report: PullReport
+) -> tuple[bool, bool]:
+    """Apply one change, or keep it in quarantine with the reason; never
+    raises for a bad change, so the rest of the feed goes on.
+    Returns (applied, calendar changed)."""
+    kind = str(change.get("kind", ""))
+    body = change.get("body")
+    seq = int(change.get("seq") or 0)
+    key = quarantine.entity_key(kind, body, seq)
+    db.execute("SAVEPOINT pull_change")
+    try:
+        calendar_changed = _apply(db, kind, _checked_body(kind, body), desk_id, report)
+    except quarantine.Unapplicable as exc:
+        reason, detail = exc.reason, exc.detail
+    except sqlite3.IntegrityError as exc:
+        # Another desk's number this desk also used (e.g. before enrollment).
+        reason, detail = quarantine.REASON_INVALID, str(exc)
+        if "acceptance_no" in detail and isinstance(body, dict):
+            reason = quarantine.REASON_DUPLICATE_NUMBER
+            detail = str(body.get("acceptance_no") or "")
+    except (DomainError, ValueError, KeyError, TypeError) as exc:
+        reason, detail = quarantine.REASON_INVALID, str(exc)
+    else:
+        db.execute("RELEASE pull_change")
+        quarantine.forget(db, kind=kind, key=key)
+        if kind in (p.CHANGE_CATALOG_ITEM, p.CHANGE_CATALOG_META):
+            report.catalog_changed = True
+        return True, calendar_changed
+    db.execute("ROLLBACK TO pull_change")
+    db.execute("RELEASE pull_change")
+    log.warning("change %s %s quarantined: %s %s", kind, key, reason, detail)
+    quarantine.put(
+        db, seq=seq, kind=kind, key=key, body=body, reason=reason, detail=detail
+    )
+    report.quarantined.append(f"{kind} {key}: {reason}")
+    return False, False
+
+
+def _checked_body(kind: str, body: Any) -> dict[str, Any]:
+    if kind not in p.CHANGE_KINDS:
+        raise quarantine.Unapplicable(quarantine.REASON_UNKNOWN_KIND, kind)
+    if not isinstance(body, dict):
+        raise quarantine.Unapplicable(quarantine.REASON_INVALID, "body")
+    schema = body.get(p.CHANGE_SCHEMA_FIELD, p.CHANGE_SCHEMA)
+    if not isinstance(schema, int) or schema > p.CHANGE_SCHEMA:
+        raise quarantine.Unapplicable(
+            quarantine.REASON_NEWER_SCHEMA, f"{p.CHANGE_SCHEMA_FIELD}={schema}"
+        )
+    return body
 
 
 def _apply(
@@ -136,11 +210,8 @@ def _apply(
     elif kind == p.CHANGE_SITE_APPLICATION:
         if body.get("desk_id") != desk_id:
             _site_application(db, body)
-    elif kind == p.CHANGE_WINDOW_PUSH:
-        if body.get("desk_id") != desk_id:
-            _window_push(db, body)
-    else:
-        report.skipped.append(kind)
+    elif kind == p.CHANGE_WINDOW_PUSH and body.get("desk_id") != desk_id:
+        _window_push(db, body)
     return False
 
 
@@ -209,8 +280,7 @@ def _status(db: Database, body: dict[str, Any], report: PullReport) -> None:
         [app_id],
     ).fetchone()
     if row is None:
-        report.skipped.append(f"status of unknown application {app_id}")
-        return
+        raise quarantine.Unapplicable(quarantine.REASON_UNKNOWN_APPLICATION, app_id)
     if status in p.BACK_OFFICE_STATUSES and status != row[0]:
         try:
             changed = apply_status_change(
@@ -222,8 +292,8 @@ def _status(db: Database, body: dict[str, Any], report: PullReport) -> None:
             )
         except DomainError as exc:
             # The desk moved on (e.g. delivered while offline): its pending
-            # op will meet the server's record as a conflict.
-            report.skipped.append(f"{app_id}: {exc}")
+            # op meets the server's record as a conflict, shown there.
+            log.info("status %s of %s left to the conflict: %s", status, app_id, exc)
             changed = False
         if changed and status == p.STATUS_RESULT_READY:
             number = str(row[1] or body.get("acceptance_no") or "")
@@ -278,6 +348,9 @@ def _site_application(db: Database, body: dict[str, Any]) -> None:
     if local is not None and local[0] != "remote":
         return  # never overwrite a record this desk owns
     record: dict[str, Any] = dict(body.get("record") or {})
+    item_code = str(record.get("item_code") or "")
+    if item_code and not _known_item(db, item_code):
+        raise quarantine.Unapplicable(quarantine.REASON_UNKNOWN_ITEM, item_code)
     updated = str(body.get("updated_at") or clock.now_iso())
     row: dict[str, Any] = {}
     for column in _columns(db):
@@ -335,6 +408,11 @@ def _site_application(db: Database, body: dict[str, Any]) -> None:
                 material.get("received_at"),
             ],
         )
+
+
+def _known_item(db: Database, code: str) -> bool:
+    found = db.execute("SELECT 1 FROM catalog_items WHERE code = ?", [code])
+    return found.fetchone() is not None
 
 
 def _window_push(db: Database, body: dict[str, Any]) -> None:

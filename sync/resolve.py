@@ -25,6 +25,12 @@ REASON_TEXTS: dict[str, str] = {
     p.REASON_UNKNOWN_ENTITY: N_("中心平台不认识这类记录"),
     p.REASON_INVALID_PAYLOAD: N_("记录内容不完整或格式不对"),
     p.REASON_NOT_OWNER: N_("该办件属于其他窗口终端"),
+    p.REASON_OTHER_SITE: N_("记录属于其他站点或窗口，本终端不能提交"),
+    p.REASON_NUMBER_PREFIX: N_("受理编号不是本站点、本窗口的编号"),
+    p.REASON_NUMBER_TAKEN: N_("受理编号已被另一办件使用"),
+    p.REASON_NUMBER_CHANGED: N_("办件的受理编号不能更改"),
+    p.REASON_NOT_OWNER_REF: N_("记录所指的办件属于其他窗口终端"),
+    p.REASON_UNKNOWN_REF: N_("中心平台没有记录所指的办件"),
     REASON_LOCAL_TOO_LARGE: N_("记录超过中心平台允许的大小"),
     REASON_LOCAL_BLOB_MISSING: N_("本机缺少扫描件文件"),
 }

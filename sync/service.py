@@ -19,7 +19,7 @@ from counter_app.store.outbox import pending_summary
 from sync import protocol as p
 from sync.engine import EngineConfig, EventSink, SyncEngine, SyncEvent, SyncReport
 from sync.runner import SyncBusy, load_credentials, make_transport, sync_lock
-from sync.state import get_state, last_success, problem_counts
+from sync.state import get_state, last_success, problem_counts, quarantine_count
 from sync.transport import Clock, SyncError, Transport, utc_now
 from sync.urls import INSECURE_SETTING
 
@@ -39,6 +39,7 @@ class SyncStatus:
     skew_seconds: float | None = None
     dead_letters: int = 0
     conflicts: int = 0
+    quarantined: int = 0  # feed changes not applied yet (sync/quarantine.py)
     message: str = ""
     insecure_http: bool = False  # enrolled with --insecure-http (a lab)
 
@@ -211,6 +212,7 @@ class SyncService:
         try:
             ops, size = pending_summary(store.db)
             dead, conflicts = problem_counts(store)
+            quarantined = quarantine_count(store)
             skew_text = get_state(store.db, "server_skew_seconds")
             skew = float(skew_text) if skew_text else None
             success = last_success(store)
@@ -223,6 +225,7 @@ class SyncService:
             pending_bytes=size,
             dead_letters=dead,
             conflicts=conflicts,
+            quarantined=quarantined,
             skew_seconds=skew,
             last_success=success,
             insecure_http=insecure,

@@ -37,6 +37,12 @@ def problem_counts(store: Store) -> tuple[int, int]:
     return int(dead), int(open_)
 
 
+def quarantine_count(store: Store) -> int:
+    """Feed changes waiting in quarantine (sync/quarantine.py)."""
+    row = store.db.execute("SELECT COUNT(*) FROM pull_quarantine").fetchone()
+    return int(row[0])
+
+
 def last_success(store: Store) -> datetime | None:
     text = get_state(store.db, "last_success")
     try:

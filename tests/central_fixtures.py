@@ -74,6 +74,11 @@ class DeskClient:
         body: dict[str, Any] = resp.json()
         return body
 
+    def new_number(self, day: str = "20261123") -> str:
+        """A fresh acceptance number of this desk's site and window."""
+        sequence = 10000 + uuid.uuid4().int % 90000
+        return f"{self.site_code}{self.window_code}{day}{sequence}"
+
     def pull_all(self, since: str | None = None) -> tuple[list[dict[str, Any]], str]:
         """Follow ``more`` to the end; returns (changes, final cursor)."""
         out: list[dict[str, Any]] = []
@@ -137,7 +142,7 @@ class CentralServer:
         )
 
     def new_desk(self, *, site: str | None = None, window: str = "W01") -> DeskClient:
-        site = site or "S" + uuid.uuid4().hex[:8]
+        site = site or "S" + uuid.uuid4().hex[:8].upper()
         return self.enroll(self.create_desk(site=site, window=window))
 
 

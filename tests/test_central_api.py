@@ -185,7 +185,7 @@ def test_oversized_bodies_get_413(desk: DeskClient) -> None:
 
 
 def test_status_page_needs_the_key(server: CentralServer, desk: DeskClient) -> None:
-    number = "3301060010120261123" + str(uuid.uuid4().int)[:5]
+    number = desk.new_number()
     [result] = desk.push(
         {
             "op_id": p.new_op_id(),
@@ -219,13 +219,22 @@ def test_status_page_needs_the_key(server: CentralServer, desk: DeskClient) -> N
 
 def test_certificates_lookup(server: CentralServer, desk: DeskClient) -> None:
     server.cli("seed-demo")
+    purpose = {
+        "application_id": str(uuid.uuid4()),
+        "clerk": "clerk01",
+        "purpose": "窗口受理核验申请材料",
+    }
     found = desk.request(
-        "GET", p.PATH_CERTIFICATES, params={"id_number": "11010519491231002x"}
+        "GET",
+        p.PATH_CERTIFICATES,
+        params={"id_number": "11010519491231002x", **purpose},
     ).json()
     types = {c["cert_type"] for c in found["certificates"]}
     assert {"居民身份证", "户口簿"} <= types
     none = desk.request(
-        "GET", p.PATH_CERTIFICATES, params={"id_number": "110105194912310000"}
+        "GET",
+        p.PATH_CERTIFICATES,
+        params={"id_number": "110105194912310000", **purpose},
     ).json()
     assert none["certificates"] == []
 
@@ -271,7 +280,7 @@ def test_pruned_cursor_gets_a_resnapshot(server: CentralServer) -> None:
 
 def test_backoffice_simulator_advances_applications(server: CentralServer) -> None:
     desk = server.new_desk()
-    number = "SIM00000120261123" + str(uuid.uuid4().int)[:5]
+    number = desk.new_number()
     desk.push(
         {
             "op_id": p.new_op_id(),
@@ -301,7 +310,7 @@ def test_backoffice_simulator_advances_applications(server: CentralServer) -> No
 def test_evaluation_completes_the_status_page(
     server: CentralServer, desk: DeskClient
 ) -> None:
-    number = "EV00000120261123" + str(uuid.uuid4().int)[:5]
+    number = desk.new_number()
     app_id = str(uuid.uuid4())
     [result] = desk.push(
         {

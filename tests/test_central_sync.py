@@ -62,13 +62,13 @@ def app_op(
     }
 
 
-def new_number() -> str:
-    return "3301060010120261123" + str(uuid.uuid4().int)[:6]
+def new_number(desk: DeskClient) -> str:
+    return desk.new_number()
 
 
 def test_application_applied_then_duplicate(server: CentralServer) -> None:
     desk = server.new_desk()
-    app_id, number = str(uuid.uuid4()), new_number()
+    app_id, number = str(uuid.uuid4()), new_number(desk)
     op = app_op(app_id, number=number)
     [first] = desk.push(op)
     assert first["result"] == "applied"
@@ -82,7 +82,7 @@ def test_application_applied_then_duplicate(server: CentralServer) -> None:
 
 def test_same_op_id_with_other_body_is_rejected(server: CentralServer) -> None:
     desk = server.new_desk()
-    op = app_op(str(uuid.uuid4()), number=new_number())
+    op = app_op(str(uuid.uuid4()), number=new_number(desk))
     assert desk.push(op)[0]["result"] == "applied"
     altered = json.loads(json.dumps(op))
     altered["payload"]["applicant_name"] = "李四"
@@ -93,7 +93,7 @@ def test_same_op_id_with_other_body_is_rejected(server: CentralServer) -> None:
 
 def test_back_office_status_makes_stale_push_conflict(server: CentralServer) -> None:
     desk = server.new_desk()
-    app_id, number = str(uuid.uuid4()), new_number()
+    app_id, number = str(uuid.uuid4()), new_number(desk)
     assert desk.push(app_op(app_id, number=number))[0]["server_version"] == 1
     server.cli("set-status", number, "in_review", "--note", "分派")
     # The desk edits from version 1 without having pulled the status change.
@@ -114,7 +114,7 @@ def test_back_office_status_makes_stale_push_conflict(server: CentralServer) -> 
 
 def test_other_desk_cannot_write_an_application(server: CentralServer) -> None:
     owner, other = server.new_desk(), server.new_desk()
-    app_id, number = str(uuid.uuid4()), new_number()
+    app_id, number = str(uuid.uuid4()), new_number(owner)
     owner.push(app_op(app_id, number=number))
     [result] = other.push(app_op(app_id, number=number, base=1))
     assert result["result"] == "rejected"
@@ -127,7 +127,11 @@ def test_append_only_kinds_and_unknown_entity(server: CentralServer) -> None:
         {
             "op_id": p.new_op_id(),
             "entity": entity,
-            "entity_id": str(uuid.uuid4()),
+            "entity_id": (
+                f"{desk.site_code}:{desk.window_code}:2026-11-23"
+                if entity == p.ENTITY_DAY_CLOSE
+                else str(uuid.uuid4())
+            ),
             "base_version": None,
             "payload": {"note": "记录"},
             "created_at": "2026-11-23T09:00:00+08:00",
@@ -150,7 +154,7 @@ def test_op_referencing_missing_blob_is_rejected_until_uploaded(
     desk = server.new_desk()
     data = b"scan " + uuid.uuid4().bytes
     sha = hashlib.sha256(data).hexdigest()
-    op = app_op(str(uuid.uuid4()), number=new_number(), blobs=[sha])
+    op = app_op(str(uuid.uuid4()), number=new_number(desk), blobs=[sha])
     [first] = desk.push(op)
     assert first["result"] == "rejected"
     assert (first["reason"], first["detail"]) == (p.REASON_BLOB_MISSING, sha)
@@ -174,7 +178,7 @@ def _kinds(changes: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 def test_changes_snapshot_cursor_and_resnapshot(
     server: CentralServer, tmp_path: Path
 ) -> None:
-    site = "S" + uuid.uuid4().hex[:8]
+    site = "S" + uuid.uuid4().hex[:8].upper()
     catalog = {
         "format": "counter-catalog/1",
         "version": "2026.11",
@@ -268,13 +272,13 @@ def test_changes_page_with_limit(server: CentralServer) -> None:
 
 
 def test_status_change_reaches_owning_desk_only(server: CentralServer) -> None:
-    site = "S" + uuid.uuid4().hex[:8]
+    site = "S" + uuid.uuid4().hex[:8].upper()
     owner = server.new_desk(site=site, window="W01")
     neighbour = server.new_desk(site=site, window="W02")
     stranger = server.new_desk()
     cursors = {d.desk_id: d.pull_all()[1] for d in (owner, neighbour, stranger)}
 
-    app_id, number = str(uuid.uuid4()), new_number()
+    app_id, number = str(uuid.uuid4()), new_number(owner)
     owner.push(app_op(app_id, number=number))
     server.cli("set-status", number, "approved", "--note", "准予")
 
@@ -305,14 +309,14 @@ def test_concurrent_resends_apply_once(server: CentralServer) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     desk = server.new_desk()
-    op = app_op(str(uuid.uuid4()), number=new_number())
+    op = app_op(str(uuid.uuid4()), number=new_number(desk))
     with ThreadPoolExecutor(6) as pool:
         results = list(pool.map(lambda _: desk.push(op)[0]["result"], range(6)))
     assert sorted(results) == ["applied"] + ["duplicate"] * 5
 
 
 def test_user_moved_to_another_site_leaves_the_old_one(server: CentralServer) -> None:
-    old_site, new_site = ("S" + uuid.uuid4().hex[:8] for _ in range(2))
+    old_site, new_site = ("S" + uuid.uuid4().hex[:8].upper() for _ in range(2))
     old_desk, new_desk = server.new_desk(site=old_site), server.new_desk(site=new_site)
     cursors = {d.desk_id: d.pull_all()[1] for d in (old_desk, new_desk)}
     name = "mover" + old_site
@@ -355,11 +359,11 @@ def test_several_workers_share_one_database(
     if backend == "postgres":
         url = request.getfixturevalue("postgres_cluster").new_database()
     with start_central(tmp_path, database_url=url, extra=("--workers", "2")) as srv:
-        site = "S" + uuid.uuid4().hex[:8]
+        site = "S" + uuid.uuid4().hex[:8].upper()
         desks = [srv.new_desk(site=site, window=f"W0{i}") for i in (1, 2)]
         cursors = [d.pull_all()[1] for d in desks]
         ops = [
-            (desks[i % 2], app_op(str(uuid.uuid4()), number=new_number()))
+            (desks[i % 2], app_op(str(uuid.uuid4()), number=new_number(desks[i % 2])))
             for i in range(24)
         ]
         with ThreadPoolExecutor(8) as pool:
@@ -379,7 +383,7 @@ def test_malformed_blob_references_are_rejected(
     server: CentralServer, blobs: Any
 ) -> None:
     desk = server.new_desk()
-    op = app_op(str(uuid.uuid4()), number=new_number(), blobs=blobs)
+    op = app_op(str(uuid.uuid4()), number=new_number(desk), blobs=blobs)
     [result] = desk.push(op)
     assert result["result"] == "rejected"
     assert result["reason"] == p.REASON_INVALID_PAYLOAD

@@ -6,14 +6,18 @@ no exception."""
 from __future__ import annotations
 
 import socket
+import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
 from counter_app.services.certificates import (
+    PURPOSE_INTAKE,
     CertificateOffers,
     certificate_offers,
     lookup_certificates,
@@ -44,6 +48,13 @@ from tests.sync_fixtures import (
 ZHANG = "11010519491231002X"  # 居民身份证, 户口簿, 结婚证
 LI = "440524188001010014"  # 居民身份证, 不动产权证书
 ZHANG_ID_SOURCE = "电子证照：居民身份证（北京市公安局朝阳分局，有效期至 2036-05-01）"
+
+
+def _lookup(store: Store, **kwargs: Any) -> CertificateOffers:
+    """A lookup as the intake makes it: for an intake in progress, by a clerk."""
+    kwargs.setdefault("application_id", str(uuid.uuid4()))
+    kwargs.setdefault("clerk", "clerk01")
+    return lookup_certificates(store, **kwargs)
 
 
 def _cert(cert_type: str, valid_until: str = "长期") -> p.Certificate:
@@ -112,7 +123,7 @@ def desk_store_fixture(library: CentralServer, tmp_path: Path) -> Iterator[Store
 
 @pytest.mark.e2e
 def test_lookup_offers_the_items_e_cert_materials(desk_store: Store) -> None:
-    offers = lookup_certificates(
+    offers = _lookup(
         desk_store,
         id_number=ZHANG.lower(),
         item_codes=["QR00301002"],  # 户口迁移
@@ -125,13 +136,13 @@ def test_lookup_offers_the_items_e_cert_materials(desk_store: Store) -> None:
     assert by_name["户口簿"].material_key
     assert by_name["结婚证"].source_application_id == ""
 
-    whole = lookup_certificates(desk_store, id_number=LI)  # the whole catalog
+    whole = _lookup(desk_store, id_number=LI)  # the whole catalog
     assert {"居民身份证", "不动产权证书", "购房合同或不动产权证书"} <= {
         o.material_name for o in whole
     }
     assert "结婚证" not in {o.material_name for o in whole}
 
-    none = lookup_certificates(desk_store, id_number="110105199207010014")
+    none = _lookup(desk_store, id_number="110105199207010014")
     assert list(none) == [] and "没有" in none.reason
 
 
@@ -140,7 +151,7 @@ def test_local_records_win_over_certificates(desk_store: Store) -> None:
     from counter_app.services.reuse import ReuseOffer
 
     local = ReuseOffer("id_card", "居民身份证", "本地", "app-1", "A-1", None)
-    offers = lookup_certificates(desk_store, id_number=ZHANG, item_codes=["GG00402001"])
+    offers = _lookup(desk_store, id_number=ZHANG, item_codes=["GG00402001"])
     from counter_app.services.reuse import reusable_materials
 
     merged = reusable_materials(
@@ -166,7 +177,7 @@ def test_server_down_or_silent_gives_no_offers_and_a_reason(
         ensure_seeded(store)
         library.process.terminate()
         library.process.wait(10)
-        down = lookup_certificates(store, id_number=ZHANG, item_codes=["GG00402001"])
+        down = _lookup(store, id_number=ZHANG, item_codes=["GG00402001"])
         assert list(down) == [] and "电子证照库暂时查不到" in down.reason
 
         # A server that takes the connection and never answers: the read
@@ -181,7 +192,7 @@ def test_server_down_or_silent_gives_no_offers_and_a_reason(
                     [f"http://127.0.0.1:{port}"],
                 )
             started = time.monotonic()
-            slow = lookup_certificates(
+            slow = _lookup(
                 store,
                 id_number=ZHANG,
                 timeouts=Timeouts(connect=0.5, read_base=0.5),
@@ -196,12 +207,12 @@ def test_revoked_token_says_so(desk_store: Store) -> None:
     from sync.credentials import save_token
 
     save_token(settings.get(desk_store.db, "desk_id"), "not-the-token")
-    offers = lookup_certificates(desk_store, id_number=ZHANG)
+    offers = _lookup(desk_store, id_number=ZHANG)
     assert list(offers) == [] and "令牌已失效" in offers.reason
 
 
 def test_not_enrolled_gives_a_reason(seeded_store: Store) -> None:
-    offers = lookup_certificates(seeded_store, id_number=ZHANG)
+    offers = _lookup(seeded_store, id_number=ZHANG)
     assert list(offers) == [] and "未注册" in offers.reason
 
 
@@ -214,7 +225,7 @@ def test_unreachable_port_is_quick(seeded_store: Store, keyring_home: Path) -> N
         settings.put(db, "server_url", f"http://127.0.0.1:{free_port()}")
         settings.put(db, "desk_id", "D-1")
     started = time.monotonic()
-    offers = lookup_certificates(seeded_store, id_number=ZHANG)
+    offers = _lookup(seeded_store, id_number=ZHANG)
     assert time.monotonic() - started < 3
     assert list(offers) == [] and "无法连接中心平台" in offers.reason
 
@@ -241,6 +252,18 @@ def test_intake_offers_the_e_certificate(
         qtbot.waitUntil(lambda: "居民身份证" in widget.table.offers, timeout=10_000)
         idle(qtbot, app)
         assert set(widget.table.offers) == {"居民身份证", "户口簿"}
+        # The platform logged the lookup: this desk, its clerk, the intake's
+        # application id (the one the application will take) and the purpose.
+        assert library.db_path is not None
+        with sqlite3.connect(library.db_path) as conn:
+            logged = conn.execute(
+                "SELECT clerk, application_id, purpose, id_number, refused"
+                " FROM certificate_lookups"
+            ).fetchall()
+        assert logged == [
+            (app.user.username, widget.intake_id, PURPOSE_INTAKE, ZHANG, "")
+        ]
+        assert widget.form().application_id == widget.intake_id
         name_cell = widget.table.item(row_of(widget, "居民身份证"), 0).text()
         assert "可免提交" in name_cell and ZHANG_ID_SOURCE in name_cell
         assert widget.certs.label.isVisibleTo(widget)

@@ -235,7 +235,7 @@ def test_enrollment_errors(
                 code="x",
                 ca_cert=tmp_path / "missing.pem",
             )
-        code = central.create_desk(site="S1", window="03")
+        code = central.create_desk(site="S00001", window="03")
         previous = keyring.get_keyring()
         keyring.set_keyring(FailKeyring())
         try:
@@ -249,7 +249,7 @@ def test_enrollment_errors(
             ).fetchone()
             is None
         )
-        code = central.create_desk(site="S1", window="04")
+        code = central.create_desk(site="S00001", window="04")
         result = enroll(store, server_url=central.base_url + "/", code=code)
         assert load_token(result.desk_id)
         assert result.window_code == "04"

@@ -15,9 +15,8 @@ from datetime import date
 from counter_app.domain.errors import DomainError
 from counter_app.domain.identifiers import normalize
 from counter_app.i18n import _
+from sync.codes import is_site_code, is_window_code
 
-_SITE_CODE = re.compile(r"[0-9A-Z]{6,12}")
-_WINDOW_CODE = re.compile(r"[0-9A-Z]{2,4}")
 MAX_SEQUENCE = 99_999
 # 6–12 + 2–4 + 8 + 4–5 characters.
 _ANY_NUMBER = re.compile(r"[0-9A-Z]{8,16}\d{12,13}")
@@ -57,12 +56,12 @@ def format_acceptance_number(
     such numbers are one character longer; ``parse_acceptance_number``
     accepts both lengths.
     """
-    if not _SITE_CODE.fullmatch(site_code):
+    if not is_site_code(site_code):
         raise InvalidAcceptanceNumber(
             _("站点代码“{code}”无效：应为6至12位数字或大写字母").format(code=site_code),
             field="site_code",
         )
-    if not _WINDOW_CODE.fullmatch(window_code):
+    if not is_window_code(window_code):
         raise InvalidAcceptanceNumber(
             _("窗口代码“{code}”无效：应为2至4位数字或大写字母").format(
                 code=window_code

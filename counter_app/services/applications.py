@@ -106,8 +106,8 @@ def decide(
     with _window_transaction(store, ctx) as db:
         today = clock.today()
         calendar = load_calendar(db)
-        for item, pairs in plans:
-            app_id = str(uuid.uuid4())
+        for index, (item, pairs) in enumerate(plans):
+            app_id = _application_id(db, form.application_id if not index else "")
             number = _next_number(db, ctx, today)
             due, provisional, accepted_on = None, False, None
             if decision in ACCEPTING:
@@ -404,6 +404,15 @@ def follow_up(store: Store, ctx: DeskContext, *, evaluation_id: str, text: str) 
             base_version=None,
             payload=_evaluation_payload(db, evaluation_id),
         )
+
+
+def _application_id(db: Database, wanted: str) -> str:
+    """The intake's own id when it has one not used yet, else a new one."""
+    if wanted:
+        used = db.execute("SELECT 1 FROM applications WHERE id = ?", [wanted])
+        if used.fetchone() is None:
+            return wanted
+    return str(uuid.uuid4())
 
 
 def push_application(db: Database, application_id: str) -> None:

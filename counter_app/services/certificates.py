@@ -42,6 +42,9 @@ from sync.transport import (
 
 log = logging.getLogger(__name__)
 
+#: What a lookup at the window is for, as the platform's log records it.
+PURPOSE_INTAKE = "窗口受理核验申请材料"
+
 #: The applicant is waiting at the window: a slow platform is no platform.
 TIMEOUTS = Timeouts(connect=2.0, read_base=5.0)
 
@@ -114,9 +117,14 @@ def fetch_certificates(
     query: CertificateQuery | None,
     *,
     id_number: str,
+    application_id: str,
+    clerk: str,
+    purpose: str = PURPOSE_INTAKE,
     timeouts: Timeouts = TIMEOUTS,
 ) -> CertificateLookup:
     """Ask the platform for the holder's certificates (any thread; no store).
+    The platform logs the lookup with the application it serves (the
+    intake's id), the clerk and the purpose, and refuses one without them.
     Failures become a reason, never an exception."""
     number = normalize(id_number)
     if query is None:
@@ -135,7 +143,14 @@ def fetch_certificates(
         )
         try:
             answer = transport.json_call(
-                "GET", p.PATH_CERTIFICATES, params={"id_number": number}
+                "GET",
+                p.PATH_CERTIFICATES,
+                params={
+                    "id_number": number,
+                    "application_id": application_id,
+                    "clerk": clerk,
+                    "purpose": purpose,
+                },
             )
         finally:
             transport.close()
@@ -206,12 +221,18 @@ def lookup_certificates(
     id_number: str,
     item_codes: Sequence[str] | None = None,
     answers: Mapping[str, bool] | None = None,
+    application_id: str,
+    clerk: str,
     timeouts: Timeouts = TIMEOUTS,
 ) -> CertificateOffers:
     """The three steps on one thread (command line, tests, services with a
     store of their own)."""
     found = fetch_certificates(
-        certificate_query(store), id_number=id_number, timeouts=timeouts
+        certificate_query(store),
+        id_number=id_number,
+        application_id=application_id,
+        clerk=clerk,
+        timeouts=timeouts,
     )
     if found.reason:
         return CertificateOffers(reason=found.reason)

@@ -62,4 +62,5 @@ def form_from_json(text: str) -> IntakeForm:
         consultation_id=data.get("consultation_id", ""),
         draft_id=data.get("draft_id", ""),
         intake_seconds=data.get("intake_seconds"),
+        application_id=data.get("application_id", ""),
     )

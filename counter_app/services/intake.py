@@ -110,6 +110,9 @@ class IntakeForm:
     consultation_id: str = ""
     draft_id: str = ""
     intake_seconds: int | None = None
+    #: The id the (first) application takes: the intake's certificate
+    #: lookups named it, so the platform's log leads to the application.
+    application_id: str = ""
 
 
 def normalised_applicant(applicant: Applicant, answers: dict[str, bool]) -> Applicant:

@@ -428,6 +428,30 @@ def m0005_status_key(db: Database) -> None:
     db.execute("ALTER TABLE applications ADD COLUMN status_key TEXT")
 
 
+@migrations(name="0006_pull_quarantine")
+def m0006_pull_quarantine(db: Database) -> None:
+    # Feed changes the desk could not apply (sync/quarantine.py): kept with
+    # the reason and retried on every pull, never silently dropped. One row
+    # per record: a later change of the same record replaces the earlier.
+    db.executescript(
+        """
+        CREATE TABLE pull_quarantine (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            entity_key TEXT NOT NULL,
+            body TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_tried TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 1,
+            UNIQUE (kind, entity_key)
+        );
+        """
+    )
+
+
 @migrations(name="0007_sign_in_guard")
 def m0007_sign_in_guard(db: Database) -> None:
     # Failed sign-ins and locks survive a restart (等保 登录失败处理). Keyed by

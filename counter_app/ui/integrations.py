@@ -49,9 +49,15 @@ def add_sync_menu(
 
         return ConflictsDialog(app, parent=window)
 
+    def quarantined() -> QDialog:
+        from counter_app.ui.quarantine import QuarantineDialog
+
+        return QuarantineDialog(app, parent=window)
+
     for text, make in (
         (_("被中心拒绝的操作…"), dead_letters),
         (_("同步冲突…"), conflicts),
+        (_("暂未应用的中心变更…"), quarantined),
     ):
         action = QAction(text, window)
         action.triggered.connect(lambda _c=False, m=make: _open(window, m))

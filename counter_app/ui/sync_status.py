@@ -29,6 +29,8 @@ def snapshot_of(status: SyncStatus) -> SyncSnapshot:
         notes.append(_("{n} 项被中心拒绝").format(n=status.dead_letters))
     if status.conflicts:
         notes.append(_("{n} 项版本冲突待处理").format(n=status.conflicts))
+    if status.quarantined:
+        notes.append(_("{n} 项中心变更暂未应用").format(n=status.quarantined))
     if status.skew_warning:
         notes.append(
             _("本机时钟与中心相差约 {minutes} 分钟").format(

@@ -35,16 +35,19 @@ class CertificateFetcher(QObject):
         self.label.setAccessibleName(_("电子证照查询结果"))
         self.label.hide()
 
-    def lookup(self, id_number: str) -> None:
-        """Ask for this ID's certificates unless already asked."""
+    def lookup(self, id_number: str, *, application_id: str) -> None:
+        """Ask for this ID's certificates unless already asked; the lookup
+        names the intake's application id and the clerk (the platform logs
+        both and refuses a lookup without them)."""
         if id_number == self.id_number:
             return
         self.reset()
         self.id_number = id_number
         store = self.app.store
+        clerk = self.app.user.username if self.app.user else ""
         self.app.tasks.run_op(
             lambda: certificate_query(store),
-            success=lambda query: self._ask(id_number, query),
+            success=lambda query: self._ask(id_number, query, application_id, clerk),
             failure=lambda exc: self._show(str(exc)),
         )
 
@@ -60,11 +63,19 @@ class CertificateFetcher(QObject):
         self.label.clear()
         self.label.hide()
 
-    def _ask(self, id_number: str, query: CertificateQuery | None) -> None:
+    def _ask(
+        self,
+        id_number: str,
+        query: CertificateQuery | None,
+        application_id: str,
+        clerk: str,
+    ) -> None:
         if query is None or id_number != self.id_number:
             return  # not enrolled: nothing to ask, nothing to say
         self.app.tasks.run_io(
-            lambda: fetch_certificates(query, id_number=id_number),
+            lambda: fetch_certificates(
+                query, id_number=id_number, application_id=application_id, clerk=clerk
+            ),
             success=self._got,
             failure=lambda exc: self._show(str(exc)),
         )

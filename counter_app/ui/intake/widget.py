@@ -4,6 +4,7 @@ twenty people. Every database call runs as a background op."""
 
 from __future__ import annotations
 
+import uuid
 from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
@@ -58,6 +59,8 @@ class IntakeWidget(QWidget):
         self.selection: Selection | None = None
         self.consultation_id = ""
         self.valid_id = ""
+        # The id the application will take; certificate lookups name it.
+        self.intake_id = str(uuid.uuid4())
         self.search = ItemSearch(app, self)
         self.conditions = ConditionsBox(self)
         self.applicant = ApplicantForm(self)
@@ -209,7 +212,7 @@ class IntakeWidget(QWidget):
     def _on_id_valid(self, code: str) -> None:
         self.valid_id = code
         self._lookup_reuse()
-        self.certs.lookup(code)
+        self.certs.lookup(code, application_id=self.intake_id)
 
     def _lookup_reuse(self) -> None:
         if self.selection is None or not self.valid_id:
@@ -236,6 +239,7 @@ class IntakeWidget(QWidget):
             consultation_id=self.consultation_id,
             draft_id=self.keeper.draft_id,
             intake_seconds=self.keeper.elapsed(),
+            application_id=self.intake_id,
         )
 
     def load_form(self, form: IntakeForm) -> None:
@@ -244,6 +248,7 @@ class IntakeWidget(QWidget):
         self.keeper.reset(draft_id=form.draft_id, elapsed=form.intake_seconds or 0)
         self.keeper.loading = True
         self.consultation_id = form.consultation_id
+        self.intake_id = form.application_id or self.intake_id
         self.applicant.set_applicant(form.applicant)
         if form.item_codes:
             self.load_selection(
@@ -259,6 +264,7 @@ class IntakeWidget(QWidget):
         self.keeper.reset()
         self.selection = None
         self.consultation_id = self.valid_id = ""
+        self.intake_id = str(uuid.uuid4())
         self.certs.reset()
         self.search.clear()
         self.conditions.clear()
