@@ -27,7 +27,7 @@ from counter_app.store.events import add_event
 from sync import protocol as p
 from sync import quarantine
 from sync.state import get_state, put_state
-from sync.transport import Transport
+from sync.transport import ProtocolError, Transport
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,12 @@ def pull(
         report.changes += len(changes)
         if not page.get("more"):
             break
+        if not changes and str(page["cursor"]) == (since or ""):
+            # "More" that never moves the cursor would loop for ever: end
+            # the round; the engine's backoff decides when to ask again.
+            raise ProtocolError(
+                _("中心平台的变更数据没有进展，本轮同步已停止，稍后会自动重试。")
+            )
     if report.catalog_changed:
         # An item that was missing may have just arrived.
         _retry_quarantine(store, desk_id, report)

@@ -212,9 +212,9 @@ def test_code_hours_option(central: CentralServer) -> None:
     bad = central.cli(
         "create-desk",
         "--site",
-        "1",
+        "330106001",
         "--window",
-        "1",
+        "01",
         "x",
         *("--code-hours", "0"),
         check=False,

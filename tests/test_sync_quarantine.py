@@ -127,7 +127,14 @@ def test_pull_quarantines_what_it_cannot_apply_and_applies_the_rest(
         {"code": "XK_FUTURE", "name": "新格式事项", p.CHANGE_SCHEMA_FIELD: 2},
     )
     central.cli(
-        "add-user", "later01", "--role", "clerk", "--site", SITE, "--password", "pw"
+        "add-user",
+        "later01",
+        "--role",
+        "clerk",
+        "--site",
+        SITE,
+        "--password-stdin",
+        input="later-pass1\n",
     )
 
     report = _sync(desk_dir)
