@@ -99,7 +99,7 @@ def test_reject_stores_reason_and_competent_organ(
     assert app_row["status"] == "rejected"
     assert app_row["reason_code"] == "not_competent"
     assert "申请事项不属于本机关职权范围" in app_row["reason"]
-    assert "区市场监督管理局" in app_row["reason"]
+    assert app_row["competent_organ"] == "区市场监督管理局"
     idle(qtbot, app)
 
 

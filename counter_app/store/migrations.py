@@ -426,3 +426,10 @@ def m0005_status_key(db: Database) -> None:
     # A key made at the desk, printed in the receipt's QR code before the
     # first sync; the platform accepts it beside its own.
     db.execute("ALTER TABLE applications ADD COLUMN status_key TEXT")
+
+
+@migrations(name="0011_competent_organ")
+def m0011_competent_organ(db: Database) -> None:
+    # 不予受理 because the matter is outside the center's remit: the organ the
+    # applicant is sent to, printed in the decision (行政许可法 Art.32(1)(2)).
+    db.execute("ALTER TABLE applications ADD COLUMN competent_organ TEXT")

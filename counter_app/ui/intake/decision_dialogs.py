@@ -142,6 +142,8 @@ class RejectDialog(QDialog):
         parts = [self.reason.currentText()]
         if self.text.toPlainText().strip():
             parts.append(self.text.toPlainText().strip())
-        if self.organ.text().strip():
-            parts.append(_("请向{organ}申请。").format(organ=self.organ.text().strip()))
         return "；".join(parts)
+
+    def competent_organ(self) -> str:
+        """Printed in the decision as 请向{organ}提出申请."""
+        return self.organ.text().strip()
