@@ -265,6 +265,7 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
                 application_id=result.application_id,
                 recipient_name=applicant.agent_name or applicant.name,
                 recipient_id_number=applicant.agent_id_number or applicant.id_number,
+                result_number=f"{item.code[-5:]}-{result.acceptance_no[-8:]}",
             )
             if rng.random() < 0.5:
                 level = rng.choices([5, 4, 3, 2, 1], [70, 18, 7, 3, 2])[0]

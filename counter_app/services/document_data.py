@@ -350,7 +350,7 @@ def _delivery(
         or _("“{item}”办理结果文书").format(item=record["item_name"]),
         result_number=detail.get("result_number", ""),
         method=_("邮寄送达（EMS）")
-        if detail.get("method") == "post"
+        if detail.get("method") in ("post", "ems")
         else _("窗口领取"),
         receiver_name=detail.get("recipient_name", ""),
         receiver_id_masked=detail.get("recipient_id_masked", ""),
