@@ -34,6 +34,7 @@ from printing.model import (
     ReceiptData,
     RejectionData,
 )
+from printing.text import fmt_date
 
 # 国办发〔2020〕42号 and the 告知承诺 rules of the provinces: what a false
 # promise leads to, in the order the organ acts.
@@ -114,7 +115,7 @@ def collect_text(store: Store, due: date) -> str:
         "办结后（最迟 {due}）凭本回执和身份证件到{center}{window}领取，"
         "地址：{address}，办理时间：{hours}；也可申请 EMS 邮寄送达。"
     ).format(
-        due=f"{due.year}-{due.month:02d}-{due.day:02d}",
+        due=fmt_date(due),
         center=settings.get(db, "center_name"),
         window=settings.get(db, "window_name"),
         address=settings.get(db, "center_address"),
@@ -134,7 +135,9 @@ def _promise_lines(record: dict[str, Any], item: Item) -> list[str]:
                 "补交前不出具办理结果。详见容缺受理通知书。"
             ).format(
                 names="、".join(names),
-                date=record["promise_date"] or record["due_date"],
+                date=fmt_date(
+                    date.fromisoformat(record["promise_date"] or record["due_date"])
+                ),
             )
         ]
     if decision == Decision.ACCEPT_COMMITMENT.value:
@@ -367,7 +370,7 @@ def _clerk_name(store: Store, username: str) -> str:
     row = store.db.execute(
         "SELECT display_name FROM users WHERE username = ?", [username]
     ).fetchone()
-    return str(row[0]) if row else username
+    return str(row[0]) if row else ""
 
 
 def _fix(material: dict[str, Any], item: Item) -> str:
