@@ -212,10 +212,10 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
         promise = min(clock.today() + timedelta(days=7), max(due, clock.today()))
     elif roll < 0.25 and item.allows_commitment:
         decision = Decision.ACCEPT_COMMITMENT
-        # The promise replaces a secondary proof the applicant did not bring.
-        if deferrable:
-            deferrable[-1].state = MaterialState.MISSING
-            deferrable[-1].originals = deferrable[-1].copies = 0
+        # The promise replaces the proof the catalog allows it to.
+        for e, m in zip(entries, materials, strict=True):
+            if m.promise:
+                e.state, e.originals, e.copies = MaterialState.MISSING, 0, 0
     form = IntakeForm(
         item_codes=[item.code],
         applicant=applicant,

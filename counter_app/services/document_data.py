@@ -152,13 +152,13 @@ def _promise_lines(record: dict[str, Any], item: Item) -> list[str]:
 
 
 def promised_materials(record: dict[str, Any], item: Item) -> list[str]:
-    """The proof the applicant's promise replaces: deferrable materials not
-    handed in (services.intake.covered_by_promise)."""
-    deferrable = {m.key for m in item.materials if m.deferrable}
+    """The proof the applicant's promise replaces: materials the catalog
+    lets a promise replace, not handed in (intake.covered_by_promise)."""
+    promised = {m.key for m in item.materials if m.promise}
     return [
         m["name"]
         for m in record["materials"]
-        if m["material_key"] in deferrable and MaterialState(m["state"]) not in RECEIVED
+        if m["material_key"] in promised and MaterialState(m["state"]) not in RECEIVED
     ]
 
 

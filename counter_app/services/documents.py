@@ -127,7 +127,7 @@ def render_checklist(
                     source=m.source,
                     note=m.note or "",
                     # Chosen 告知承诺: the promise replaces this proof.
-                    by_promise=promise and m.deferrable,
+                    by_promise=promise and m.promise,
                 )
                 for m in item.materials_for(consultation.answers)
             ],

@@ -97,9 +97,9 @@ def check_rejection(reason_code: str, competent_organ: str) -> None:
 
 
 def covered_by_promise(material: Material, entry: MaterialEntry) -> bool:
-    """告知承诺: a secondary (deferrable) material not handed in is replaced
-    by the applicant's promise; the organ no longer asks for it."""
-    return material.deferrable and entry.state not in RECEIVED
+    """告知承诺: a proof the catalog lets a promise replace, not handed in;
+    the organ no longer asks for it."""
+    return material.promise and entry.state not in RECEIVED
 
 
 @dataclass
@@ -251,7 +251,9 @@ def check_decision(
         )
     if decision is Decision.ACCEPT_COMMITMENT:
         not_promisable = [
-            m for m, e in pairs if e.state not in RECEIVED and not m.deferrable
+            m
+            for m, e in pairs
+            if e.state not in RECEIVED and not covered_by_promise(m, e)
         ]
         if not_promisable:
             raise IntakeError(
