@@ -536,10 +536,11 @@ def _keywords(w: _Where, d: Mapping[str, object]) -> tuple[str, ...]:
 def item_to_dict(item: Item) -> dict[str, object]:
     """The JSON object ``item_from_dict`` reads back to an equal item."""
     d: dict[str, object] = asdict(item)
-    d["materials"] = [asdict(m) for m in item.materials]
-    for m in d["materials"]:
+    materials = [asdict(m) for m in item.materials]
+    for m in materials:
         if not m["promise"]:  # optional: files without it stay as they were
             del m["promise"]
+    d["materials"] = materials
     d["keywords"] = list(item.keywords)
     if not item.keywords:
         del d["keywords"]
