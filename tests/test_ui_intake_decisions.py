@@ -142,7 +142,10 @@ def test_invalid_id_shows_error_beside_field_and_keeps_the_form(
     assert error.isVisible() and error.text()
     assert widget.applicant.fields["name"].text() == "李子墨"
     assert widget.applicant.fields["id_number"].text() == wrong
-    assert all(s.state.value == "original" for s in widget.table.states)
+    assert all(
+        s.state.value == ("original" if r.material.originals else "copy")
+        for r, s in zip(widget.table.rows, widget.table.states, strict=True)
+    )
     # corrected, the same form goes through
     edit = widget.applicant.fields["id_number"]
     edit.clear()
