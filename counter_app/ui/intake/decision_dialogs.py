@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app import clock
 from counter_app.i18n import _
 from counter_app.services.intake import (
     MATERIAL_STATE_LABELS,
@@ -52,7 +53,8 @@ class DeferredDialog(QDialog):
         self.date.setObjectName("promise_date")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        self.date.setMinimumDate(QDate.currentDate())
+        today = clock.today()  # the desk's clock, not the machine's
+        self.date.setMinimumDate(QDate(today.year, today.month, today.day))
         layout = QVBoxLayout(self)
         layout.addWidget(
             QLabel(_("容缺材料：{names}").format(names="、".join(deferred)))
