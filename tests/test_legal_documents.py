@@ -30,6 +30,7 @@ from counter_app.services.exports import ExportFormat, export_daily_log
 from counter_app.services.intake import (
     MATERIAL_STATE_LABELS,
     RECEIVED,
+    REJECT_BASIS,
     Applicant,
     IntakeForm,
     MaterialEntry,
@@ -261,6 +262,15 @@ def notice_checks(store: Store, record: dict[str, Any]) -> dict[str, Check]:
 def rejection_checks(store: Store, record: dict[str, Any]) -> dict[str, Check]:
     organ = record["competent_organ"]
     item = get_item(store.db, record["item_code"])
+    # 行政许可法 Art.32(1): (1) no licence needed, (2) not competent.
+    subparagraph = {"not_required": "第（一）项", "not_competent": "第（二）项"}
+    basis = REJECT_BASIS[record["reason_code"]]
+    assert (
+        basis
+        == "《中华人民共和国行政许可法》第三十二条第一款"
+        + (subparagraph[record["reason_code"]])
+    )
+    assert reject_basis(record["reason_code"]) == _(basis)
     remedies = _(
         "如不服本决定，可以自收到本决定书之日起六十日内向{review}申请"
         "行政复议，也可以自收到本决定书之日起六个月内向{court}提起行政诉讼。"
@@ -274,10 +284,7 @@ def rejection_checks(store: Store, record: dict[str, Any]) -> dict[str, Check]:
         "number": has(record["acceptance_no"]),
         "applicant": _who(record),
         "reason": has(record["reason"]),
-        "basis": both(
-            has(reject_basis(record["reason_code"] or "")),
-            lacks(item.legal_basis),
-        ),
+        "basis": both(has(_(basis)), lacks(item.legal_basis)),
         "competent": has(organ)
         if record["reason_code"] == "not_competent"
         else has(""),
