@@ -65,6 +65,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
             "rejection",
             "delivery",
             "deferred",
+            "commitment",
             "materials_receipt",
             "checklist",
         ],
@@ -250,6 +251,7 @@ def cmd_print(args: argparse.Namespace) -> int:
                 return 2
             record = records.application(store.db, app_id)
             assert record is not None
+            args.document = documents.resolve_kind(args.document, record)
             if args.document not in documents.documents_for(record):
                 print(
                     _("该办件没有“{document}”这种文书（可打印：{kinds}）。").format(

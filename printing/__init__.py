@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from printing.documents.checklist import render_checklist
+from printing.documents.commitment import render_commitment
 from printing.documents.daily_log import render_daily_log
 from printing.documents.deferred import render_deferred
 from printing.documents.delivery import render_delivery
@@ -27,6 +28,7 @@ DOCUMENTS: dict[str, Callable[..., bytes]] = {
     "rejection": render_rejection,
     "materials_receipt": render_materials_receipt,
     "deferred": render_deferred,
+    "commitment": render_commitment,
     "delivery": render_delivery,
     "daily_log": render_daily_log,
 }
@@ -49,6 +51,7 @@ __all__ = [
     "UnsupportedPaper",
     "register_fonts",
     "render_checklist",
+    "render_commitment",
     "render_daily_log",
     "render_deferred",
     "render_delivery",

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, LongTable, Paragraph, Table, TableStyle
 
 from counter_app.i18n import _
 from printing.fonts import BODY, markup
-from printing.model import MaterialLine
+from printing.model import MaterialLine, MissingField
 from printing.styles import Styles
 from printing.text import blank_date
 
@@ -136,21 +136,25 @@ class Barcode128(Flowable):  # type: ignore[misc]
 def codes_block(
     value: str, caption: str, width: float, styles: Styles, *, qr_value: str = ""
 ) -> Table:
-    """QR code beside a Code128 of ``value`` with the number printed below."""
+    """A QR code of ``qr_value`` (only when given: a working link) beside a
+    Code128 of ``value`` with the number printed below."""
     small = width < 100 * mm
-    qr_size = 22 * mm if small else 28 * mm
+    qr_size = (22 * mm if small else 28 * mm) if qr_value else 0
     bar = Barcode128(
         value, height=10 * mm if small else 12 * mm, max_width=width - qr_size - 4 * mm
     )
     label = _("{label}：{value}").format(label=caption, value=value)
     right: list[Flowable] = [para(label, styles.center)]
-    if value.isascii():  # Code128 has no Chinese; the QR code carries those
+    if value.isascii():  # Code128 has no Chinese
         right.insert(0, bar)
-    table = Table(
-        [[qr_code(qr_value or value, qr_size), right]],
-        colWidths=[qr_size + 2 * mm, width - qr_size - 2 * mm],
-        hAlign="LEFT",
-    )
+    if not qr_value:
+        table = Table([[right]], colWidths=[width], hAlign="LEFT")
+    else:
+        table = Table(
+            [[qr_code(qr_value, qr_size), right]],
+            colWidths=[qr_size + 2 * mm, width - qr_size - 2 * mm],
+            hAlign="LEFT",
+        )
     table.setStyle(
         TableStyle(
             [
@@ -158,22 +162,25 @@ def codes_block(
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("ALIGN", (1, 0), (1, 0), "CENTER"),
+                ("ALIGN", (-1, 0), (-1, 0), "CENTER"),
             ]
         )
     )
     return table
 
 
+def seal_text(organ: str, seal: str = "") -> str:
+    """The seal placeholder naming its organ: 【{organ}受理专用章】."""
+    return _("【{organ}{seal}】").format(organ=organ, seal=seal or _("受理专用章"))
+
+
 def seal_block(
     organ: str, when: str, styles: Styles, *, seal: str = ""
 ) -> list[Flowable]:
-    """Right-aligned seal placeholder with the organ name and date."""
-    out: list[Flowable] = [para(seal or _("【受理专用章】"), styles.right)]
-    if organ:
-        out.append(para(organ, styles.right))
-    out.append(para(when, styles.right))
-    return out
+    """Right-aligned seal placeholder naming the organ, and the date."""
+    if not organ.strip():
+        raise MissingField(_("盖章机关名称"))
+    return [para(seal_text(organ, seal), styles.right), para(when, styles.right)]
 
 
 def signature_line(label: str, styles: Styles, *, narrow: bool = False) -> Paragraph:

@@ -51,8 +51,9 @@ class Document:
 
 
 def letterhead_lines(head: Letterhead) -> tuple[str, str]:
-    line = _("窗口：{window}　经办人：{clerk}　打印时间：{time}").format(
+    line = _("窗口：{window}　{role}：{clerk}　打印时间：{time}").format(
         window=head.window_name,
+        role=_(head.clerk_role),
         clerk=head.clerk_name,
         time=fmt_datetime(head.printed_at),
     )

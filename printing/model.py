@@ -80,6 +80,14 @@ class Letterhead:
     supervision_phone: str
     address: str
     printed_at: datetime
+    # Who signs the document in the header line: 经办人 at the window,
+    # 制表人 for a supervisor's log.
+    clerk_role: str = N_("经办人")
+
+    @property
+    def organ(self) -> str:
+        """The accepting organ named at every seal: the center."""
+        return self.center_name
 
 
 @dataclass(frozen=True)
@@ -96,6 +104,8 @@ class DefectLine:
     name: str
     problem: str
     fix: str
+    # The required form, e.g. "原件 1 份、复印件 1 份".
+    form: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,11 @@ class ReceiptData:
     status_url: str
     fee: str
     status_phone: str = ""
+    # Where and when the result is collected (window hours, EMS).
+    collect: str = ""
+    # 容缺/告知承诺: what was accepted on a promise, one line each.
+    promise_lines: Sequence[str] = field(default_factory=tuple)
+    decision_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +141,8 @@ class ChecklistMaterial:
     source: str
     note: str = ""
     required: bool = True
+    # Covered by the applicant's 告知承诺: not to be brought.
+    by_promise: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,7 +178,7 @@ class NoticeData:
     where: str
     issued_on: date
     application_no: str = ""
-    legal_basis: str = N_("《中华人民共和国行政许可法》第三十二条")
+    legal_basis: str = N_("《中华人民共和国行政许可法》第三十二条第一款第（四）项")
 
 
 @dataclass(frozen=True)
@@ -178,6 +195,8 @@ class RejectionData:
     court: str
     decided_on: date
     competent_organ: str | None = None
+    # The accepting organ that decides and seals (the center), not the
+    # department the item belongs to.
     organ_name: str = ""
 
 
@@ -194,8 +213,8 @@ class MaterialsReceiptData:
 
 
 class DeferredKind(enum.Enum):
+    # 告知承诺 has its own document (CommitmentData), not a relabelled notice.
     DEFERRED = "deferred"  # 容缺受理
-    COMMITMENT = "commitment"  # 告知承诺
 
 
 @dataclass(frozen=True)
@@ -214,6 +233,28 @@ class DeferredData:
 
 
 @dataclass(frozen=True)
+class CommitmentData:
+    """告知承诺书 (国办发〔2020〕42号): the organ states the conditions and the
+    proof it no longer asks for; the applicant promises; a false promise has
+    stated consequences."""
+
+    letterhead: Letterhead
+    notice_no: str
+    acceptance_no: str
+    item_name: str
+    department: str
+    applicant_name: str
+    applicant_id_masked: str
+    accepted_on: date
+    conditions: Sequence[str]
+    waived: Sequence[str]
+    legal_basis: str
+    check_text: str
+    liability: Sequence[str]
+    agent_name: str = ""
+
+
+@dataclass(frozen=True)
 class DeliveryData:
     letterhead: Letterhead
     acceptance_no: str
@@ -227,6 +268,7 @@ class DeliveryData:
     delivered_on: date
     deliverer: str
     note: str = ""
+    receiver_role: str = ""  # 申请人本人 / 代理人（关系）
 
 
 @dataclass(frozen=True)
@@ -238,3 +280,5 @@ class DailyLogData:
     rows: Sequence[Sequence[str]]
     totals: Sequence[tuple[str, str]]
     filters_text: str = ""
+    # 制表/审核 sign-off under the totals.
+    sign_off: Sequence[str] = field(default_factory=tuple)

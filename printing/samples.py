@@ -7,6 +7,7 @@ from datetime import date, datetime
 from printing.model import (
     ChecklistData,
     ChecklistMaterial,
+    CommitmentData,
     DailyLogData,
     DefectLine,
     DeferredData,
@@ -155,7 +156,7 @@ def rejection(**overrides: object) -> RejectionData:
         "court": "南京铁路运输法院",
         "decided_on": date(2026, 11, 23),
         "competent_organ": "南京市规划和自然资源局",
-        "organ_name": "南京市玄武区行政审批局",
+        "organ_name": "南京市玄武区政务服务中心",
     }
     values.update(overrides)
     return RejectionData(**values)  # type: ignore[arg-type]
@@ -199,6 +200,35 @@ def deferred(**overrides: object) -> DeferredData:
     return DeferredData(**values)  # type: ignore[arg-type]
 
 
+def commitment(**overrides: object) -> CommitmentData:
+    values: dict[str, object] = {
+        "letterhead": letterhead(),
+        "notice_no": "XW20261123-0043",
+        "acceptance_no": "XW20261123-0043",
+        "item_name": "公共场所卫生许可",
+        "department": "区卫生健康局",
+        "applicant_name": APPLICANT,
+        "applicant_id_masked": "320102********1234",
+        "accepted_on": date(2026, 11, 23),
+        "conditions": [
+            "符合《公共场所卫生管理条例》第八条规定的“公共场所卫生许可”许可条件。",
+            "具备“公共场所卫生检测或评价报告”所证明的条件，该证明真实、有效。",
+        ],
+        "waived": ["公共场所卫生检测或评价报告"],
+        "legal_basis": "《国务院办公厅关于全面推行证明事项告知承诺制的指导意见》"
+        "（国办发〔2020〕42号）",
+        "check_text": "区卫生健康局将在作出决定后核查承诺内容。",
+        "liability": [
+            "经核查承诺不实的，终止办理。",
+            "已作出许可决定的，依法撤销该决定。",
+            "虚假承诺的情况记入申请人信用记录。",
+        ],
+        "agent_name": AGENT,
+    }
+    values.update(overrides)
+    return CommitmentData(**values)  # type: ignore[arg-type]
+
+
 def delivery(**overrides: object) -> DeliveryData:
     values: dict[str, object] = {
         "letterhead": letterhead(),
@@ -209,6 +239,7 @@ def delivery(**overrides: object) -> DeliveryData:
         "result_number": "91320102MA2X7K9Q3N",
         "method": "窗口领取（直接送达）",
         "receiver_name": AGENT,
+        "receiver_role": "代理人",
         "receiver_id_masked": "320104********5678",
         "delivered_on": date(2026, 11, 26),
         "deliverer": "陈堃",

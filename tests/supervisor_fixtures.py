@@ -72,7 +72,11 @@ def make(
     if decision is Decision.NOTICE:
         entries[0].state, entries[0].problem = MaterialState.MISSING, "未提交"
     elif decision is Decision.REJECT:
-        kwargs = {"reason": "不属于本机关职权范围", "reason_code": "not_competent"}
+        kwargs = {
+            "reason": "不属于本机关职权范围",
+            "reason_code": "not_competent",
+            "competent_organ": "市卫生健康委员会",
+        }
     elif decision is Decision.ACCEPT_DEFERRED:
         layout = next(e for e in entries if e.key == "layout")
         layout.state = MaterialState.DEFERRED

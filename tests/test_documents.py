@@ -315,3 +315,56 @@ def test_print_command(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "居住证" in text_of((tmp_path / "c.pdf").read_bytes(), tmp_path)
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_print_deferred_on_a_commitment_gives_the_commitment(
+    tmp_path: Path, lang: str
+) -> None:
+    """`print deferred` on an application accepted on commitment used to end
+    in MissingField: it prints the 告知承诺书, in both languages."""
+    data = tmp_path / "data"
+    store = Store.open(data)
+    from counter_app.services.setup import ensure_seeded
+
+    ensure_seeded(store)
+    ctx = DeskContext("clerk01", "王晓明", "clerk", "320102001", "01")
+    item = get_item(store.db, "XK00101001")
+    entries = [
+        MaterialEntry(m.key, MaterialState.ORIGINAL, m.originals, m.copies)
+        if not m.promise
+        else MaterialEntry(m.key, MaterialState.MISSING)
+        for m in item.materials_for({})
+    ]
+    form = IntakeForm(
+        item_codes=[item.code],
+        materials=entries,
+        applicant=Applicant(name="王𠮷䶮", id_number=ID),
+    )
+    [result] = apps.decide(store, ctx, form, Decision.ACCEPT_COMMITMENT)
+    store.close()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "main.py",
+            "--data-dir",
+            str(data),
+            "--lang",
+            lang,
+            "print",
+            "deferred",
+            "--application",
+            result.acceptance_no,
+            "--out",
+            str(tmp_path / "c.pdf"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    text = text_of((tmp_path / "c.pdf").read_bytes(), tmp_path)
+    assert result.acceptance_no in text
+    assert "经营场所使用证明" in text  # the proof the promise replaces
+    assert "国办发〔2020〕42号" in text

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from printing import DOCUMENTS, Paper, samples
+from tests.printing_fixtures import pdf_text, squeeze
 
 pytestmark = pytest.mark.skipif(
     shutil.which("zbarimg") is None or shutil.which("pdftoppm") is None,
@@ -58,9 +59,16 @@ def decode(pdf: bytes, tmp_path: Path, *, binary: bool = False) -> set[str]:
 def test_receipt_codes_carry_the_acceptance_number(
     paper: Paper, tmp_path: Path
 ) -> None:
-    codes = decode(DOCUMENTS["receipt"](samples.receipt(), paper=paper), tmp_path)
-    assert "XW20261123-0042" in codes  # Code128
-    assert "https://zwfw.example.gov.cn/query?no=XW20261123-0042" in codes  # QR
+    data = samples.receipt()
+    codes = decode(DOCUMENTS["receipt"](data, paper=paper), tmp_path)
+    assert codes == {"XW20261123-0042", data.status_url}  # Code128, QR link
+
+
+@pytest.mark.parametrize("paper", [Paper.A4, Paper.ROLL_80])
+def test_no_status_link_no_qr_code(paper: Paper, tmp_path: Path) -> None:
+    """A QR code carries a working link or is left out, never the bare number."""
+    pdf = DOCUMENTS["receipt"](samples.receipt(status_url=""), paper=paper)
+    assert decode(pdf, tmp_path) == {"XW20261123-0042"}  # the Code128 only
 
 
 def test_checklist_qr_opens_the_guide(tmp_path: Path) -> None:
@@ -68,6 +76,8 @@ def test_checklist_qr_opens_the_guide(tmp_path: Path) -> None:
     assert "https://zwfw.example.gov.cn/guide/320102-SL-0042" in codes
 
 
-def test_chinese_receipt_number_only_in_the_qr_code(tmp_path: Path) -> None:
+def test_chinese_receipt_number_is_printed_not_coded(tmp_path: Path) -> None:
+    """Code128 cannot carry Chinese and a QR code holds only links: the
+    number is printed in words."""
     pdf = DOCUMENTS["materials_receipt"](samples.materials_receipt())
-    assert decode(pdf, tmp_path, binary=True) == {"XW收20261123-0210"}
+    assert "XW收20261123-0210" in squeeze(pdf_text(pdf))

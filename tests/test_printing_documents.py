@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pytest
 
 from printing import DOCUMENTS, MissingField, Paper, UnsupportedPaper, samples
-from printing.model import DeferredKind, MaterialLine
+from printing.model import MaterialLine
 from tests.printing_fixtures import pdf_fonts, pdf_pages, pdf_text, squeeze
 
 RARE = ("𠮷", "䶮", "堃")
@@ -28,7 +28,7 @@ CASES: dict[str, tuple[Callable[[], object], tuple[str, ...]]] = {
             "3 个工作日",
             "2026年11月26日",
             "预计",
-            "【受理专用章】",
+            "【南京市玄武区政务服务中心受理专用章】",
             "12345",
             "https://zwfw.example.gov.cn/query",
             "营业执照申请书",
@@ -74,7 +74,7 @@ CASES: dict[str, tuple[Callable[[], object], tuple[str, ...]]] = {
             "六个月内",
             "行政诉讼",
             "南京铁路运输法院",
-            "【行政审批专用章】",
+            "【南京市玄武区政务服务中心受理专用章】",
         ),
     ),
     "materials_receipt": (
@@ -84,6 +84,19 @@ CASES: dict[str, tuple[Callable[[], object], tuple[str, ...]]] = {
     "deferred": (
         samples.deferred,
         ("容缺受理通知书", "2026年11月30日", "住所使用证明", "逾期未补正的后果"),
+    ),
+    "commitment": (
+        samples.commitment,
+        (
+            "告知承诺书",
+            "国办发〔2020〕42号",
+            "公共场所卫生检测或评价报告",
+            "虚假承诺的法律责任",
+            "撤销",
+            "信用记录",
+            "申请人（承诺人）签字",
+            "【南京市玄武区政务服务中心受理专用章】",
+        ),
     ),
     "delivery": (
         samples.delivery,
@@ -173,12 +186,6 @@ def test_full_id_number_is_masked_on_paper() -> None:
     flat = squeeze(pdf_text(pdf))
     assert "32010219900307123X" not in flat
     assert "320102********123X" in flat
-
-
-def test_commitment_variant_title() -> None:
-    pdf = DOCUMENTS["deferred"](samples.deferred(kind=DeferredKind.COMMITMENT))
-    flat = squeeze(pdf_text(pdf))
-    assert "告知承诺书" in flat and "容缺受理通知书" not in flat
 
 
 def test_agent_line_only_when_there_is_an_agent() -> None:

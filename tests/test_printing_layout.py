@@ -96,7 +96,13 @@ def test_roll_receipt_is_80_mm_wide_and_as_tall_as_its_content() -> None:
         assert sizes[0][0] == pytest.approx(80 * mm, abs=0.01)
     assert page_sizes(longer)[0][1] > page_sizes(short)[0][1] + 100
     text = squeeze(pdf_text(short))
-    for field in ("受理回执", "XW20261123-0042", "王𠮷䶮", "【受理专用章】", "12345"):
+    for field in (
+        "受理回执",
+        "XW20261123-0042",
+        "王𠮷䶮",
+        "【南京市玄武区政务服务中心受理专用章】",
+        "12345",
+    ):
         assert field in text
     # The last line is on the page, not cut by the computed height.
     assert "地址：" in squeeze(pdf_text(longer))

@@ -136,6 +136,17 @@ def test_reject_needs_reason(seeded_store: Store, clerk: DeskContext) -> None:
             seeded_store, clerk, form(seeded_store, RESIDENCE_PERMIT), Decision.REJECT
         )
     assert err.value.field == "reason"
+    with pytest.raises(IntakeError) as err:
+        apps.decide(
+            seeded_store,
+            clerk,
+            form(seeded_store, RESIDENCE_PERMIT),
+            Decision.REJECT,
+            reason="不属于本机关职权",
+            reason_code="not_competent",
+        )
+    assert err.value.field == "competent_organ"
+    assert "有权受理的机关" in str(err.value)
     [r] = apps.decide(
         seeded_store,
         clerk,
@@ -143,8 +154,13 @@ def test_reject_needs_reason(seeded_store: Store, clerk: DeskContext) -> None:
         Decision.REJECT,
         reason="不属于本机关职权",
         reason_code="not_competent",
+        competent_organ="  市公安局   出入境管理支队 ",
     )
     assert r.status is Status.REJECTED
+    stored = seeded_store.db.execute(
+        "SELECT competent_organ FROM applications WHERE id = ?", [r.application_id]
+    ).fetchone()[0]
+    assert stored == "市公安局 出入境管理支队"
 
 
 def test_deferred_acceptance(seeded_store: Store, clerk: DeskContext) -> None:

@@ -45,7 +45,11 @@ def test_accept_by_keyboard_stores_application(
     assert stored[0]["status"] == "submitted"
     assert stored[0]["id_number"] == ID_1
     assert stored[0]["intake_seconds"] is not None
-    mats = rows(app, "SELECT state FROM application_materials")
-    assert mats and all(m["state"] == "original" for m in mats)
+    mats = rows(app, "SELECT state, originals, copies FROM application_materials")
+    # Copy-only materials are received as copies, never as 已收原件 with 0.
+    assert mats and all(
+        m["state"] == ("original" if m["originals"] else "copy") for m in mats
+    )
+    assert any(m["state"] == "copy" for m in mats)
     assert results[0].acceptance_no in widget.result.text()
     idle(qtbot, app)

@@ -99,7 +99,7 @@ def test_reject_stores_reason_and_competent_organ(
     assert app_row["status"] == "rejected"
     assert app_row["reason_code"] == "not_competent"
     assert "申请事项不属于本机关职权范围" in app_row["reason"]
-    assert "区市场监督管理局" in app_row["reason"]
+    assert app_row["competent_organ"] == "区市场监督管理局"
     idle(qtbot, app)
 
 
@@ -142,7 +142,10 @@ def test_invalid_id_shows_error_beside_field_and_keeps_the_form(
     assert error.isVisible() and error.text()
     assert widget.applicant.fields["name"].text() == "李子墨"
     assert widget.applicant.fields["id_number"].text() == wrong
-    assert all(s.state.value == "original" for s in widget.table.states)
+    assert all(
+        s.state.value == ("original" if r.material.originals else "copy")
+        for r, s in zip(widget.table.rows, widget.table.states, strict=True)
+    )
     # corrected, the same form goes through
     edit = widget.applicant.fields["id_number"]
     edit.clear()

@@ -153,6 +153,7 @@ def test_commitment_only_where_the_item_allows_it(
     assert button.isEnabled()
     type_into(qtbot, widget, "name", "李子墨")
     type_into(qtbot, widget, "id_number", ID_1)
+    mark_all_original(qtbot, widget)
     with qtbot.waitSignal(widget.decided, timeout=5000):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     [stored] = rows(app, "SELECT decision, status FROM applications")

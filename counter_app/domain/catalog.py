@@ -86,6 +86,9 @@ class Material:
     condition: str | None
     source: str
     note: str | None = None
+    # 告知承诺: the applicant's promise replaces this proof (国办发〔2020〕42号).
+    # Optional in the file; absent means no.
+    promise: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,7 @@ class Catalog:
                         copies=max(first.copies, m.copies),
                         e_cert=first.e_cert and m.e_cert,
                         deferrable=first.deferrable and m.deferrable,
+                        promise=first.promise and m.promise,
                     ),
                     codes if item.code in codes else [*codes, item.code],
                 )
@@ -376,7 +380,9 @@ def _list(w: _Where, value: object, field: str) -> list[object]:
     return value
 
 
-_MATERIAL_FIELDS = tuple(f.name for f in fields(Material) if f.name != "note")
+_MATERIAL_FIELDS = tuple(
+    f.name for f in fields(Material) if f.name not in ("note", "promise")
+)
 _ITEM_FIELDS = tuple(f.name for f in fields(Item) if f.name != "keywords")
 
 
@@ -385,7 +391,7 @@ def _material(
 ) -> Material:
     p = f"materials[{index}]."
     d = _object(w, raw, p.rstrip("."))
-    _check_fields(w, d, _MATERIAL_FIELDS, ("note",), prefix=p)
+    _check_fields(w, d, _MATERIAL_FIELDS, ("note", "promise"), prefix=p)
     key = _text(w, d, "key", p)
     if not _KEY_RE.match(key):
         w.fail(
@@ -412,6 +418,7 @@ def _material(
         condition=condition,
         source=_text(w, d, "source", p),
         note=_opt_text(w, d, "note", p),
+        promise=_flag(w, d, "promise", p) if "promise" in d else False,
     )
     if material.originals + material.copies == 0:
         w.fail(
@@ -529,7 +536,11 @@ def _keywords(w: _Where, d: Mapping[str, object]) -> tuple[str, ...]:
 def item_to_dict(item: Item) -> dict[str, object]:
     """The JSON object ``item_from_dict`` reads back to an equal item."""
     d: dict[str, object] = asdict(item)
-    d["materials"] = [asdict(m) for m in item.materials]
+    materials = [asdict(m) for m in item.materials]
+    for m in materials:
+        if not m["promise"]:  # optional: files without it stay as they were
+            del m["promise"]
+    d["materials"] = materials
     d["keywords"] = list(item.keywords)
     if not item.keywords:
         del d["keywords"]

@@ -43,6 +43,7 @@ from counter_app.services.intake import (
     MaterialEntry,
     MaterialState,
     check_decision,
+    check_rejection,
     entries_for,
     normalised_applicant,
 )
@@ -79,11 +80,16 @@ def decide(
     reason: str = "",
     reason_code: str = "",
     promise_date: date | None = None,
+    competent_organ: str = "",
 ) -> list[DecisionResult]:
     """Store the intake with its decision; for a bundle, one linked
-    application per item. Returns what the receipt needs."""
+    application per item. Returns what the receipt needs. A rejection as
+    not competent names the organ the applicant is sent to."""
     if not form.item_codes:
         raise IntakeError(_("请先选择办理事项。"), field="item")
+    competent_organ = " ".join(competent_organ.split())
+    if decision is Decision.REJECT:
+        check_rejection(reason_code, competent_organ)
     items = [get_item(store.db, code) for code in form.item_codes]
     applicant = normalised_applicant(form.applicant, form.answers)
     plans = []
@@ -158,6 +164,7 @@ def decide(
                 "promise_date": promise_date.isoformat() if promise_date else None,
                 "reason": reason.strip() or None,
                 "reason_code": reason_code or None,
+                "competent_organ": competent_organ or None,
                 "notice_deadline": _notice_deadline(db, calendar, today, decision),
                 "consultation_id": form.consultation_id or None,
                 "intake_seconds": form.intake_seconds,
@@ -278,12 +285,22 @@ def deliver(
     method: str = "window",
     tracking_no: str = "",
     override_reason: str = "",
+    result_name: str = "",
+    result_number: str = "",
 ) -> None:
     """Hand the result over (出件) after checking the recipient's ID against
     the applicant's or the agent's; refused while a deferred material is
-    outstanding unless a supervisor gives ``override_reason``."""
+    outstanding unless a supervisor gives ``override_reason``. The result
+    document's name (default: the item's result) and number go on the
+    送达回证."""
     record = _load(store.db, application_id)
     given = normalize(recipient_id_number)
+    if given and given == record["id_number"]:
+        role = "applicant"
+    elif given and given == record["agent_id_number"]:
+        role = "agent"
+    else:
+        role = ""
     if method == "window" and given not in {
         record["id_number"],
         record["agent_id_number"],
@@ -309,6 +326,10 @@ def deliver(
                 "method": method,
                 "tracking_no": tracking_no.strip(),
                 "recipient_id_masked": _mask(given),
+                "recipient_role": role,
+                "result_name": " ".join(result_name.split())
+                or default_result_name(record["item_name"]),
+                "result_number": result_number.strip(),
                 **override,
             },
         )
@@ -512,6 +533,13 @@ def _next_number(db: Database, ctx: DeskContext, day: date) -> str:
     )
 
 
+def _stored_state(entry: MaterialEntry) -> MaterialState:
+    """What was really received: copies only are never 已收原件."""
+    if entry.state is MaterialState.ORIGINAL and not entry.originals and entry.copies:
+        return MaterialState.COPY
+    return entry.state
+
+
 def _store_materials(db: Database, app_id: str, pairs: Sequence[Any]) -> None:
     now = clock.now_iso()
     db.conn.executemany(
@@ -524,7 +552,7 @@ def _store_materials(db: Database, app_id: str, pairs: Sequence[Any]) -> None:
                 m.key,
                 pos,
                 m.name,
-                e.state.value,
+                _stored_state(e).value,
                 e.originals,
                 e.copies,
                 e.problem or None,
@@ -571,6 +599,11 @@ def _notice_deadline(
         return None
     days = settings.get_int(db, "notice_bring_days")
     return due_date_or_provisional(calendar, today, days).date.isoformat()
+
+
+def default_result_name(item_name: str) -> str:
+    """The result document when the clerk names none at 出件."""
+    return _("“{item}”办理结果文书").format(item=item_name)
 
 
 def _mask(code: str) -> str:

@@ -16,9 +16,13 @@ from counter_app import clock
 from counter_app.domain.errors import DomainError
 from counter_app.domain.identifiers import mask_identifier
 from counter_app.domain.status import DECISION_LABELS, Decision, Status, status_label
+from counter_app.domain.workdays import WorkCalendar, days_left
 from counter_app.i18n import N_, _
 from counter_app.services.context import DeskContext
+from counter_app.store.calendar import load_calendar
 from counter_app.store.db import Store
+
+RUNNING = (Status.SUBMITTED.value, Status.IN_REVIEW.value)
 
 KIND_APPLICATION = "application"
 KIND_CONSULTATION = "consultation"
@@ -95,6 +99,41 @@ class LogEntry:
     window_code: str
     clerk: str
     clerk_name: str
+    agent_name: str = ""
+    assisted: bool = False
+    # Working days overdue (positive) by the desk's one rule; None = not.
+    overdue_days: int | None = None
+    follow_up: str | None = None
+
+    @property
+    def bad_rating(self) -> bool:
+        return self.evaluation is not None and self.evaluation <= 2
+
+    @property
+    def helper_text(self) -> str:
+        """代理人 and 帮办 for the log's agent column."""
+        parts = []
+        if self.agent_name:
+            parts.append(_("代理：{name}").format(name=self.agent_name))
+        if self.assisted:
+            parts.append(_("帮办"))
+        return _("；").join(parts)
+
+    @property
+    def overdue_text(self) -> str:
+        if not self.overdue_days:
+            return ""
+        return _("超期 {days} 个工作日").format(days=self.overdue_days)
+
+    @property
+    def rating_text(self) -> str:
+        """The rating; a bad one with its follow-up state (已回访/待回访)."""
+        if self.evaluation is None:
+            return ""
+        if not self.bad_rating:
+            return str(self.evaluation)
+        state = _("已回访") if self.follow_up else _("待回访")
+        return _("{level} 差评・{state}").format(level=self.evaluation, state=state)
 
     @property
     def kind_label(self) -> str:
@@ -131,24 +170,32 @@ class LogTotals:
     consultations: int = 0
     applications: int = 0
     accepted: int = 0
+    committed: int = 0
     deferred: int = 0
     notified: int = 0
     rejected: int = 0
     materials: int = 0
     evaluations: int = 0
     good_ratings: int = 0
+    bad_ratings: int = 0
+    bad_followed: int = 0
+    overdue: int = 0
 
     def pairs(self) -> list[tuple[str, str]]:
         return [
             (_("咨询"), str(self.consultations)),
             (_("办件"), str(self.applications)),
-            (_("受理（含告知承诺）"), str(self.accepted)),
+            (_("受理"), str(self.accepted)),
+            (_("告知承诺受理"), str(self.committed)),
             (_("容缺受理"), str(self.deferred)),
             (_("一次性告知"), str(self.notified)),
             (_("不予受理"), str(self.rejected)),
             (_("收取材料"), str(self.materials)),
             (_("评价"), str(self.evaluations)),
             (_("满意评价（4–5）"), str(self.good_ratings)),
+            (_("差评（1–2）"), str(self.bad_ratings)),
+            (_("差评已回访"), str(self.bad_followed)),
+            (_("超期办件"), str(self.overdue)),
         ]
 
 
@@ -195,7 +242,9 @@ def daily_log(store: Store, ctx: DeskContext, wanted: LogFilter) -> DailyLog:
     f = effective_filter(ctx, wanted)
     db = store.db
     names = clerk_names(db)
-    apps = _application_entries(db, ctx.site_code, f, names)
+    apps = _application_entries(
+        db, ctx.site_code, f, names, load_calendar(db), clock.today()
+    )
     consults = _consultation_entries(db, ctx.site_code, f, names)
     entries = list(heapq.merge(apps, consults, key=lambda e: e.at))
     totals = _totals(entries)
@@ -263,7 +312,12 @@ def _where(
 
 
 def _application_entries(
-    db: Database, site_code: str, f: LogFilter, names: dict[str, str]
+    db: Database,
+    site_code: str,
+    f: LogFilter,
+    names: dict[str, str],
+    calendar: WorkCalendar,
+    today: date,
 ) -> Iterator[LogEntry]:
     where, params = _where(f, site_code, consultation=False)
     received = ",".join(f"'{s}'" for s in RECEIVED_STATES)
@@ -275,7 +329,10 @@ def _application_entries(
         " (SELECT COUNT(*) FROM application_materials m"
         f"   WHERE m.application_id = a.id AND m.state IN ({received})),"
         " (SELECT e.level FROM evaluations e WHERE e.application_id = a.id"
-        "   ORDER BY e.created_at DESC LIMIT 1)"
+        "   ORDER BY e.created_at DESC LIMIT 1),"
+        " (SELECT COALESCE(e.follow_up, '') FROM evaluations e"
+        "   WHERE e.application_id = a.id ORDER BY e.created_at DESC LIMIT 1),"
+        " a.agent_name, a.assisted"
         f" FROM applications a WHERE {where} ORDER BY a.created_at, a.acceptance_no"
     )
     for row in db.execute(sql, params):
@@ -297,8 +354,16 @@ def _application_entries(
             clerk,
             materials,
             level,
+            follow_up,
+            agent_name,
+            assisted,
         ) = row
         code = uscc if applicant_type == "organisation" and uscc else id_number
+        due_day = date.fromisoformat(due) if due else None
+        overdue = None
+        if due_day is not None and status in RUNNING:
+            left = days_left(calendar, today, due_day).days
+            overdue = -left if left < 0 else None
         yield LogEntry(
             kind=KIND_APPLICATION,
             at=_local(created),
@@ -310,13 +375,17 @@ def _application_entries(
             id_masked=mask_identifier(code) if code else "",
             decision=decision or "",
             materials=int(materials),
-            due_date=date.fromisoformat(due) if due else None,
+            due_date=due_day,
             due_provisional=bool(provisional),
             status=status,
             evaluation=level,
             window_code=window,
             clerk=clerk,
             clerk_name=names.get(clerk, clerk),
+            agent_name=agent_name or "",
+            assisted=bool(assisted),
+            overdue_days=overdue,
+            follow_up=follow_up or None,
         )
 
 
@@ -370,12 +439,16 @@ def _totals(entries: Iterable[LogEntry]) -> LogTotals:
             "consultations",
             "applications",
             "accepted",
+            "committed",
             "deferred",
             "notified",
             "rejected",
             "materials",
             "evaluations",
             "good_ratings",
+            "bad_ratings",
+            "bad_followed",
+            "overdue",
         ),
         0,
     )
@@ -385,8 +458,10 @@ def _totals(entries: Iterable[LogEntry]) -> LogTotals:
             continue
         counts["applications"] += 1
         counts["materials"] += e.materials or 0
-        if e.decision in (Decision.ACCEPT, Decision.ACCEPT_COMMITMENT):
+        if e.decision == Decision.ACCEPT:
             counts["accepted"] += 1
+        elif e.decision == Decision.ACCEPT_COMMITMENT:
+            counts["committed"] += 1
         elif e.decision == Decision.ACCEPT_DEFERRED:
             counts["deferred"] += 1
         elif e.decision == Decision.NOTICE:
@@ -396,6 +471,11 @@ def _totals(entries: Iterable[LogEntry]) -> LogTotals:
         if e.evaluation is not None:
             counts["evaluations"] += 1
             counts["good_ratings"] += e.evaluation >= 4
+            if e.bad_rating:
+                counts["bad_ratings"] += 1
+                counts["bad_followed"] += bool(e.follow_up)
+        if e.overdue_days:
+            counts["overdue"] += 1
     return LogTotals(**counts)
 
 

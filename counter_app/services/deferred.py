@@ -20,8 +20,11 @@ def outstanding(db: Database, application_id: str) -> list[str]:
     return [
         str(r[0])
         for r in db.execute(
-            "SELECT name FROM application_materials WHERE application_id = ?"
-            " AND state = ? ORDER BY position",
+            # Under 告知承诺 the promise replaces the proof: nothing to wait for.
+            "SELECT m.name FROM application_materials m"
+            " JOIN applications a ON a.id = m.application_id"
+            " WHERE m.application_id = ? AND m.state = ?"
+            " AND a.decision != 'accept_commitment' ORDER BY m.position",
             [application_id, MaterialState.DEFERRED.value],
         )
     ]

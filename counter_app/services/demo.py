@@ -160,6 +160,15 @@ def _recent_working_days(store: Store, days: int) -> list[date]:
     return sorted(found)
 
 
+def competent_organ(department: str) -> str:
+    """A plausible organ for a demo refusal as not competent: the same line
+    of administration one level up (区民政局 → 市民政局)."""
+    base = department.split("（")[0]
+    if base.startswith("区"):
+        return "市" + base[1:]
+    return "申请人所在地" + base
+
+
 def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: ignore[no-untyped-def]
     answers = {"agent": rng.random() < 0.15}
     for key in {m.condition for m in item.materials if m.condition} - {"agent"}:
@@ -204,6 +213,10 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
         promise = min(clock.today() + timedelta(days=7), max(due, clock.today()))
     elif roll < 0.25 and item.allows_commitment:
         decision = Decision.ACCEPT_COMMITMENT
+        # The promise replaces the proof the catalog allows it to.
+        for e, m in zip(entries, materials, strict=True):
+            if m.promise:
+                e.state, e.originals, e.copies = MaterialState.MISSING, 0, 0
     form = IntakeForm(
         item_codes=[item.code],
         applicant=applicant,
@@ -216,10 +229,14 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
         ctx,
         form,
         decision,
-        reason="申请事项不属于本机关职权范围，请向区住房和城乡建设局申请"
+        reason="申请事项不属于本机关职权范围：经营或居住地不在本区，"
+        "依法由上级或所在地机关办理"
         if decision is Decision.REJECT
         else "",
         reason_code="not_competent" if decision is Decision.REJECT else "",
+        competent_organ=competent_organ(item.department)
+        if decision is Decision.REJECT
+        else "",
         promise_date=promise,
     )[0]
     age = total_days - day_index
@@ -249,6 +266,7 @@ def _one_visit(store, ctx, rng, item, day_index, total_days) -> None:  # type: i
                 application_id=result.application_id,
                 recipient_name=applicant.agent_name or applicant.name,
                 recipient_id_number=applicant.agent_id_number or applicant.id_number,
+                result_number=f"{item.code[-5:]}-{result.acceptance_no[-8:]}",
             )
             if rng.random() < 0.5:
                 level = rng.choices([5, 4, 3, 2, 1], [70, 18, 7, 3, 2])[0]

@@ -10,44 +10,29 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import date, datetime
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
 
 from counter_app import clock
-from counter_app.domain.catalog import Item
-from counter_app.domain.identifiers import mask_identifier
 from counter_app.domain.status import Decision
 from counter_app.i18n import _
 from counter_app.services.consultations import Consultation
 from counter_app.services.context import DeskContext
-from counter_app.services.intake import MATERIAL_STATE_LABELS, RECEIVED, MaterialState
+from counter_app.services.document_data import build, letterhead
 from counter_app.store import records, settings
 from counter_app.store.catalog import conditions, get_item
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from printing import render_document
-from printing.model import (
-    ChecklistData,
-    ChecklistMaterial,
-    DefectLine,
-    DeferredData,
-    DeferredKind,
-    DeliveryData,
-    Letterhead,
-    MaterialLine,
-    MaterialsReceiptData,
-    NoticeData,
-    Paper,
-    ReceiptData,
-    RejectionData,
-)
+from printing.model import ChecklistData, ChecklistMaterial, Paper
+
+__all__ = ["build", "letterhead"]
 
 DOCUMENT_FOR_DECISION: dict[str, str] = {
     Decision.ACCEPT.value: "receipt",
     Decision.ACCEPT_DEFERRED.value: "deferred",
-    Decision.ACCEPT_COMMITMENT.value: "deferred",
+    Decision.ACCEPT_COMMITMENT.value: "commitment",
     Decision.NOTICE.value: "notice",
     Decision.REJECT.value: "rejection",
 }
@@ -57,6 +42,7 @@ APPLICATION_DOCUMENTS = (
     "notice",
     "rejection",
     "deferred",
+    "commitment",
     "delivery",
 )
 
@@ -67,8 +53,10 @@ def documents_for(record: dict[str, Any]) -> list[str]:
     kinds = ["materials_receipt"]
     if record["accepted_on"]:
         kinds.insert(0, "receipt")
-    if decision in (Decision.ACCEPT_DEFERRED.value, Decision.ACCEPT_COMMITMENT.value):
+    if decision == Decision.ACCEPT_DEFERRED.value:
         kinds.append("deferred")
+    if decision == Decision.ACCEPT_COMMITMENT.value:
+        kinds.append("commitment")
     if decision == Decision.NOTICE.value:
         kinds.insert(0, "notice")
     if decision == Decision.REJECT.value:
@@ -76,6 +64,14 @@ def documents_for(record: dict[str, Any]) -> list[str]:
     if record["status"] == "delivered":
         kinds.append("delivery")
     return kinds
+
+
+def resolve_kind(kind: str, record: dict[str, Any]) -> str:
+    """The promise document of an application on commitment is the
+    告知承诺书, also when asked for as "deferred"."""
+    if kind == "deferred" and record["decision"] == Decision.ACCEPT_COMMITMENT.value:
+        return "commitment"
+    return kind
 
 
 def render_for_applications(
@@ -91,6 +87,7 @@ def render_for_applications(
     pdfs = []
     for app_id in application_ids:
         record = _record(store, app_id)
+        kind = resolve_kind(kind, record)
         data = build(store, ctx, kind=kind, record=record)
         reprint_at = clock.now() if printed_before(store, app_id, kind) else None
         options: dict[str, Any] = {"reprint_at": reprint_at}
@@ -108,6 +105,9 @@ def render_checklist(
     pdfs = []
     for code in consultation.item_codes:
         item = get_item(store.db, code)
+        promise = item.allows_commitment and bool(
+            consultation.answers.get("commitment")
+        )
         data = ChecklistData(
             letterhead=letterhead(store, ctx),
             item_name=item.name,
@@ -126,6 +126,8 @@ def render_checklist(
                     copies=m.copies,
                     source=m.source,
                     note=m.note or "",
+                    # Chosen 告知承诺: the promise replaces this proof.
+                    by_promise=promise and m.promise,
                 )
                 for m in item.materials_for(consultation.answers)
             ],
@@ -134,12 +136,19 @@ def render_checklist(
             promised_days=item.promised_days,
             address=item.address,
             hours=item.hours,
-            guide_url=item.guide_url,
+            guide_url=guide_url(store, item.code),
             applicant_name=consultation.applicant_name,
             consult_no=consultation.id[:8].upper(),
         )
         pdfs.append(render_document("checklist", data))
     return pdfs[0] if len(pdfs) == 1 else _merge(pdfs)
+
+
+def guide_url(store: Store, item_code: str) -> str:
+    """The item's guide on the site's platform (``guide_base_url`` setting);
+    empty, and no QR code printed, when the site has none."""
+    base = settings.get(store.db, "guide_base_url").rstrip("/")
+    return f"{base}/{item_code}" if base else ""
 
 
 def record_print(
@@ -195,179 +204,11 @@ def printed_before(store: Store, application_id: str, document: str) -> bool:
     return row is not None
 
 
-def letterhead(store: Store, ctx: DeskContext) -> Letterhead:
-    db = store.db
-    return Letterhead(
-        center_name=settings.get(db, "center_name"),
-        window_name=settings.get(db, "window_name"),
-        clerk_name=ctx.display_name,
-        clerk_contact=settings.get(db, "window_phone")
-        or settings.get(db, "supervision_phone"),
-        supervision_phone=settings.get(db, "supervision_phone"),
-        address=settings.get(db, "center_address"),
-        printed_at=clock.now().replace(tzinfo=None),
-    )
-
-
-def build(store: Store, ctx: DeskContext, *, kind: str, record: dict[str, Any]) -> Any:
-    item = get_item(store.db, record["item_code"])
-    head = letterhead(store, ctx)
-    if kind == "receipt":
-        return _receipt(store, head, record, item)
-    if kind == "materials_receipt":
-        return MaterialsReceiptData(
-            letterhead=head,
-            receipt_no=record["acceptance_no"],
-            item_name=record["item_name"],
-            applicant_name=_applicant(record),
-            applicant_id_masked=_masked(record),
-            received_at=datetime.fromisoformat(record["created_at"]).replace(
-                tzinfo=None
-            ),
-            materials=_received_lines(record),
-        )
-    if kind == "notice":
-        return NoticeData(
-            letterhead=head,
-            notice_no=record["acceptance_no"],
-            application_no=record["acceptance_no"],
-            item_name=record["item_name"],
-            applicant_name=_applicant(record),
-            applicant_id_masked=_masked(record),
-            submitted_on=date.fromisoformat(record["day"]),
-            missing=[
-                DefectLine(m["name"], m["problem"] or _("未提交"), _fix(m, item))
-                for m in record["materials"]
-                if MaterialState(m["state"]) not in RECEIVED
-            ],
-            bring_by=date.fromisoformat(record["notice_deadline"] or record["day"]),
-            where=f"{settings.get(store.db, 'center_name')} {item.address}",
-            issued_on=date.fromisoformat(record["day"]),
-        )
-    if kind == "rejection":
-        return RejectionData(
-            letterhead=head,
-            decision_no=record["acceptance_no"],
-            item_name=record["item_name"],
-            applicant_name=_applicant(record),
-            applicant_id_masked=_masked(record),
-            submitted_on=date.fromisoformat(record["day"]),
-            reason=record["reason"] or "",
-            legal_basis=item.legal_basis,
-            review_organ=settings.get(store.db, "review_organ"),
-            court=settings.get(store.db, "court"),
-            decided_on=date.fromisoformat(record["day"]),
-            organ_name=record["department"],
-        )
-    if kind == "deferred":
-        deferred = [
-            DefectLine(m["name"], m["problem"] or _("容缺后补"), _fix(m, item))
-            for m in record["materials"]
-            if m["state"] == MaterialState.DEFERRED.value
-        ]
-        commitment = record["decision"] == Decision.ACCEPT_COMMITMENT.value
-        return DeferredData(
-            letterhead=head,
-            notice_no=record["acceptance_no"],
-            acceptance_no=record["acceptance_no"],
-            item_name=record["item_name"],
-            applicant_name=_applicant(record),
-            applicant_id_masked=_masked(record),
-            accepted_on=date.fromisoformat(record["accepted_on"]),
-            deferred=deferred,
-            promise_date=date.fromisoformat(
-                record["promise_date"] or record["due_date"]
-            ),
-            consequence=settings.get(store.db, "deferred_consequence"),
-            kind=DeferredKind.COMMITMENT if commitment else DeferredKind.DEFERRED,
-        )
-    if kind == "delivery":
-        detail = _last_event_detail(store, record["id"], "deliver")
-        return DeliveryData(
-            letterhead=head,
-            acceptance_no=record["acceptance_no"],
-            item_name=record["item_name"],
-            applicant_name=_applicant(record),
-            result_name=_("{item}办理结果").format(item=record["item_name"]),
-            result_number=detail.get("result_number") or record["acceptance_no"],
-            method=_("邮寄送达") if detail.get("method") == "post" else _("窗口领取"),
-            receiver_name=detail.get("recipient_name", ""),
-            receiver_id_masked=detail.get("recipient_id_masked", ""),
-            delivered_on=clock.today(),
-            deliverer=ctx.display_name,
-            note=detail.get("tracking_no", ""),
-        )
-    raise ValueError(kind)
-
-
-def _receipt(
-    store: Store, head: Letterhead, record: dict[str, Any], item: Item
-) -> ReceiptData:
-    return ReceiptData(
-        letterhead=head,
-        acceptance_no=record["acceptance_no"],
-        item_name=record["item_name"],
-        item_code=record["item_code"],
-        department=record["department"],
-        applicant_name=_applicant(record),
-        applicant_id_masked=_masked(record),
-        agent_name=record["agent_name"],
-        accepted_on=date.fromisoformat(record["accepted_on"]),
-        promised_days=record["promised_days"] or 0,
-        due_date=date.fromisoformat(record["due_date"]),
-        due_provisional=bool(record["due_provisional"]),
-        materials=_received_lines(record),
-        status_url=record["status_url"] or "",
-        fee=item.fee,
-        status_phone=settings.get(store.db, "supervision_phone"),
-    )
-
-
-def _received_lines(record: dict[str, Any]) -> list[MaterialLine]:
-    return [
-        MaterialLine(
-            name=m["name"],
-            originals=m["originals"],
-            copies=m["copies"],
-            state_label=_(MATERIAL_STATE_LABELS[MaterialState(m["state"])]),
-            note=m["note"] or m["reused_from"] or "",
-        )
-        for m in record["materials"]
-    ]
-
-
-def _fix(material: dict[str, Any], item: Item) -> str:
-    source = next(
-        (m.source for m in item.materials if m.key == material["material_key"]), ""
-    )
-    if source:
-        return _("请按要求准备后提交（获取途径：{source}）").format(source=source)
-    return _("请按要求准备后提交")
-
-
-def _applicant(record: dict[str, Any]) -> str:
-    if record["applicant_type"] == "organisation" and record["org_name"]:
-        return f"{record['org_name']}（{record['applicant_name']}）"
-    return str(record["applicant_name"])
-
-
-def _masked(record: dict[str, Any]) -> str:
-    number = record["uscc"] or record["id_number"] or ""
-    return mask_identifier(number) if number else ""
-
-
 def _record(store: Store, application_id: str) -> dict[str, Any]:
     record = records.application(store.db, application_id)
     if record is None:
         raise ValueError(application_id)
     return record
-
-
-def _last_event_detail(store: Store, application_id: str, kind: str) -> dict[str, Any]:
-    for event in reversed(records.timeline(store.db, application_id)):
-        if event["kind"] == kind:
-            return dict(event["detail"])
-    return {}
 
 
 def _merge(pdfs: Sequence[bytes]) -> bytes:

@@ -110,6 +110,7 @@ PDF_COLUMNS: tuple[str, ...] = (
     N_("事项"),
     N_("申请人"),
     N_("证件号码"),
+    N_("代理/帮办"),
     N_("决定"),
     N_("材料"),
     N_("办结期限"),
@@ -128,11 +129,14 @@ def pdf_row(n: int, e: LogEntry, *, with_date: bool) -> list[str]:
         e.item_name,
         e.applicant_name,
         e.id_masked,
+        e.helper_text,
         e.decision_label or e.kind_label,
         "" if e.materials is None else str(e.materials),
-        e.due_text,
+        _("{due}\n{overdue}").format(due=e.due_text, overdue=e.overdue_text)
+        if e.overdue_text
+        else e.due_text,
         e.status_label,
-        "" if e.evaluation is None else str(e.evaluation),
+        e.rating_text,
         _("{window}/{clerk}").format(window=e.window_code, clerk=e.clerk_name),
     ]
 
@@ -188,6 +192,7 @@ def write_xlsx(log: DailyLog, out: Path) -> None:
 def pdf_bytes(log: DailyLog, ctx: DeskContext, store: Store) -> bytes:
     from printing import render_daily_log
     from printing.model import DailyLogData, Letterhead
+    from printing.text import blank_date
 
     db = store.db
     ident = settings.identity(db)
@@ -199,6 +204,7 @@ def pdf_bytes(log: DailyLog, ctx: DeskContext, store: Store) -> bytes:
         supervision_phone=settings.get(db, "supervision_phone"),
         address=settings.get(db, "center_address"),
         printed_at=clock.now(),
+        clerk_role=N_("制表人"),
     )
     with_date = _multi_day(log)
     data = DailyLogData(
@@ -213,6 +219,11 @@ def pdf_bytes(log: DailyLog, ctx: DeskContext, store: Store) -> bytes:
         totals=log.totals.pairs(),
         filters_text=_("{filters}；数据完整性：{coverage}").format(
             filters=log.filters.describe(), coverage=log.coverage_text() or _("无")
+        ),
+        sign_off=(
+            _("制表人：{name}").format(name=ctx.display_name),
+            _("审核人：＿＿＿＿＿＿"),
+            _("日期：{date}").format(date=blank_date()),
         ),
     )
     return render_daily_log(data)

@@ -67,6 +67,41 @@ class IntakeError(DomainError):
         self.field = field
 
 
+# 行政许可法 Art.32(1): the subparagraph each refusal reason rests on. Reasons
+# with no subparagraph of their own rest on the paragraph as a whole.
+ART32 = N_("《中华人民共和国行政许可法》第三十二条第一款")
+REJECT_BASIS: dict[str, str] = {
+    "not_required": N_("《中华人民共和国行政许可法》第三十二条第一款第（一）项"),
+    "not_competent": N_("《中华人民共和国行政许可法》第三十二条第一款第（二）项"),
+}
+
+
+def reject_basis(reason_code: str) -> str:
+    return _(REJECT_BASIS.get(reason_code, ART32))
+
+
+def check_rejection(reason_code: str, competent_organ: str) -> None:
+    """A refusal as not competent must say where to apply (Art.32(1)(2))."""
+    if reason_code and reason_code not in REJECT_REASONS:
+        raise IntakeError(
+            _("未知的不予受理理由：{code}").format(code=reason_code), field="reason"
+        )
+    if reason_code == "not_competent" and not competent_organ.strip():
+        raise IntakeError(
+            _(
+                "不属于本机关职权范围的，请在“有权受理的机关”中写明申请人应当"
+                "向哪个机关申请。"
+            ),
+            field="competent_organ",
+        )
+
+
+def covered_by_promise(material: Material, entry: MaterialEntry) -> bool:
+    """告知承诺: a proof the catalog lets a promise replace, not handed in;
+    the organ no longer asks for it."""
+    return material.promise and entry.state not in RECEIVED
+
+
 @dataclass
 class Applicant:
     name: str
@@ -217,6 +252,19 @@ def check_decision(
             _("事项“{item}”不适用告知承诺制。").format(item=item.name),
             field="decision",
         )
+    if decision is Decision.ACCEPT_COMMITMENT:
+        not_promisable = [
+            m
+            for m, e in pairs
+            if e.state not in RECEIVED and not covered_by_promise(m, e)
+        ]
+        if not_promisable:
+            raise IntakeError(
+                _("以下材料不能以承诺代替，须当场提交：{names}").format(
+                    names="、".join(m.name for m in not_promisable)
+                ),
+                field="materials",
+            )
     if decision is Decision.ACCEPT_DEFERRED:
         not_deferrable = [
             m

@@ -561,3 +561,10 @@ def m0008_audit_chain(db: Database) -> None:
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
         """
     )
+
+
+@migrations(name="0011_competent_organ")
+def m0011_competent_organ(db: Database) -> None:
+    # 不予受理 because the matter is outside the center's remit: the organ the
+    # applicant is sent to, printed in the decision (行政许可法 Art.32(1)(2)).
+    db.execute("ALTER TABLE applications ADD COLUMN competent_organ TEXT")

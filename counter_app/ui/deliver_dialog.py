@@ -33,7 +33,17 @@ class DeliverDialog(FormDialog):
         self.recipient_name = QLineEdit(applicant_name)
         self.recipient_id = QLineEdit()
         self.tracking_no = QLineEdit()
+        self.result_name = QLineEdit()
+        self.result_name.setPlaceholderText(_("不填则为“事项名称 + 办理结果文书”"))
+        self.result_number = QLineEdit()
+        self.result_number.setPlaceholderText(_("证照或决定书编号，无编号可不填"))
         self.add_field("method", _("送达方式(&M)："), self.method, _("送达方式"))
+        self.add_field(
+            "result_name", _("送达文书(&D)："), self.result_name, _("送达文书名称")
+        )
+        self.add_field(
+            "result_number", _("文书编号(&U)："), self.result_number, _("文书编号")
+        )
         self.add_field(
             "recipient_name",
             _("领取人姓名(&N)："),
@@ -80,5 +90,7 @@ class DeliverDialog(FormDialog):
             "method": self.method.currentData(),
             "tracking_no": self.tracking_no.text(),
             "override_reason": self.override.text(),
+            "result_name": self.result_name.text(),
+            "result_number": self.result_number.text(),
         }
         return lambda: applications.deliver(store, ctx, **kwargs)

@@ -40,6 +40,7 @@ DOCUMENT_TITLES = {
     "notice": N_("一次性告知书"),
     "rejection": N_("不予受理决定书"),
     "deferred": N_("容缺受理通知书"),
+    "commitment": N_("告知承诺书"),
     "delivery": N_("送达回证"),
     "checklist": N_("一次性告知单"),
 }

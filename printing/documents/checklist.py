@@ -58,15 +58,34 @@ def _story(data: ChecklistData, width: float, styles: Styles) -> list[Flowable]:
         _("说明"),
     ]
     body = []
-    for i, m in enumerate(data.materials, start=1):
+    needed = [m for m in data.materials if not m.by_promise]
+    promised = [m for m in data.materials if m.by_promise]
+    for i, m in enumerate(needed, start=1):
         note = m.note if m.required else _("（按情形提供）") + m.note
         body.append([str(i), m.name, str(m.originals), str(m.copies), m.source, note])
     story += [
         heading(
-            _("需提交的材料（共 {count} 项）").format(count=len(data.materials)),
+            _("需提交的材料（共 {count} 项）").format(count=len(needed)),
             styles,
         ),
         grid_table(header, body, proportional(width, [0.8, 5, 1, 1.2, 3, 3.5]), styles),
+    ]
+    if promised:
+        story += [
+            heading(_("以告知承诺代替、无需提交的材料"), styles),
+            para(
+                _(
+                    "您选择告知承诺制的，以下证明材料不再提交，由您签署告知承诺书"
+                    "承诺已符合相应条件，办理后接受核查："
+                ),
+                styles.body,
+            ),
+        ]
+        story += [
+            para(_("{number}. {name}").format(number=i, name=m.name), styles.body)
+            for i, m in enumerate(promised, start=1)
+        ]
+    story += [
         heading(_("收费、时限与办理地点"), styles),
         field_table(
             [
@@ -96,7 +115,8 @@ _QR_COLUMN = 34 * mm
 
 
 def _with_guide_qr(table: Flowable, data: ChecklistData, styles: Styles) -> Flowable:
-    """The item facts with the guide's QR code beside them."""
+    """The item facts with the guide's QR code beside them; the link comes
+    from the site settings, and without one there is no QR code."""
     if not data.guide_url:
         return table
     size = 26 * mm

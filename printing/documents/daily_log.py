@@ -62,10 +62,12 @@ def _story(data: DailyLogData, width: float, styles: Styles) -> list[Flowable]:
             KeepTogether(
                 [
                     para(_("合计"), styles.heading),
-                    field_table(list(data.totals), min(width, 120 * mm), styles),
+                    field_table(list(data.totals), min(width, 150 * mm), styles),
                 ]
             )
         )
+    if data.sign_off:
+        story += [Spacer(1, 8 * mm), para("　　　　".join(data.sign_off), styles.body)]
     return story
 
 

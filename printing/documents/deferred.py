@@ -1,4 +1,4 @@
-"""容缺受理通知书 / 告知承诺书 — accepted with a promise to supply the rest."""
+"""容缺受理通知书 — accepted with a promise to supply the rest later."""
 
 from __future__ import annotations
 
@@ -22,10 +22,7 @@ from printing.model import DeferredData, DeferredKind, Paper, mask_id, require
 from printing.styles import Styles
 from printing.text import fmt_date
 
-TITLES = {
-    DeferredKind.DEFERRED: N_("容缺受理通知书"),
-    DeferredKind.COMMITMENT: N_("告知承诺书"),
-}
+TITLES = {DeferredKind.DEFERRED: N_("容缺受理通知书")}
 
 
 def validate(data: DeferredData) -> None:
@@ -44,17 +41,14 @@ def _story(data: DeferredData, width: float, styles: Styles) -> list[Flowable]:
     who = _("{name}（证件号码：{id}）").format(
         name=data.applicant_name, id=mask_id(data.applicant_id_masked) or "—"
     )
-    if data.kind is DeferredKind.DEFERRED:
-        opening = _(
-            "您申请的“{item}”已于 {date} 容缺受理，受理编号：{number}。"
-            "以下材料暂缺，您已承诺于 {promise} 前补齐："
-        )
-    else:
-        opening = _(
-            "您申请的“{item}”已于 {date} 按告知承诺制受理，受理编号：{number}。"
-            "您已承诺于 {promise} 前提交以下材料或满足以下条件："
-        )
-    rows = [[str(i), m.name, m.problem, m.fix] for i, m in enumerate(data.deferred, 1)]
+    opening = _(
+        "您申请的“{item}”已于 {date} 容缺受理，受理编号：{number}。"
+        "以下材料暂缺，您已承诺于 {promise} 前补齐："
+    )
+    rows = [
+        [str(i), m.name, m.form or "—", m.problem, m.fix]
+        for i, m in enumerate(data.deferred, 1)
+    ]
     story: list[Flowable] = [
         title(_(TITLES[data.kind]), styles),
         para(data.notice_no, styles.right),
@@ -71,9 +65,9 @@ def _story(data: DeferredData, width: float, styles: Styles) -> list[Flowable]:
         ),
         Spacer(1, 2 * mm),
         grid_table(
-            [_("序号"), _("材料或条件"), _("现状"), _("补正要求")],
+            [_("序号"), _("材料"), _("提交形式"), _("现状"), _("补正要求")],
             rows,
-            proportional(width, [0.8, 4.5, 4, 5]),
+            proportional(width, [0.8, 4, 2.6, 3.4, 4.6]),
             styles,
         ),
         Spacer(1, 3 * mm),
@@ -85,9 +79,15 @@ def _story(data: DeferredData, width: float, styles: Styles) -> list[Flowable]:
             _("逾期未补正的后果：{consequence}").format(consequence=data.consequence),
             styles.text,
         ),
+        para(
+            _(
+                "容缺材料补交前，本机关不出具办理结果。本通知书一式两份，申请人和本机关各执一份。"
+            ),
+            styles.text,
+        ),
     ]
     closing: list[Flowable] = [Spacer(1, 6 * mm)]
-    closing += seal_block("", fmt_date(data.accepted_on), styles)
+    closing += seal_block(data.letterhead.organ, fmt_date(data.accepted_on), styles)
     closing += contact_lines(data.letterhead, styles)
     closing += [
         Spacer(1, 6 * mm),

@@ -32,9 +32,16 @@ def _story(data: DeliveryData, width: float, styles: Styles) -> list[Flowable]:
         (_("事项名称"), data.item_name),
         (_("申请人"), data.applicant_name),
         (_("送达文书名称"), data.result_name),
-        (_("文书编号"), data.result_number or "—"),
+        (_("文书编号"), data.result_number or _("无文号")),
         (_("送达方式"), data.method),
-        (_("签收人"), data.receiver_name),
+        (
+            _("签收人"),
+            _("{name}（{role}）").format(
+                name=data.receiver_name, role=data.receiver_role
+            )
+            if data.receiver_role
+            else data.receiver_name,
+        ),
         (_("签收人证件号码"), mask_id(data.receiver_id_masked) or "—"),
         (_("送达日期"), fmt_date(data.delivered_on)),
         (_("送达人"), data.deliverer),
@@ -46,7 +53,7 @@ def _story(data: DeliveryData, width: float, styles: Styles) -> list[Flowable]:
         field_table(rows, width, styles),
         Spacer(1, 8 * mm),
     ]
-    story += seal_block("", fmt_date(data.delivered_on), styles)
+    story += seal_block(data.letterhead.organ, fmt_date(data.delivered_on), styles)
     story += contact_lines(data.letterhead, styles)
     return story
 

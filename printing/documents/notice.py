@@ -52,7 +52,8 @@ def _story(data: NoticeData, width: float, styles: Styles) -> list[Flowable]:
         else ""
     )
     rows = [
-        [str(i), m.name, m.problem, m.fix] for i, m in enumerate(data.missing, start=1)
+        [str(i), m.name, m.form or "—", m.problem, m.fix]
+        for i, m in enumerate(data.missing, start=1)
     ]
     story: list[Flowable] = [
         title(_("一次性告知书"), styles),
@@ -74,9 +75,9 @@ def _story(data: NoticeData, width: float, styles: Styles) -> list[Flowable]:
         ),
         Spacer(1, 2 * mm),
         grid_table(
-            [_("序号"), _("材料名称"), _("存在问题"), _("补正要求")],
+            [_("序号"), _("材料名称"), _("提交形式"), _("存在问题"), _("补正要求")],
             rows,
-            proportional(width, [0.8, 4, 4, 5.5]),
+            proportional(width, [0.8, 3.6, 2.6, 3.4, 4.6]),
             styles,
         ),
         Spacer(1, 3 * mm),
@@ -89,13 +90,21 @@ def _story(data: NoticeData, width: float, styles: Styles) -> list[Flowable]:
         para(
             _(
                 "本告知书已列明全部需要补正的材料，补正齐全后即予受理，"
-                "不会再要求提交本告知书以外的材料。"
+                "不会再要求提交本告知书以外的材料。受理日期以补正材料全部"
+                "送达之日为准，办理时限自该日起计算。"
+            ),
+            styles.text,
+        ),
+        para(
+            _(
+                "逾期未补正的，视为您放弃本次申请，本机关不再处理，申请材料"
+                "可凭本告知书到窗口取回；您仍可以重新提出申请。"
             ),
             styles.text,
         ),
     ]
     closing: list[Flowable] = [Spacer(1, 6 * mm)]
-    closing += seal_block("", fmt_date(data.issued_on), styles)
+    closing += seal_block(data.letterhead.organ, fmt_date(data.issued_on), styles)
     closing += contact_lines(data.letterhead, styles)
     closing += [Spacer(1, 6 * mm), signature_line(_("申请人签收"), styles)]
     story.append(KeepTogether(closing))

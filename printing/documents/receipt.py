@@ -66,9 +66,27 @@ def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
         rows.append((_("代理人"), data.agent_name))
     rows += [
         (_("受理日期"), fmt_date(data.accepted_on)),
+    ]
+    if data.decision_label:
+        rows.append((_("受理方式"), data.decision_label))
+    rows += [
         (_("承诺时限"), due_text(data)),
         (_("收费"), data.fee or _("不收费")),
     ]
+    if data.collect:
+        rows.append((_("领取结果"), data.collect))
+    if data.promise_lines:
+        rows.append((_("承诺事项"), "\n".join(data.promise_lines)))
+    query = (
+        _("扫描二维码，或登录 {url} 输入受理编号查询办理进度。").format(
+            url=data.status_url
+        )
+        if data.status_url
+        else _("凭受理编号拨打查询电话，或到窗口查询办理进度。")
+    )
+    if data.status_phone:
+        query += "\n" + _("查询电话：{phone}").format(phone=data.status_phone)
+    rows.append((_("进度查询"), query))
     count = sum(m.originals + m.copies for m in data.materials)
     story: list[Flowable] = [
         title(_("受理回执"), styles),
@@ -80,21 +98,6 @@ def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
             styles,
         ),
         materials_table(data.materials, width, styles),
-        heading(_("进度查询"), styles),
-        para(
-            _("扫描二维码，或登录 {url} 输入受理编号查询办理进度。").format(
-                url=data.status_url
-            )
-            if data.status_url
-            else _("凭受理编号拨打查询电话，或到窗口查询办理进度。"),
-            styles.body,
-        ),
-    ]
-    if data.status_phone:
-        story.append(
-            para(_("查询电话：{phone}").format(phone=data.status_phone), styles.body)
-        )
-    story += [
         Spacer(1, 2 * mm),
         codes_block(
             data.acceptance_no, _("受理编号"), width, styles, qr_value=_qr_value(data)
@@ -104,8 +107,8 @@ def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
             _("请妥善保管本回执，领取办理结果时请携带本回执和身份证件。"), styles.small
         ),
     ]
-    closing: list[Flowable] = [Spacer(1, 3 * mm if roll else 6 * mm)]
-    closing += seal_block(data.department, fmt_date(data.accepted_on), styles)
+    closing: list[Flowable] = [Spacer(1, 3 * mm)]
+    closing += seal_block(data.letterhead.organ, fmt_date(data.accepted_on), styles)
     closing += contact_lines(data.letterhead, styles)
     # The roll has one page: nothing to keep together there.
     story += closing if roll else [KeepTogether(closing)]
@@ -113,10 +116,9 @@ def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
 
 
 def _qr_value(data: ReceiptData) -> str:
-    if not data.status_url:
-        return data.acceptance_no
-    sep = "&" if "?" in data.status_url else "?"
-    return f"{data.status_url}{sep}no={data.acceptance_no}"
+    """The status link from the site settings; no link, no QR code (a bare
+    number in a QR code leads nowhere)."""
+    return data.status_url
 
 
 def render_receipt(

@@ -25,6 +25,7 @@ def validate(data: RejectionData) -> None:
         legal_basis=(_("法律依据"), data.legal_basis),
         review_organ=(_("行政复议机关"), data.review_organ),
         court=(_("行政诉讼管辖法院"), data.court),
+        organ=(_("作出决定的机关"), data.organ_name or data.letterhead.organ),
     )
 
 
@@ -72,7 +73,7 @@ def _story(data: RejectionData, width: float, styles: Styles) -> list[Flowable]:
     ]
     closing: list[Flowable] = [Spacer(1, 8 * mm)]
     closing += seal_block(
-        data.organ_name, fmt_date(data.decided_on), styles, seal=_("【行政审批专用章】")
+        data.organ_name or data.letterhead.organ, fmt_date(data.decided_on), styles
     )
     closing += contact_lines(data.letterhead, styles)
     closing += [Spacer(1, 6 * mm), signature_line(_("申请人签收"), styles)]

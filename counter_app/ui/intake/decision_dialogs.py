@@ -53,7 +53,7 @@ class DeferredDialog(QDialog):
         self.date.setObjectName("promise_date")
         self.date.setCalendarPopup(True)
         self.date.setDisplayFormat("yyyy-MM-dd")
-        today = clock.today()
+        today = clock.today()  # the desk's clock, not the machine's
         self.date.setMinimumDate(QDate(today.year, today.month, today.day))
         layout = QVBoxLayout(self)
         layout.addWidget(
@@ -144,6 +144,8 @@ class RejectDialog(QDialog):
         parts = [self.reason.currentText()]
         if self.text.toPlainText().strip():
             parts.append(self.text.toPlainText().strip())
-        if self.organ.text().strip():
-            parts.append(_("请向{organ}申请。").format(organ=self.organ.text().strip()))
         return "；".join(parts)
+
+    def competent_organ(self) -> str:
+        """Printed in the decision as 请向{organ}提出申请."""
+        return self.organ.text().strip()

@@ -103,7 +103,10 @@ class DecisionFlow(QObject):
             self._open(
                 RejectDialog(w),
                 lambda d: self._run(
-                    decision, reason=d.reason_text(), reason_code=d.reason_code()
+                    decision,
+                    reason=d.reason_text(),
+                    reason_code=d.reason_code(),
+                    competent_organ=d.competent_organ(),
                 ),
             )
         else:

@@ -127,9 +127,13 @@ class MaterialsTable(QTableWidget):
         self.set_state(i, nxt)
 
     def mark_all_original(self) -> None:
+        """全部已收: originals where the item asks for them; a material asked
+        for as copies only is received as 已收复印件, never 已收原件."""
         for i, st in enumerate(self.states):
             if st.state not in RECEIVED:
-                self.set_state(i, S.ORIGINAL)
+                m = self.rows[i].material
+                copy_only = not m.originals and m.copies > 0
+                self.set_state(i, S.COPY if copy_only else S.ORIGINAL)
 
     def set_scans(self, name: str, paths: list[Path]) -> None:
         """Files for a material: a 缺少 one becomes 已收复印件, and goes back

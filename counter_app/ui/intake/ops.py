@@ -168,6 +168,7 @@ def decide_and_attach(
     reason: str = "",
     reason_code: str = "",
     promise_date: date | None = None,
+    competent_organ: str = "",
     scans: Mapping[str, Sequence[Path]] | None = None,
 ) -> Outcome:
     """One decision, then the scanned files (keyed by material name) attached
@@ -180,6 +181,7 @@ def decide_and_attach(
         reason=reason,
         reason_code=reason_code,
         promise_date=promise_date,
+        competent_organ=competent_organ,
     )
     outcome = Outcome(results)
     if not scans or not scans_available():
