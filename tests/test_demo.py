@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from counter_app.store.db import open_connection
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -37,7 +39,7 @@ def test_demo_prepares_enrolls_and_syncs(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "clerk01" in out.stdout and "counter123" in out.stdout
     assert "密钥环" in out.stdout  # says plainly where the demo token went
-    conn = sqlite3.connect(tmp_path / "counter.sqlite3")
+    conn = open_connection(tmp_path)
     desk_id = conn.execute(
         "SELECT value FROM settings WHERE key = 'desk_id'"
     ).fetchone()[0]
