@@ -22,7 +22,7 @@ def test_missing_and_orphan_files_are_reported(case: Case, qtbot: QtBot) -> None
         actor="clerk01",
     )  # fmt: skip
     [row] = result.attached
-    blobs = BlobStore(case.app.store.data_dir)
+    blobs = BlobStore(case.app.store.data_dir, key=case.app.store.key)
     blobs.path_for(row.sha256).unlink()
     blobs.put_bytes(b"left over after a crash")
     found: list[StartupFindings] = []

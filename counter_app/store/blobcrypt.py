@@ -63,7 +63,9 @@ class BlobCipher:
 
     def name(self, label: str) -> str:
         """The stored name of a blob (``label`` = its SHA-256) or a thumbnail."""
-        return hmac.new(self._name_key, label.encode("ascii"), hashlib.sha256).hexdigest()
+        return hmac.new(
+            self._name_key, label.encode("ascii"), hashlib.sha256
+        ).hexdigest()
 
     def seal(self, data: bytes, *, name: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

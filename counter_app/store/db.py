@@ -184,7 +184,10 @@ def desk_key(data_dir: Path) -> bytes:
                 raise StoreError(keys.missing_key_message(path))
             key = keys.create_key(data_dir)
             if _is_plain(path):
+                from counter_app.store.blobstore import encrypt_plain_files
+
                 encrypt_plain_store(path, key)
+                encrypt_plain_files(data_dir, key)
             return key
     except keys.KeyUnavailable as exc:
         raise StoreError(str(exc)) from exc
