@@ -91,11 +91,13 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     s.add_argument("--name", required=True, help=_("显示姓名"))
     s.add_argument("--role", choices=["clerk", "supervisor"], default="clerk")
     s.add_argument("--password", required=True)
+    from counter_app.cli_backup import register_backup
     from counter_app.cli_export import register_export
     from counter_app.cli_sync import register_sync
 
     register_sync(sub, table)
     register_export(sub, table)
+    register_backup(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:

@@ -7,101 +7,28 @@ import logging
 import os
 import shutil
 import stat
-from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import keyring
 import keyring.backends.fail
 import pytest
 
-from counter_app.domain.identifiers import make_resident_id
-from counter_app.domain.status import Decision
-from counter_app.services import applications as apps
 from counter_app.services import materials
 from counter_app.services.context import DeskContext
-from counter_app.services.drafts import save_draft
-from counter_app.services.intake import Applicant, IntakeForm, MaterialEntry
-from counter_app.services.intake import MaterialState as State
-from counter_app.services.setup import ensure_seeded
 from counter_app.store import keys
-from counter_app.store.catalog import get_item
 from counter_app.store.db import PLAIN, Store, StoreError
 from counter_app.ui.errors import setup_logging
-from tests.scanning_fixtures import image_bytes, pdf_bytes
+from tests.encryption_fixtures import (
+    ID,
+    NAME,
+    fill_store,
+    forget_keys,
+    found_in,
+    secrets_of,
+)
 
-ID = make_resident_id("320102", date(1985, 3, 9), 123)
-PHONE = "13912345678"
-NAME = "欧阳𠮷龘"  # a rare character (Ext. B) and a rare BMP one
-RESIDENCE_PERMIT = "GG00302001"
-
-
-@pytest.fixture(autouse=True)
-def _forget_keys(tmp_path: Path) -> Iterator[None]:
-    yield
-    for folder in tmp_path.iterdir():
-        keys.forget_key(folder)
-
-
-def _fill(store: Store, clerk: DeskContext, tmp_path: Path) -> bytes:
-    """A person with ID number and phone, a draft, scans and a thumbnail,
-    all through the services; returns a slice of the scan's bytes."""
-    ensure_seeded(store)
-    item = get_item(store.db, RESIDENCE_PERMIT)
-    form = IntakeForm(
-        item_codes=[RESIDENCE_PERMIT],
-        applicant=Applicant(name=NAME, id_number=ID, phone=PHONE),
-        answers={},
-        materials=[
-            MaterialEntry(m.key, State.ORIGINAL, m.originals, m.copies)
-            for m in item.materials_for({})
-        ],
-    )
-    [result] = apps.decide(store, clerk, form, Decision.ACCEPT)
-    save_draft(store, username=clerk.username, form=form)
-    scan = pdf_bytes(2, text="identity card scan")
-    photo = image_bytes("PNG")
-    (tmp_path / "in").mkdir(exist_ok=True)
-    paths = [tmp_path / "in" / "card.pdf", tmp_path / "in" / "photo.png"]
-    paths[0].write_bytes(scan)
-    paths[1].write_bytes(photo)
-    imported = materials.import_files(
-        store,
-        application_id=result.application_id,
-        material_key=item.materials_for({})[0].key,
-        paths=paths,
-        actor=clerk.username,
-    )
-    assert len(imported.attached) == 2
-    blobs = materials.blob_store(store)
-    for row in imported.attached:
-        blobs.thumbnail(row.sha256, 0)
-    logging.getLogger("counter.test").info("intake done for %s", result.acceptance_no)
-    middle = len(scan) // 2
-    return scan[middle : middle + 48]
-
-
-def _secrets(scan_slice: bytes) -> dict[str, bytes]:
-    return {
-        "ID (ASCII)": ID.encode("ascii"),
-        "ID (UTF-16)": ID.encode("utf-16-le"),
-        "phone (ASCII)": PHONE.encode("ascii"),
-        "phone (UTF-16)": PHONE.encode("utf-16-le"),
-        "name (UTF-8)": NAME.encode("utf-8"),
-        "name (UTF-16)": NAME.encode("utf-16-le"),
-        "scan content": scan_slice,
-    }
-
-
-def _found(folder: Path, secrets: dict[str, bytes]) -> set[str]:
-    hits = set()
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            hits |= {
-                f"{label} in {path.name}" for label, s in secrets.items() if s in data
-            }
-    return hits
+__all__ = ["forget_keys"]
+pytestmark = pytest.mark.usefixtures("forget_keys")
 
 
 def _steal(data: Path, tmp_path: Path) -> Path:
@@ -119,7 +46,7 @@ def test_stolen_folder_reveals_nothing_and_will_not_open(
     store = Store.open(data)
     setup_logging(data)
     try:
-        scan_slice = _fill(store, clerk, tmp_path)
+        scan_slice = fill_store(store, clerk, tmp_path)
         # Copied while the desk runs: the WAL holds the latest pages.
         copy = _steal(data, tmp_path)
     finally:
@@ -127,7 +54,7 @@ def test_stolen_folder_reveals_nothing_and_will_not_open(
             if getattr(handler, "baseFilename", "").startswith(str(data)):
                 logging.getLogger().removeHandler(handler)
                 handler.close()
-    assert _found(copy, _secrets(scan_slice)) == set()
+    assert found_in(copy, secrets_of(scan_slice)) == set()
     with pytest.raises(StoreError) as err:
         Store.open(copy)
     assert "找不到它的密钥" in str(err.value) and "重新注册终端" in str(err.value)
@@ -145,7 +72,7 @@ def test_the_same_folder_unencrypted_would_reveal_everything(
     store = Store.open(data, key=PLAIN)
     setup_logging(data)
     try:
-        scan_slice = _fill(store, clerk, tmp_path)
+        scan_slice = fill_store(store, clerk, tmp_path)
         copy = _steal(data, tmp_path)
     finally:
         for handler in logging.getLogger().handlers[:]:
@@ -153,7 +80,7 @@ def test_the_same_folder_unencrypted_would_reveal_everything(
                 logging.getLogger().removeHandler(handler)
                 handler.close()
         store.close()
-    labels = {hit.split(" in ")[0] for hit in _found(copy, _secrets(scan_slice))}
+    labels = {hit.split(" in ")[0] for hit in found_in(copy, secrets_of(scan_slice))}
     assert {"ID (ASCII)", "phone (ASCII)", "name (UTF-8)", "scan content"} <= labels
 
 
@@ -162,7 +89,7 @@ def test_folder_and_files_are_private(tmp_path: Path, clerk: DeskContext) -> Non
     with Store.open(data) as store:
         setup_logging(data)
         try:
-            _fill(store, clerk, tmp_path)
+            fill_store(store, clerk, tmp_path)
             modes = {
                 str(p.relative_to(data)): stat.S_IMODE(p.stat().st_mode)
                 for p in [data, *data.rglob("*")]
@@ -221,7 +148,7 @@ def test_a_store_from_before_encryption_is_encrypted_on_first_open(
 ) -> None:
     data = tmp_path / "desk"
     with Store.open(data, key=PLAIN) as store:
-        scan_slice = _fill(store, clerk, tmp_path)
+        scan_slice = fill_store(store, clerk, tmp_path)
         shas = sorted(materials.live_shas(store.db))
     assert ID.encode() in (data / "counter.sqlite3").read_bytes()
     with Store.open(data) as store:  # no key yet: made now, and the data sealed
@@ -232,4 +159,4 @@ def test_a_store_from_before_encryption_is_encrypted_on_first_open(
         assert all(len(blobs.read_bytes(sha)) for sha in shas)
         assert materials.startup_check(store, verify=True).ok
     assert not (data / "thumbs").exists()
-    assert _found(data, _secrets(scan_slice)) == set()
+    assert found_in(data, secrets_of(scan_slice)) == set()

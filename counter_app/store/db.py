@@ -193,6 +193,18 @@ def desk_key(data_dir: Path) -> bytes:
         raise StoreError(str(exc)) from exc
 
 
+def bare_connection(path: Path, key: bytes, *, timeout_s: float = 10.0) -> Any:
+    """A connection to one database file with ``key`` and nothing else set
+    (backup copies, restore checks)."""
+    if key == PLAIN:
+        return sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+    conn = sqlcipher.connect(str(path), timeout=timeout_s, isolation_level=None)
+    conn.execute(f"PRAGMA key = {_key_pragma(key)}")
+    return conn
+
+
 def open_connection(data_dir: Path, *, key: bytes | None = None) -> Any:
     """A bare DB-API connection to an existing store with its key, for tools
     and tests that read the file beside a running desk."""

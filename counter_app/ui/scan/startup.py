@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from counter_app.i18n import _
 from counter_app.services import materials
+from counter_app.services.backup import IntegrityReport, database_problems
 from counter_app.store.blobstore import CheckReport
 from counter_app.store.db import Store
 from counter_app.ui.context import AppContext
@@ -26,9 +27,10 @@ class MissingFile:
 class StartupFindings:
     report: CheckReport
     missing_files: list[MissingFile] = field(default_factory=list)
+    database: list[str] = field(default_factory=list)  # quick_check findings
 
     def messages(self) -> list[str]:
-        out = []
+        out = IntegrityReport(database=self.database).messages()
         for found in self.missing_files[:MAX_NAMED]:
             out.append(
                 _(
@@ -60,7 +62,7 @@ class StartupFindings:
 def check_store(store: Store) -> StartupFindings:
     """The blob check plus, for each missing file, whose case it belongs to."""
     report = materials.startup_check(store)
-    findings = StartupFindings(report)
+    findings = StartupFindings(report, database=database_problems(store))
     for sha in report.missing:
         rows = store.db.execute(
             "SELECT COALESCE(a.acceptance_no, ''), COALESCE(a.applicant_name, ''),"
