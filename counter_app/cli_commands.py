@@ -108,7 +108,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from counter_app.cli import open_store
-    from counter_app.demo_platform import start_demo_platform
+    from counter_app.demo_platform import ensure_demo_key, start_demo_platform
     from counter_app.services.demo import (
         DEMO_PASSWORD,
         DEMO_USERS,
@@ -116,6 +116,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seed_users,
     )
 
+    for notice in ensure_demo_key(Path(args.data_dir)):
+        print(notice)
     store = open_store(args)
     empty = store.db.execute("SELECT 1 FROM applications LIMIT 1").fetchone() is None
     if empty:

@@ -8,6 +8,7 @@ Demo only; a real desk enrolls with the real platform (``main.py enroll``).
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 from dataclasses import dataclass
@@ -127,6 +128,28 @@ def _ensure_keyring(data_dir: Path) -> list[str]:
         _("本机没有系统密钥环：演示令牌以明文保存在 {path}，仅供演示使用。").format(
             path=data_dir / "demo-keyring.cfg"
         )
+    ]
+
+
+def ensure_demo_key(data_dir: Path) -> list[str]:
+    """Without a credential store the demo still runs: its data key goes to a
+    file beside (never inside) the data folder, and the user is told so."""
+    from counter_app.store import keys
+
+    if keys.key_file() is not None:
+        return []
+    try:
+        keyring.get_password(keys.KEYRING_SERVICE, "probe")
+        return []
+    except keyring.errors.NoKeyringError:
+        pass
+    path = data_dir.resolve().parent / f"{data_dir.resolve().name}.demo-key"
+    os.environ[keys.KEY_FILE_ENV] = str(path)
+    return [
+        _(
+            "本机没有系统凭据存储：演示数据的加密密钥保存在数据目录之外的 {path}，"
+            "仅供演示使用。"
+        ).format(path=path)
     ]
 
 
