@@ -39,7 +39,10 @@ def test_demo_prepares_enrolls_and_syncs(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "clerk01" in out.stdout and "counter123" in out.stdout
     assert "密钥环" in out.stdout  # says plainly where the demo token went
-    conn = open_connection(tmp_path)
+    # ... and where the data key went: beside the data folder, never inside.
+    key_file = tmp_path.parent / f"{tmp_path.name}.demo-key"
+    assert str(key_file) in out.stdout
+    conn = open_connection(tmp_path, key=bytes.fromhex(key_file.read_text()))
     desk_id = conn.execute(
         "SELECT value FROM settings WHERE key = 'desk_id'"
     ).fetchone()[0]

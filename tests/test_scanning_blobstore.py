@@ -150,3 +150,16 @@ def test_png_named_jpg_is_accepted_by_content(tmp_path: Path) -> None:
     renamed = tmp_path / "photo.jpg"
     renamed.write_bytes(paths["good.png"].read_bytes())
     assert sniff.inspect_file(renamed).mime == "image/png"
+
+
+def test_aes_can_be_chosen_for_new_files(
+    store: BlobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sm4 = store.put_bytes(b"%PDF-1.4 before").sha256
+    monkeypatch.setenv(blobcrypt.CIPHER_ENV, "aes-256-gcm")
+    aes_store = BlobStore(store.root, key=KEY)
+    aes = aes_store.put_bytes(b"%PDF-1.4 after").sha256
+    head = aes_store.path_for(aes).read_bytes()[:8]
+    assert blobcrypt.algorithm_of(head) == "AES-256-GCM"
+    assert blobcrypt.algorithm_of(store.path_for(sm4).read_bytes()[:8]) == "SM4-GCM"
+    assert aes_store.read_bytes(sm4) == b"%PDF-1.4 before"

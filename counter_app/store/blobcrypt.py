@@ -51,7 +51,15 @@ def sm4_gcm_available() -> bool:
     return True
 
 
+CIPHER_ENV = "COUNTER_BLOB_CIPHER"
+
+
 def preferred_algorithm() -> int:
+    """SM4-GCM where available; ``COUNTER_BLOB_CIPHER=aes-256-gcm`` picks AES
+    for new files (an OpenSSL whose SM4 is slow, see README); files already
+    written keep the algorithm in their header and read either way."""
+    if os.environ.get(CIPHER_ENV, "").strip().lower() == "aes-256-gcm":
+        return AES_256_GCM
     return SM4_GCM if sm4_gcm_available() else AES_256_GCM
 
 
