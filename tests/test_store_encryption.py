@@ -160,3 +160,18 @@ def test_a_store_from_before_encryption_is_encrypted_on_first_open(
         assert materials.startup_check(store, verify=True).ok
     assert not (data / "thumbs").exists()
     assert found_in(data, secrets_of(scan_slice)) == set()
+
+
+def test_an_upgrade_cut_after_the_key_was_made_is_finished_next_time(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "desk"
+    with Store.open(data, key=PLAIN) as store, store.transaction() as tx:
+        tx.execute("INSERT INTO settings (key, value) VALUES ('probe', '42')")
+    with keys.creation_lock(data):
+        keys.create_key(data)  # the key was stored, then the power went
+    with Store.open(data) as store:
+        assert store.db.execute(
+            "SELECT value FROM settings WHERE key = 'probe'"
+        ).fetchone() == ("42",)
+    assert not (data / "counter.sqlite3").read_bytes().startswith(b"SQLite format 3")

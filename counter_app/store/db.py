@@ -174,21 +174,24 @@ def desk_key(data_dir: Path) -> bytes:
     path = data_dir / DB_FILENAME
     try:
         key = keys.load_key(data_dir)
-        if key is not None:
+        if key is not None and not _is_plain(path):
             return key
         with keys.creation_lock(data_dir):
-            if (
-                _has_data(path)
-                and not _is_plain(path)
-                and keys.load_key(data_dir) is None
-            ):
-                raise StoreError(keys.missing_key_message(path))
-            key = keys.create_key(data_dir)
+            if key is None:
+                if (
+                    _has_data(path)
+                    and not _is_plain(path)
+                    and keys.load_key(data_dir) is None
+                ):
+                    raise StoreError(keys.missing_key_message(path))
+                key = keys.create_key(data_dir)
             if _is_plain(path):
                 from counter_app.store.blobstore import encrypt_plain_files
 
-                encrypt_plain_store(path, key)
+                # Scans first: the database's swap is what ends the upgrade,
+                # so a cut before it is simply done again at the next start.
                 encrypt_plain_files(data_dir, key)
+                encrypt_plain_store(path, key)
             return key
     except keys.KeyUnavailable as exc:
         raise StoreError(str(exc)) from exc
