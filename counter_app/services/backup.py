@@ -96,7 +96,9 @@ def database_problems(store: Store) -> list[str]:
             rows = conn.execute("PRAGMA quick_check").fetchall()
         finally:
             conn.close()
-    except (*store_db.DATABASE_ERRORS, StoreError) as exc:
+    except store_db.DATABASE_ERRORS as exc:
+        rows = [(str(exc),)]
+    except StoreError as exc:
         rows = [(str(exc),)]
     return [str(r[0]) for r in rows if r[0] != "ok"]
 

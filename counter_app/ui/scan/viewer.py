@@ -64,7 +64,7 @@ def load_page(data: bytes, name: str, mime: str, page: int) -> QImage:
     try:
         return _read_image(reader, name, page)
     finally:
-        reader.setDevice(None)  # the reader must not outlive its buffer
+        del reader  # the reader must not outlive its buffer
         buffer.close()
 
 
