@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
+import keyring.backend
 import keyring.errors
 
 from counter_app.i18n import _
@@ -57,6 +58,12 @@ def _no_store_message(detail: object) -> str:
     ).format(env=KEY_FILE_ENV, detail=detail)
 
 
+def _backend() -> keyring.backend.KeyringBackend:
+    """The credential store: the one place where a policy on which backends
+    may hold the key applies."""
+    return keyring.get_keyring()
+
+
 def account(data_dir: Path) -> str:
     """The credential store's user name for a data folder."""
     return str(Path(data_dir).resolve())
@@ -73,7 +80,7 @@ def load_key(data_dir: Path) -> bytes | None:
     if path is not None:
         return _read_key_file(path, data_dir)
     try:
-        stored = keyring.get_password(KEYRING_SERVICE, account(data_dir))
+        stored = _backend().get_password(KEYRING_SERVICE, account(data_dir))
     except keyring.errors.NoKeyringError as exc:
         raise KeyUnavailable(_no_store_message(exc)) from exc
     except keyring.errors.KeyringError as exc:
@@ -98,7 +105,7 @@ def create_key(data_dir: Path) -> bytes:
         _write_key_file(path, data_dir, key)
         return key
     try:
-        keyring.set_password(KEYRING_SERVICE, account(data_dir), key.hex())
+        _backend().set_password(KEYRING_SERVICE, account(data_dir), key.hex())
     except keyring.errors.NoKeyringError as exc:
         raise KeyUnavailable(_no_store_message(exc)) from exc
     except keyring.errors.KeyringError as exc:
@@ -113,7 +120,7 @@ def create_key(data_dir: Path) -> bytes:
 def forget_key(data_dir: Path) -> None:
     """Remove a folder's key from the credential store (tests, a wiped desk)."""
     with contextlib.suppress(keyring.errors.KeyringError):
-        keyring.delete_password(KEYRING_SERVICE, account(data_dir))
+        _backend().delete_password(KEYRING_SERVICE, account(data_dir))
 
 
 def missing_key_message(db_path: Path) -> str:
