@@ -28,7 +28,8 @@ from PIL import Image
 
 from counter_app.scanning import processing
 from counter_app.services import materials
-from counter_app.store.db import Store
+from counter_app.store.blobcrypt import ALGORITHM_NAMES, preferred_algorithm
+from counter_app.store.db import PLAIN, Store
 from tests.scanning_fixtures import text_page
 
 
@@ -79,7 +80,33 @@ def bench_processing(pages: int) -> None:
               f" {len(pdf) / 1024:.0f} KB ({len(pdf) / pages / 1024:.0f} KB/page)")  # fmt: skip
 
 
-def bench_import(count: int) -> None:
+def _import_once(paths: list[Path], key: bytes | None) -> tuple[float, Store]:
+    store = Store.memory(key=key)
+    start = time.perf_counter()
+    result = materials.import_files(
+        store, application_id="bench", material_key="m", paths=paths, actor="bench"
+    )
+    elapsed = time.perf_counter() - start
+    assert len(result.attached) == len(paths), result.errors[:3]
+    return elapsed, store
+
+
+def _compare(label: str, paths: list[Path], rounds: int) -> None:
+    """Plain store (as before encryption) against the encrypted one, in
+    alternating rounds so machine load hits both alike."""
+    times: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    for _ in range(rounds):
+        for name, key in (("plain", PLAIN), ("encrypted", None)):
+            elapsed, store = _import_once(paths, key)
+            times[name].append(elapsed / len(paths))
+            store.close()
+    plain, sealed = (statistics.median(times[k]) for k in ("plain", "encrypted"))
+    print(f"  {label}: plain {plain * 1000:6.2f} ms/file, encrypted"
+          f" {sealed * 1000:6.2f} ms/file  (+{(sealed / plain - 1) * 100:.0f} %,"
+          f" median of {rounds}; target <= +20 %)")  # fmt: skip
+
+
+def bench_import(count: int, rounds: int = 3) -> None:
     print(f"== import: {count} small files into one material ==")
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in"
@@ -98,15 +125,8 @@ def bench_import(count: int) -> None:
             shutil.copyfile(path, copy_dir / path.name)
         base = time.perf_counter() - start
         print(f"  baseline shutil.copyfile: {base / count * 1000:6.2f} ms/file")
-        store = Store.memory()
+        elapsed, store = _import_once(paths, None)
         try:
-            start = time.perf_counter()
-            result = materials.import_files(
-                store, application_id="bench", material_key="m", paths=paths,
-                actor="bench",
-            )  # fmt: skip
-            elapsed = time.perf_counter() - start
-            assert len(result.attached) == count, result.errors[:3]
             print(f"  import_files (1 call):    {elapsed / count * 1000:6.2f} ms/file"
                   f" (×{elapsed / base:4.1f} baseline), {elapsed:.2f} s total")  # fmt: skip
             start = time.perf_counter()
@@ -116,6 +136,17 @@ def bench_import(count: int) -> None:
                   f" orphans={len(report.orphans)} missing={len(report.missing)}")  # fmt: skip
         finally:
             store.close()
+        _compare(f"{count} small PNGs", paths, rounds)
+        # Scan-sized files: 300 dpi colour A4 pages as a scanner writes them.
+        scans = Path(tmp) / "scans"
+        scans.mkdir()
+        pages = []
+        for seed in range(20):
+            page = scans / f"page_{seed:02d}.jpg"
+            page.write_bytes(_scanner_jpeg(seed))
+            pages.append(page)
+        size = statistics.mean(p.stat().st_size for p in pages) / 1024
+        _compare(f"20 scanned pages ({size:.0f} KB each)", pages, rounds)
 
 
 def main() -> None:
@@ -124,6 +155,7 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     args = parser.parse_args()
     bench_processing(args.pages)
+    print(f"(scans sealed with {ALGORITHM_NAMES[preferred_algorithm()]})")
     bench_import(args.files)
 
 

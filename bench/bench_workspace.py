@@ -35,7 +35,7 @@ from counter_app.domain.identifiers import make_resident_id  # noqa: E402
 from counter_app.services.demo import GIVEN, SURNAMES, seed_users  # noqa: E402
 from counter_app.services.queries import ApplicationQuery, count, list_page  # noqa: E402
 from counter_app.services.setup import ensure_seeded  # noqa: E402
-from counter_app.store.db import Store  # noqa: E402
+from counter_app.store.db import PLAIN, Store  # noqa: E402
 
 MARKER = "COUNTER_SIGNIN_SHOWN"
 BARE = """
@@ -341,6 +341,11 @@ def main() -> int:
         help="directory to keep the synthetic store in (reused)",
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="unencrypted store (stdlib SQLite) as the baseline for SQLCipher",
+    )
     parser.add_argument("--skip-start", action="store_true")
     parser.add_argument("--only-start", action="store_true")
     args = parser.parse_args()
@@ -349,7 +354,12 @@ def main() -> int:
     if args.only_start:
         return 0
     data = args.db or Path(tempfile.mkdtemp(prefix="counter-bench-search-"))
-    store = Store.open(data)
+    t = time.perf_counter()
+    store = Store.open(data, key=PLAIN if args.plain else None)
+    print(
+        f"store opened in {(time.perf_counter() - t) * 1000:.1f} ms "
+        f"({'plain SQLite' if args.plain else 'SQLCipher, key from the keyring'})"
+    )
     ensure_seeded(store)
     t = time.perf_counter()
     build(store, args.rows)
@@ -358,6 +368,17 @@ def main() -> int:
         f"({(data / 'counter.sqlite3').stat().st_size / 1e6:,.0f} MB)"
     )
     store.db.execute("ANALYZE")
+    store.close()
+    key = PLAIN if args.plain else None
+    opens = []
+    for _ in range(5):
+        t = time.perf_counter()
+        store = Store.open(data, key=key)
+        store.db.execute("SELECT COUNT(*) FROM settings").fetchone()
+        opens.append((time.perf_counter() - t) * 1000)
+        store.close()
+    print(f"  reopen (first read included): median {statistics.median(opens):.1f} ms")
+    store = Store.open(data, key=key)
     queries = bench_search(store)
     bench_latency(store, queries)
     store.close()

@@ -20,6 +20,7 @@ from counter_app.services.intake import (
     MaterialState,
 )
 from counter_app.store.catalog import get_item
+from counter_app.store.db import PLAIN
 from counter_app.ui.intake.widget import IntakeWidget
 from tests.intake_fixtures import (
     CLERK,
@@ -33,10 +34,12 @@ from tests.intake_fixtures import (
 )
 
 RUNS = int(os.environ.get("INTAKE_RUNS", "10"))
+PLAIN_STORE = os.environ.get("INTAKE_PLAIN") == "1"
 
 
 def test_time_standard_intake(qtbot: QtBot, tmp_path: Path) -> None:
-    app = make_app(tmp_path / "data")
+    app = make_app(tmp_path / "data", key=PLAIN if PLAIN_STORE else None)
+    print(f"\nstore: {'plain SQLite' if PLAIN_STORE else 'SQLCipher'}", end="")
     widget = IntakeWidget(app)
     qtbot.addWidget(widget)
     widget.resize(1200, 800)

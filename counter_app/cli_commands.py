@@ -84,6 +84,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     p.add_argument("--out", type=Path, required=True, help=_("输出 PDF 文件"))
 
     from counter_app.cli_audit import register_audit
+    from counter_app.cli_backup import register_backup
     from counter_app.cli_export import register_export
     from counter_app.cli_sync import register_sync
     from counter_app.cli_users import register_user
@@ -92,6 +93,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     register_sync(sub, table)
     register_export(sub, table)
     register_audit(sub, table)
+    register_backup(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -102,7 +104,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from counter_app.cli import open_store
-    from counter_app.demo_platform import start_demo_platform
+    from counter_app.demo_platform import ensure_demo_key, start_demo_platform
     from counter_app.services.demo import (
         DEMO_PASSWORD,
         DEMO_USERS,
@@ -110,6 +112,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         seed_users,
     )
 
+    for notice in ensure_demo_key(Path(args.data_dir)):
+        print(notice)
     store = open_store(args)
     empty = store.db.execute("SELECT 1 FROM applications LIMIT 1").fetchone() is None
     if empty:

@@ -171,6 +171,28 @@ class DemoFileKeyring(keyring.backend.KeyringBackend):
         self._write(data)
 
 
+def ensure_demo_key(data_dir: Path) -> list[str]:
+    """Without a credential store the demo still runs: its data key goes to a
+    file beside (never inside) the data folder, and the user is told so."""
+    from counter_app.store import keyring_policy, keys
+
+    if keys.key_file() is not None:
+        return []
+    try:
+        keyring_policy.safe_keyring().get_password(keys.KEYRING_SERVICE, "probe")
+        return []
+    except (keyring_policy.UnsafeKeyring, keyring.errors.KeyringError):
+        pass
+    path = data_dir.resolve().parent / f"{data_dir.resolve().name}.demo-key"
+    os.environ[keys.KEY_FILE_ENV] = str(path)
+    return [
+        _(
+            "本机没有系统凭据存储：演示数据的加密密钥保存在数据目录之外的 {path}，"
+            "仅供演示使用。"
+        ).format(path=path)
+    ]
+
+
 def _has_token(desk_id: str) -> bool:
     try:
         return bool(load_token(desk_id))

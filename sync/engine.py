@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from counter_app.i18n import _
+from counter_app.store.blobstore import BlobStore
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import pending_summary
@@ -33,7 +34,7 @@ from sync.blobs import (
     MIN_CHUNK_BYTES,
     BlobFileMissing,
     UploadStats,
-    blob_path,
+    read_blob,
     upload_blob,
 )
 from sync.pull import PullReport, pull
@@ -330,14 +331,14 @@ class SyncEngine:
         ).fetchone()
         if row is not None and row[0]:
             return
-        path = blob_path(self.store.data_dir, sha)
+        data = read_blob(BlobStore(self.store.data_dir, key=self.store.key), sha)
         stats: UploadStats | None = None
         while True:
             self._check_cancel()
             try:
                 stats = upload_blob(
                     self.transport,
-                    path,
+                    data,
                     sha,
                     chunk_bytes=self.chunk,
                     cancel=self.cancel,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
 
@@ -10,6 +11,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
 # The plaintext file keyring is refused outside the tests; the suite opts in.
 os.environ.setdefault("COUNTER_TEST_KEYRING", "1")
+# Every store a test opens leaves its data key in the keyring: keep this run's
+# keyring file (and tokens) in a folder of its own, never the user's.
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="counter-tests-data-home-")
 
 from counter_app import clock
 from counter_app.i18n import set_language

@@ -34,8 +34,8 @@ ID_1 = make_resident_id("320102", date(1985, 3, 14), 123)
 ID_2 = make_resident_id("110105", date(1992, 7, 1), 456)
 
 
-def make_app(data_dir: Path) -> AppContext:
-    store = Store.open(data_dir)
+def make_app(data_dir: Path, *, key: bytes | None = None) -> AppContext:
+    store = Store.open(data_dir, key=key)
     ensure_seeded(store)
     settings = QSettings(str(data_dir / "ui.ini"), QSettings.Format.IniFormat)
     return AppContext(

@@ -77,7 +77,9 @@ def attach_blob(store: Store, application_id: str, size: int, *, seed: int) -> s
     from counter_app.services.applications import push_application
 
     data = random.Random(seed).randbytes(size)
-    info = BlobStore(store.data_dir).put_bytes(data, mime="application/pdf", pages=1)
+    info = BlobStore(store.data_dir, key=store.key).put_bytes(
+        data, mime="application/pdf", pages=1
+    )
     with store.transaction() as db:
         db.execute(
             "INSERT OR IGNORE INTO blobs (sha256, size, mime, pages, created_at)"

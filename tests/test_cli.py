@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from counter_app.store.db import open_connection
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,9 +40,7 @@ def test_catalog_search_nothing_found(tmp_path: Path) -> None:
 def test_demo_seed_goes_through_services(tmp_path: Path) -> None:
     out = run("demo-seed", "--applications", "120", data_dir=tmp_path)
     assert out.returncode == 0, out.stderr
-    import sqlite3
-
-    conn = sqlite3.connect(tmp_path / "counter.sqlite3")
+    conn = open_connection(tmp_path)
     count, numbered = conn.execute(
         "SELECT COUNT(*), COUNT(acceptance_no) FROM applications"
     ).fetchone()
@@ -167,14 +167,15 @@ def test_read_only_data_dir_keeps_what_is_stored(tmp_path: Path) -> None:
         pytest.skip(reason)
     data = tmp_path / "data"
     assert run("demo-seed", "--applications", "5", data_dir=data).returncode == 0
-    db = data / "counter.sqlite3"
-    import sqlite3
-
-    before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM applications").fetchone()
+    before = (
+        open_connection(data).execute("SELECT COUNT(*) FROM applications").fetchone()
+    )
     out = _read_only_run(data, "demo-seed", "--applications", "5")
     assert out.returncode == 2
     assert "只读" in out.stderr and "Traceback" not in out.stderr
-    after = sqlite3.connect(db).execute("SELECT COUNT(*) FROM applications").fetchone()
+    after = (
+        open_connection(data).execute("SELECT COUNT(*) FROM applications").fetchone()
+    )
     assert before == after == (5,)
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -194,13 +195,14 @@ def test_full_disk_leaves_a_consistent_store(tmp_path: Path) -> None:
         f'mount -t tmpfs -o size=2m tmpfs "{mount}" && '
         f'"{sys.executable}" main.py --data-dir "{mount}/d" demo-seed '
         f'--applications 3000; echo "rc=$?"; '
-        f'"{sys.executable}" -c "import sqlite3,sys;'
-        f"c=sqlite3.connect(sys.argv[1]);"
+        f'"{sys.executable}" -c "import sys;from pathlib import Path;'
+        f"from counter_app.store.db import open_connection;"
+        f"c=open_connection(Path(sys.argv[1]));"
         f"print(c.execute('pragma integrity_check').fetchone()[0]);"
         f"print(c.execute('select count(*) from applications where id not in"
         f" (select entity_id from outbox)').fetchone()[0]);"
         f"print(c.execute('select count(*) from applications').fetchone()[0])\" "
-        f'"{mount}/d/counter.sqlite3"'
+        f'"{mount}/d"'
     )
     out = subprocess.run(
         ["unshare", "-m", "sh", "-c", script],

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from counter_app.store.db import open_connection
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,7 +51,10 @@ def test_demo_prepares_enrolls_and_syncs(tmp_path: Path) -> None:
     assert str(token_file) in out.stdout
     assert token_file.stat().st_mode & 0o777 == 0o600
     assert not (tmp_path / "xdg").exists()  # no keyrings.alt file anywhere
-    conn = sqlite3.connect(tmp_path / "counter.sqlite3")
+    # ... and where the data key went: beside the data folder, never inside.
+    key_file = tmp_path.parent / f"{tmp_path.name}.demo-key"
+    assert str(key_file) in out.stdout
+    conn = open_connection(tmp_path, key=bytes.fromhex(key_file.read_text()))
     desk_id = conn.execute(
         "SELECT value FROM settings WHERE key = 'desk_id'"
     ).fetchone()[0]

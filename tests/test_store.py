@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -98,7 +97,7 @@ def test_failing_migration_rolls_back(
     monkeypatch.setattr(store_db, "migrations", broken)
     with pytest.raises(RuntimeError):
         Store.open(tmp_path)
-    conn = sqlite3.connect(tmp_path / store_db.DB_FILENAME)
+    conn = store_db.open_connection(tmp_path)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert "half_done" not in tables
     applied = {r[0] for r in conn.execute("SELECT name FROM _sqlite_migrations")}
@@ -109,7 +108,7 @@ def test_failing_migration_rolls_back(
 def test_newer_database_is_refused_untouched(tmp_path: Path) -> None:
     Store.open(tmp_path).close()
     path = tmp_path / store_db.DB_FILENAME
-    conn = sqlite3.connect(path)
+    conn = store_db.open_connection(tmp_path)
     conn.execute(
         "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
         " VALUES ('counter', '0999_from_the_future', '2030-01-01')"
@@ -142,9 +141,11 @@ def test_locked_database_names_the_lock(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "import sqlite3,sys,time;c=sqlite3.connect(sys.argv[1],isolation_level=None);"
+            "import sys,time;from pathlib import Path;"
+            "from counter_app.store.db import open_connection;"
+            "c=open_connection(Path(sys.argv[1]));"
             "c.execute('BEGIN EXCLUSIVE');print('locked',flush=True);time.sleep(30)",
-            str(tmp_path / store_db.DB_FILENAME),
+            str(tmp_path),
         ],
         stdout=subprocess.PIPE,
         text=True,

@@ -139,8 +139,8 @@ def test_taken_pages_are_attached_one_file_each_in_strip_order(
     rows = db_rows(case)
     assert [(r.source, r.mime) for r in rows] == [("camera", "image/jpeg")] * 2
     assert [r.original_name for r in rows] == ["camera_001.jpg", "camera_002.jpg"]
-    blobs = BlobStore(case.app.store.data_dir)
-    stored = [QImage(str(blobs.path_for(r.sha256))) for r in rows]
+    blobs = BlobStore(case.app.store.data_dir, key=case.app.store.key)
+    stored = [QImage.fromData(blobs.read_bytes(r.sha256)) for r in rows]
     assert [(i.width(), i.height()) for i in stored] == [(320, 450)] * 2
     assert [dominant(i) for i in stored] == ["blue", "green"]  # the red one went
 

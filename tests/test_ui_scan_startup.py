@@ -22,7 +22,7 @@ def test_missing_and_orphan_files_are_reported(case: Case, qtbot: QtBot) -> None
         actor="clerk01",
     )  # fmt: skip
     [row] = result.attached
-    blobs = BlobStore(case.app.store.data_dir)
+    blobs = BlobStore(case.app.store.data_dir, key=case.app.store.key)
     blobs.path_for(row.sha256).unlink()
     blobs.put_bytes(b"left over after a crash")
     found: list[StartupFindings] = []
@@ -42,3 +42,19 @@ def test_clean_store_says_nothing(case: Case, qtbot: QtBot) -> None:
     report_startup_check(case.app, done=found.append)
     qtbot.waitUntil(lambda: bool(found), timeout=10_000)
     assert found[0].messages() == [] and case.seen.warnings == []
+
+
+def test_a_damaged_database_is_reported_with_what_to_do(
+    case: Case, qtbot: QtBot
+) -> None:
+    store = case.app.store
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = bytearray(store.path.read_bytes())
+    last = len(raw) // 4096 - 1  # a data page, not the schema on page 1
+    raw[last * 4096 + 100 : last * 4096 + 164] = bytes(64)
+    store.path.write_bytes(bytes(raw))
+    report_startup_check(case.app)
+    qtbot.waitUntil(lambda: bool(case.seen.warnings), timeout=20_000)
+    idle(qtbot, case.app)
+    [warning] = case.seen.warnings
+    assert "完整性检查发现问题" in warning and "main.py restore" in warning

@@ -29,7 +29,9 @@ def open_viewer(case: Case, qtbot: QtBot, source: ViewSource) -> PageViewer:
 
 def test_image_zooms_fits_and_turns_by_keyboard(case: Case, qtbot: QtBot) -> None:
     path = write_samples(case.files)["page1.png"]
-    viewer = open_viewer(case, qtbot, ViewSource(path, "image/png", 1, path.name))
+    viewer = open_viewer(
+        case, qtbot, ViewSource(path.read_bytes, "image/png", 1, path.name)
+    )
     assert viewer.item.pixmap().width() == 120
     fitted = viewer.zoom
     qtbot.keyClick(viewer.view, Qt.Key.Key_Equal, Qt.KeyboardModifier.ControlModifier)
@@ -49,7 +51,9 @@ def test_image_zooms_fits_and_turns_by_keyboard(case: Case, qtbot: QtBot) -> Non
 
 def test_pdf_pages_through_with_page_keys(case: Case, qtbot: QtBot) -> None:
     path = write_samples(case.files)["two.pdf"]
-    viewer = open_viewer(case, qtbot, ViewSource(path, "application/pdf", 2, path.name))
+    viewer = open_viewer(
+        case, qtbot, ViewSource(path.read_bytes, "application/pdf", 2, path.name)
+    )
     # A4 at 144 dpi.
     assert viewer.item.pixmap().width() == pytest.approx(1191, abs=2)
     assert not viewer.buttons["prev"].isEnabled()
@@ -64,13 +68,10 @@ def test_pdf_pages_through_with_page_keys(case: Case, qtbot: QtBot) -> None:
 
 
 def test_multipage_tiff_and_unreadable_file(case: Case, tmp_path: Path) -> None:
-    tiff = tmp_path / "three.tif"
-    tiff.write_bytes(tiff_bytes(3))
-    assert not load_page(tiff, "image/tiff", 2).isNull()
-    broken = tmp_path / "broken.png"
-    broken.write_bytes(b"\x89PNG\r\n\x1a\nrubbish")
+    assert not load_page(tiff_bytes(3), "three.tif", "image/tiff", 2).isNull()
+    broken = b"\x89PNG\r\n\x1a\nrubbish"
     with pytest.raises(ProcessingError, match=r"broken\.png"):
-        load_page(broken, "image/png", 0)
+        load_page(broken, "broken.png", "image/png", 0)
 
 
 def test_enter_on_a_thumbnail_opens_the_viewer(case: Case, qtbot: QtBot) -> None:

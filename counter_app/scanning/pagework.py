@@ -4,7 +4,8 @@ Pillow holds the GIL through long allocations and resampling, which stalls
 the UI thread's event loop even when processing runs on a worker thread. So
 ``process_file`` hands each page to one worker process (``spawn``: no copy of
 the parent's Qt state), started on first use and ended by ``shutdown()`` on
-quit. The parent sends a file path, a page number and the ``PageSettings``;
+quit. The parent sends a file path (or the clear bytes of an encrypted scan,
+which never go to disk), a page number and the ``PageSettings``;
 the worker sends back the encoded ``Page``. One page is queued ahead so the
 worker never idles; the ``CancelToken`` is checked while waiting, and a
 cancel drops the queued page.
@@ -12,6 +13,7 @@ cancel drops the queued page.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 import threading
@@ -73,19 +75,21 @@ def warm_up() -> None:
 
 
 def process_file(
-    path: Path,
+    path: Path | bytes,
     settings: PageSettings,
     *,
     progress: Progress | None = None,
     cancel: CancelToken | None = None,
     pdf_dpi: int = processing.DEFAULT_DPI,
 ) -> list[Page]:
-    """Every page of an image or scanned PDF file, prepared and encoded as
-    ``processing.process_document`` does, in the worker process."""
+    """Every page of an image or scanned PDF file (a path or its bytes),
+    prepared and encoded as ``processing.process_document`` does, in the
+    worker process."""
     lang = i18n.language()
+    source = path if isinstance(path, bytes) else str(path)
     try:
         pool = _executor()
-        total = _wait(pool.submit(_page_count, str(path), lang), cancel)
+        total = _wait(pool.submit(_page_count, source, lang), cancel)
         _tick(progress, 0, total)
         out: list[Page] = []
         queued: deque[Future[Page]] = deque()
@@ -97,7 +101,7 @@ def process_file(
                     index = len(out) + len(queued)
                     queued.append(
                         pool.submit(
-                            _process_page, str(path), index, settings, lang, pdf_dpi
+                            _process_page, source, index, settings, lang, pdf_dpi
                         )
                     )
                 out.append(_wait(queued.popleft(), cancel))
@@ -134,7 +138,7 @@ def _tick(progress: Progress | None, done: int, total: int) -> None:
 class _Document:
     """The file last opened in the worker, kept for its next pages."""
 
-    key: tuple[str, int, int]
+    key: tuple[str, int, int | str]
     data: bytes
     reader: PdfReader | None  # None for image files
     count: int
@@ -147,14 +151,19 @@ def _ping() -> bool:
     return True
 
 
-def _open(path: str) -> _Document:
+def _open(source: str | bytes) -> _Document:
     global _document
-    stat = Path(path).stat()
-    key = (path, stat.st_size, stat.st_mtime_ns)
+    key: tuple[str, int, int | str]
+    if isinstance(source, bytes):
+        digest = hashlib.blake2b(source, digest_size=16).hexdigest()
+        key = ("", len(source), digest)
+    else:
+        stat = Path(source).stat()
+        key = (source, stat.st_size, stat.st_mtime_ns)
     if _document is not None and _document.key == key:
         return _document
     _document = None  # free the previous file first
-    data = Path(path).read_bytes()
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
     mime = sniff.sniff_mime(data[:1024])
     if mime == sniff.MIME_PDF:
         reader = PdfReader(io.BytesIO(data))
@@ -198,12 +207,12 @@ def _in_language(lang: str, fn: Callable[[], T]) -> T:
         raise ProcessingError(exc.message) from None
 
 
-def _page_count(path: str, lang: str) -> int:
+def _page_count(path: str | bytes, lang: str) -> int:
     return _in_language(lang, lambda: _open(path).count)
 
 
 def _process_page(
-    path: str, index: int, settings: PageSettings, lang: str, pdf_dpi: int
+    path: str | bytes, index: int, settings: PageSettings, lang: str, pdf_dpi: int
 ) -> Page:
     def run() -> Page:
         image = _load_page(_open(path), index, pdf_dpi)

@@ -73,7 +73,8 @@ class ImportResult:
 
 
 def blob_store(store: Store) -> BlobStore:
-    return BlobStore(store.data_dir)
+    """The store's scan files, encrypted with the same desk key."""
+    return BlobStore(store.data_dir, key=store.key)
 
 
 # -- reading ---------------------------------------------------------------
@@ -534,8 +535,8 @@ def process(
     The pages are processed in a separate process (``pagework``), so Pillow
     does not hold this process's GIL away from the UI thread."""
     original = _original(store.db, file_id)
-    path = blob_store(store).path_for(original.sha256)
-    pages = pagework.process_file(path, page_settings, progress=progress, cancel=cancel)
+    data = blob_store(store).read_bytes(original.sha256)
+    pages = pagework.process_file(data, page_settings, progress=progress, cancel=cancel)
     if len(pages) == 1:
         out = pages[0].data
     else:
@@ -681,18 +682,19 @@ def startup_check(store: Store, *, verify: bool = False) -> CheckReport:
 
 
 def collect_garbage(store: Store, *, min_age_s: float = 3600.0) -> list[str]:
-    """Delete blob files nothing needs any more; the ``blobs`` rows stay as
+    """Delete blob files nothing needs any more (returns their stored names);
+    the ``blobs`` rows stay as
     history. Files younger than ``min_age_s`` are kept: an import running in
     another thread may have written its blob and not yet committed its row."""
     blobs = blob_store(store)
     cutoff = time.time() - min_age_s
     removed = []
-    for sha in blobs.check(live_shas(store.db)).orphans:
+    for name in blobs.check(live_shas(store.db)).orphans:
         try:
-            if blobs.path_for(sha).stat().st_mtime > cutoff:
+            if blobs.stored_path(name).stat().st_mtime > cutoff:
                 continue
         except FileNotFoundError:
             continue
-        blobs.delete(sha)
-        removed.append(sha)
+        blobs.delete_name(name)
+        removed.append(name)
     return removed

@@ -3,10 +3,18 @@
 ``Store.transaction()`` is the only way to write: it takes the store's lock,
 opens ``BEGIN IMMEDIATE`` (so a second process waits instead of failing
 half-way) and commits or rolls back as a whole. Reads may use ``store.db``.
+
+The file is encrypted whole with SQLCipher (pages, WAL and indexes alike) with
+the desk's key from :mod:`counter_app.store.keys`; ``Store.open`` is the one
+way every process (window, CLI, sync, demo, benchmarks) opens it. The data
+folder is 0700 and the database files 0600.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -14,14 +22,34 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from sqlcipher3 import dbapi2 as sqlcipher
 from sqlite_utils import Database
 
 from counter_app.i18n import _
+from counter_app.store import keys
 from counter_app.store.migrations import migrations
 
 DB_FILENAME = "counter.sqlite3"
 BUSY_TIMEOUT_MS = 10_000
+# Not encrypted: only the benchmarks' baseline and reading a pre-encryption store.
+PLAIN = b""
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+CACHE_KIB = 65_536
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+# Both drivers' errors: the desk's store is SQLCipher, plain SQLite elsewhere.
+SQLITE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, sqlcipher.Error)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.DatabaseError,
+    sqlcipher.DatabaseError,
+)
+OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.OperationalError,
+    sqlcipher.OperationalError,
+)
 
 
 class StoreError(Exception):
@@ -33,21 +61,32 @@ class Store:
         self,
         data_dir: Path,
         *,
+        key: bytes,
         temporary: bool = False,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         self.data_dir = data_dir
         self.path = data_dir / DB_FILENAME
+        self.key = key
         self._temporary = temporary
         self._lock = threading.RLock()
-        self._conn = _connect(self.path, busy_timeout_ms)
+        self._conn = _connect(self.path, key, busy_timeout_ms)
         self.db = Database(self._conn)
         self._migrate()
+        secure_files(self.path)
 
     @classmethod
-    def open(cls, data_dir: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+    def open(
+        cls,
+        data_dir: Path,
+        *,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        key: bytes | None = None,
+    ) -> Store:
+        """Open (or create) the store of ``data_dir`` with its desk key;
+        ``key`` is given only by tests and benchmarks."""
         try:
-            data_dir.mkdir(parents=True, exist_ok=True)
+            data_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(
                 _("无法创建数据目录 {path}：{error}。请检查磁盘和目录权限。").format(
@@ -60,19 +99,24 @@ class Store:
                     "数据目录 {path} 不是一个目录。请用 --data-dir 指定一个目录。"
                 ).format(path=data_dir)
             )
-        return cls(data_dir, busy_timeout_ms=busy_timeout_ms)
+        secure_dir(data_dir)
+        if key is None:
+            key = desk_key(data_dir)
+        return cls(data_dir, key=key, busy_timeout_ms=busy_timeout_ms)
 
     @classmethod
-    def memory(cls) -> Store:
-        """A throw-away store in a temporary directory (tests, benchmarks)."""
-        return cls(Path(tempfile.mkdtemp(prefix="counter-")), temporary=True)
+    def memory(cls, *, key: bytes | None = None) -> Store:
+        """A throw-away store in a temporary directory (tests, benchmarks),
+        encrypted with a key of its own that is kept nowhere."""
+        key = secrets.token_bytes(keys.KEY_BYTES) if key is None else key
+        return cls(Path(tempfile.mkdtemp(prefix="counter-")), key=key, temporary=True)
 
     def _migrate(self) -> None:
         known = {m.name for m in migrations._migrations}
         try:
             applied = [m.name for m in migrations.applied(self.db)]
-        except sqlite3.DatabaseError as exc:
-            raise _unreadable(self.path, exc) from exc
+        except DATABASE_ERRORS as exc:
+            raise _unreadable(self.path, exc, self.key) from exc
         unknown = [name for name in applied if name not in known]
         if unknown:
             raise StoreError(
@@ -84,8 +128,8 @@ class Store:
         with self._lock:
             try:
                 migrations.apply(self.db)
-            except sqlite3.OperationalError as exc:
-                raise _unreadable(self.path, exc) from exc
+            except OPERATIONAL_ERRORS as exc:
+                raise _unreadable(self.path, exc, self.key) from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:
@@ -93,11 +137,11 @@ class Store:
             conn = self._conn
             try:
                 conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+            except OPERATIONAL_ERRORS as exc:
                 raise _unreadable(self.path, exc) from exc
             try:
                 yield self.db
-            except sqlite3.OperationalError as exc:
+            except OPERATIONAL_ERRORS as exc:
                 _rollback(conn)
                 if _environmental(exc):
                     raise _unreadable(self.path, exc) from exc
@@ -107,7 +151,7 @@ class Store:
                 raise
             try:
                 conn.execute("COMMIT")
-            except sqlite3.OperationalError as exc:
+            except OPERATIONAL_ERRORS as exc:
                 _rollback(conn)
                 raise _unreadable(self.path, exc) from exc
 
@@ -124,24 +168,155 @@ class Store:
         self.close()
 
 
-def _connect(path: Path, busy_timeout_ms: int) -> sqlite3.Connection:
+def desk_key(data_dir: Path) -> bytes:
+    """The key of ``data_dir``'s store: looked up, or made for a new folder.
+    A store from before encryption is encrypted in place on first open."""
+    path = data_dir / DB_FILENAME
     try:
-        conn = sqlite3.connect(
-            path,
-            timeout=busy_timeout_ms / 1000,
-            check_same_thread=False,
-            isolation_level=None,
-        )
+        key = keys.load_key(data_dir)
+        if key is not None and not _is_plain(path):
+            return key
+        with keys.creation_lock(data_dir):
+            if key is None:
+                if (
+                    _has_data(path)
+                    and not _is_plain(path)
+                    and keys.load_key(data_dir) is None
+                ):
+                    raise StoreError(keys.missing_key_message(path))
+                key = keys.create_key(data_dir)
+            if _is_plain(path):
+                from counter_app.store.blobstore import encrypt_plain_files
+
+                # Scans first: the database's swap is what ends the upgrade,
+                # so a cut before it is simply done again at the next start.
+                encrypt_plain_files(data_dir, key)
+                encrypt_plain_store(path, key)
+            return key
+    except keys.KeyUnavailable as exc:
+        raise StoreError(str(exc)) from exc
+
+
+def bare_connection(path: Path, key: bytes, *, timeout_s: float = 10.0) -> Any:
+    """A connection to one database file with ``key`` and nothing else set
+    (backup copies, restore checks)."""
+    if key == PLAIN:
+        return sqlite3.connect(path, timeout=timeout_s, isolation_level=None)
+    if not path.exists():
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+    conn = sqlcipher.connect(str(path), timeout=timeout_s, isolation_level=None)
+    conn.execute(f"PRAGMA key = {_key_pragma(key)}")
+    return conn
+
+
+def open_connection(data_dir: Path, *, key: bytes | None = None) -> Any:
+    """A bare DB-API connection to an existing store with its key, for tools
+    and tests that read the file beside a running desk."""
+    key = keys.load_key(data_dir) if key is None else key
+    path = data_dir / DB_FILENAME
+    if key is None:
+        raise StoreError(keys.missing_key_message(path))
+    return _connect(path, key, BUSY_TIMEOUT_MS)
+
+
+def _has_data(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def _is_plain(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+    except FileNotFoundError:
+        return False
+
+
+def _key_pragma(key: bytes) -> str:
+    # A raw 256-bit key: no passphrase derivation, so opening costs nothing.
+    return f"\"x'{key.hex()}'\""
+
+
+def encrypt_plain_store(path: Path, key: bytes) -> None:
+    """Rewrite a plain SQLite store as an encrypted one (same path)."""
+    target = path.with_name(path.name + ".encrypting")
+    target.unlink(missing_ok=True)
+    conn = sqlcipher.connect(str(path), isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"ATTACH DATABASE ? AS enc KEY {_key_pragma(key)}", [str(target)])
+        conn.execute("SELECT sqlcipher_export('enc')")
+        conn.execute(f"PRAGMA enc.user_version = {int(version)}")
+        conn.execute("DETACH DATABASE enc")
+    except sqlcipher.DatabaseError as exc:
+        target.unlink(missing_ok=True)
+        raise _unreadable(path, exc) from exc
+    finally:
+        conn.close()
+    os.chmod(target, FILE_MODE)
+    os.replace(target, path)
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def secure_dir(path: Path) -> None:
+    """Only the desk's account may enter the data folder (best effort: a folder
+    owned by someone else keeps its mode, and Windows has no such bits)."""
+    with contextlib.suppress(OSError):
+        if os.name != "nt" and (path.stat().st_mode & 0o777) != DIR_MODE:
+            os.chmod(path, DIR_MODE)
+
+
+def secure_files(path: Path) -> None:
+    """The database, its WAL and shared-memory files: 0600."""
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(OSError):
+            os.chmod(path.with_name(path.name + suffix), FILE_MODE)
+
+
+def _connect(path: Path, key: bytes, busy_timeout_ms: int) -> Any:
+    """A connection to ``path``: SQLCipher with ``key``, plain SQLite with
+    :data:`PLAIN`."""
+    try:
+        if key == PLAIN:
+            conn: Any = sqlite3.connect(
+                path,
+                timeout=busy_timeout_ms / 1000,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+        else:
+            # New files get 0600 from the start; SQLite gives the WAL and
+            # shared-memory files the database file's mode.
+            if not path.exists():
+                os.close(os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE))
+            conn = sqlcipher.connect(
+                str(path),
+                timeout=busy_timeout_ms / 1000,
+                check_same_thread=False,
+                isolation_level=None,
+            )
+            conn.execute(f"PRAGMA key = {_key_pragma(key)}")
+        # SQLCipher decrypts and verifies every page it reads from disk (or
+        # the OS cache): keep the hot indexes decrypted in memory (64 MB).
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-    except sqlite3.DatabaseError as exc:
-        raise _unreadable(path, exc) from exc
+    except DATABASE_ERRORS as exc:
+        raise _unreadable(path, exc, key) from exc
+    except OSError as exc:
+        # As SQLite itself would have said it (read-only folder, full disk).
+        reason = "database or disk is full" if exc.errno == 28 else "unable to open"
+        raise _unreadable(path, sqlite3.OperationalError(reason)) from exc
     return conn
 
 
-def _rollback(conn: sqlite3.Connection) -> None:
+def _rollback(conn: Any) -> None:
     if conn.in_transaction:
         conn.execute("ROLLBACK")
 
@@ -157,14 +332,16 @@ _ENVIRONMENTAL = (
 )
 
 
-def _environmental(exc: sqlite3.Error) -> bool:
+def _environmental(exc: Exception) -> bool:
     """Failures of the disk or another process, not of the code."""
     text = str(exc).lower()
     return any(word in text for word in _ENVIRONMENTAL)
 
 
-def _unreadable(path: Path, exc: sqlite3.Error) -> StoreError:
+def _unreadable(path: Path, exc: Exception, key: bytes = PLAIN) -> StoreError:
     text = str(exc).lower()
+    if key != PLAIN and "not a database" in text:
+        return StoreError(keys.wrong_key_message(path))
     if "locked" in text or "busy" in text:
         message = _(
             "数据库 {path} 正被另一个程序占用。请关闭其他正在运行的 Counter 后重试。"

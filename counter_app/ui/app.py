@@ -8,8 +8,10 @@ the store, the services and the main window load behind it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,11 @@ UI_SETTINGS_FILE = "ui.ini"
 def ui_settings(data_dir: Path) -> QSettings:
     """Window geometry, splitters, theme and queue: an INI file in the data
     directory, so a desk's layout travels with its data."""
-    return QSettings(str(data_dir / UI_SETTINGS_FILE), QSettings.Format.IniFormat)
+    path = data_dir / UI_SETTINGS_FILE
+    if not path.exists() and data_dir.is_dir():  # 0600 like every file there
+        with contextlib.suppress(OSError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,10 @@ window and whatever the clerk typed stay as they were."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import logging.handlers
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -28,18 +31,26 @@ LOG_MAX_BYTES = 2 * 1024 * 1024
 LOG_BACKUPS = 5
 
 
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files are 0600 like the rest of the data folder, rotated ones too."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        stream = super()._open()
+        with contextlib.suppress(OSError):
+            os.chmod(self.baseFilename, 0o600)
+        return stream
+
+
 def setup_logging(data_dir: Path) -> Path:
     """Rotating log file under the data directory; returns its path."""
-    import logging.handlers
-
     logs = data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = logs / "counter.log"
     root = logging.getLogger()
     for handler in root.handlers:
         if getattr(handler, "baseFilename", None) == str(path):
             return path
-    handler = logging.handlers.RotatingFileHandler(
+    handler = _PrivateRotatingFileHandler(
         path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
     )
     handler.setFormatter(
@@ -57,17 +68,15 @@ def describe(exc: BaseException) -> tuple[str, str]:
         traceback.format_exception(type(exc), exc, exc.__traceback__)
     )
     text = str(exc).lower()
-    import sqlite3
-
-    from counter_app.store.db import StoreError
+    from counter_app.store.db import SQLITE_ERRORS, StoreError
 
     if isinstance(exc, StoreError):
         return str(exc), details
-    if isinstance(exc, sqlite3.Error) and "full" in text:
+    if isinstance(exc, SQLITE_ERRORS) and "full" in text:
         message = _(
             "磁盘已满，刚才的操作没有保存。请清理磁盘空间后重试，已保存的数据不受影响。"
         )
-    elif isinstance(exc, sqlite3.Error) and ("locked" in text or "busy" in text):
+    elif isinstance(exc, SQLITE_ERRORS) and ("locked" in text or "busy" in text):
         message = _("数据库正忙，刚才的操作没有保存。请稍候再试一次。")
     elif isinstance(exc, OSError) and exc.errno == 28:
         message = _("磁盘已满，刚才的操作没有完成。请清理磁盘空间后重试。")

@@ -132,8 +132,9 @@ class FileActions:
         row = self.list.current_row()
         if row is None:
             return
+        blobs, sha = self.blobs, row.sha256
         source = ViewSource(
-            path=self.blobs.path_for(row.sha256),
+            read=lambda: blobs.read_bytes(sha),
             mime=row.mime,
             pages=max(1, row.pages),
             title=row.original_name,

@@ -30,7 +30,6 @@ from counter_app.i18n import _
 from counter_app.scanning.errors import ScanError
 from counter_app.services import materials
 from counter_app.services.materials import FileRow, ImportResult
-from counter_app.store.blobstore import BlobStore
 from counter_app.ui.context import AppContext
 from counter_app.ui.scan import ops
 from counter_app.ui.scan.file_actions import FILE_FILTER, FileActions
@@ -53,7 +52,7 @@ class MaterialFilesPanel(FileActions, QWidget):
         super().__init__(parent)
         self.app = app
         self.sane_env = dict(sane_env) if sane_env is not None else None
-        self.blobs = BlobStore(app.store.data_dir)
+        self.blobs = materials.blob_store(app.store)
         self.application_id = ""
         self.material_key = ""
         self.material_name = ""

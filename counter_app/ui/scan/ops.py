@@ -39,7 +39,7 @@ def load_thumbnails(blobs: BlobStore, shas: list[str]) -> list[Thumb]:
     out = []
     for sha in shas:
         try:
-            image = QImage(str(blobs.thumbnail(sha, 0)))
+            image = QImage.fromData(blobs.thumbnail(sha, 0))
         except (OSError, ValueError) as exc:
             out.append(Thumb(sha, None, str(exc)))
             continue

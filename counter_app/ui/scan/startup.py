@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from counter_app.i18n import _
 from counter_app.services import materials
+from counter_app.services.backup import IntegrityReport, database_problems
 from counter_app.store.blobstore import CheckReport
 from counter_app.store.db import Store
 from counter_app.ui.context import AppContext
@@ -26,9 +27,10 @@ class MissingFile:
 class StartupFindings:
     report: CheckReport
     missing_files: list[MissingFile] = field(default_factory=list)
+    database: list[str] = field(default_factory=list)  # quick_check findings
 
     def messages(self) -> list[str]:
-        out = []
+        out = IntegrityReport(database=self.database).messages()
         for found in self.missing_files[:MAX_NAMED]:
             out.append(
                 _(
@@ -86,3 +88,11 @@ def report_startup_check(
             done(findings)
 
     app.tasks.run_op(lambda: check_store(store), success=show)
+
+    def show_database(problems: list[str]) -> None:
+        for text in IntegrityReport(database=problems).messages():
+            app.messages.warning(text)
+
+    # Reading the whole file takes seconds at a million applications (10 s
+    # measured): on its own connection and thread, the store worker stays free.
+    app.tasks.run_io(lambda: database_problems(store), success=show_database)

@@ -9,10 +9,10 @@ page, Esc closes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt
 from PySide6.QtGui import QImage, QImageReader, QKeySequence, QPixmap, QTransform
 from PySide6.QtWidgets import (
     QDialog,
@@ -39,41 +39,60 @@ CACHED_PAGES = 4  # a rendered A4 page is ~8 MB; long PDFs must not pile up
 
 @dataclass(frozen=True)
 class ViewSource:
-    path: Path
+    """What to show: ``read`` returns the clear bytes (scans are stored
+    encrypted, so they are decrypted in memory, never to a file)."""
+
+    read: Callable[[], bytes]
     mime: str
     pages: int
     title: str
 
 
-def load_page(path: Path, mime: str, page: int) -> QImage:
+def _buffer(data: bytes) -> QBuffer:
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    return buffer
+
+
+def load_page(data: bytes, name: str, mime: str, page: int) -> QImage:
     """Decode one page; safe on a worker thread (QImage, not QPixmap)."""
     if mime == PDF_MIME:
-        return _pdf_page(path, page)
-    reader = QImageReader(str(path))
+        return _pdf_page(data, name, page)
+    buffer = _buffer(data)
+    reader = QImageReader(buffer)
+    try:
+        return _read_image(reader, name, page)
+    finally:
+        del reader  # the reader must not outlive its buffer
+        buffer.close()
+
+
+def _read_image(reader: QImageReader, name: str, page: int) -> QImage:
     reader.setAutoTransform(True)  # honour the EXIF orientation of photos
     if page and not reader.jumpToImage(page):
         raise ProcessingError(
-            _("文件“{name}”没有第 {page} 页。").format(name=path.name, page=page + 1)
+            _("文件“{name}”没有第 {page} 页。").format(name=name, page=page + 1)
         )
     image = reader.read()
     if image.isNull():
         raise ProcessingError(
             _("无法显示文件“{name}”：{error}").format(
-                name=path.name, error=reader.errorString()
+                name=name, error=reader.errorString()
             )
         )
     return image
 
 
-def _pdf_page(path: Path, page: int) -> QImage:
+def _pdf_page(data: bytes, name: str, page: int) -> QImage:
     from PySide6.QtPdf import QPdfDocument
 
     document = QPdfDocument()
+    buffer = _buffer(data)
     try:
-        if document.load(str(path)) != QPdfDocument.Error.None_:
-            raise ProcessingError(
-                _("无法打开 PDF 文件“{name}”。").format(name=path.name)
-            )
+        document.load(buffer)  # a QBuffer loads at once
+        if document.error() != QPdfDocument.Error.None_:
+            raise ProcessingError(_("无法打开 PDF 文件“{name}”。").format(name=name))
         size = document.pagePointSize(page)
         target = QSize(
             round(size.width() * PDF_SCALE), round(size.height() * PDF_SCALE)
@@ -85,7 +104,7 @@ def _pdf_page(path: Path, page: int) -> QImage:
     if image.isNull():
         raise ProcessingError(
             _("无法显示 PDF 文件“{name}”的第 {page} 页。").format(
-                name=path.name, page=page + 1
+                name=name, page=page + 1
             )
         )
     return image
@@ -162,9 +181,9 @@ class PageViewer(QDialog):
             self._show(self._cache[page])
             return
         self._wanted = page
-        path, mime = self.source.path, self.source.mime
+        read, mime, name = self.source.read, self.source.mime, self.source.title
         self.app.tasks.run_io(
-            lambda: (page, load_page(path, mime, page)),
+            lambda: (page, load_page(read(), name, mime, page)),
             success=self._loaded,
             failure=self._failed,
         )
