@@ -12,12 +12,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlcipher3 import dbapi2 as sqlcipher
 from sqlite_utils.migrations import Migrations
 
 from counter_app import cli, clock
 from counter_app.store import audit
 from counter_app.store import db as store_db
-from counter_app.store.db import Store
+from counter_app.store.db import Store, bare_connection
 from counter_app.store.events import add_event
 from counter_app.store.migrations import migrations
 from sync import protocol as p
@@ -41,17 +42,19 @@ def _fill(store: Store, n: int) -> None:
 def _raw(store: Store) -> sqlite3.Connection:
     """Another connection on the file, as someone with the sqlite3 tool who
     first drops the append-only triggers."""
-    return open_raw(store.path)
+    return open_raw(store.path, store.key)
 
 
 def test_events_refuse_plain_updates_and_deletes(store: Store) -> None:
     _fill(store, 3)
-    with sqlite3.connect(store.path) as raw:
+    with bare_connection(store.path, store.key) as raw:
         for sql in (
             "UPDATE events SET actor = 'x' WHERE seq = 2",
             "DELETE FROM events WHERE seq = 2",
         ):
-            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            with pytest.raises(
+                (sqlite3.IntegrityError, sqlcipher.IntegrityError), match="append-only"
+            ):
                 raw.execute(sql)
     assert audit.verify(store.db).count == 3
 
