@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from counter_app.services.backoffice import apply_status_change
 from counter_app.store import settings
 from counter_app.store.calendar import store_years
 from counter_app.store.catalog import upsert_bundle, upsert_item
-from counter_app.store.db import Store
+from counter_app.store.db import INTEGRITY_ERRORS, Store
 from counter_app.store.events import add_event
 from sync import protocol as p
 from sync import quarantine
@@ -133,7 +132,7 @@ def _apply_or_quarantine(
         calendar_changed = _apply(db, kind, _checked_body(kind, body), desk_id, report)
     except quarantine.Unapplicable as exc:
         reason, detail = exc.reason, exc.detail
-    except sqlite3.IntegrityError as exc:
+    except INTEGRITY_ERRORS as exc:
         # Another desk's number this desk also used (e.g. before enrollment).
         reason, detail = quarantine.REASON_INVALID, str(exc)
         if "acceptance_no" in detail and isinstance(body, dict):

@@ -50,6 +50,10 @@ OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,
     sqlcipher.OperationalError,
 )
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
+    sqlite3.IntegrityError,
+    sqlcipher.IntegrityError,
+)
 
 
 class StoreError(Exception):
