@@ -522,7 +522,6 @@ def test_deferred_material_brought_in_then_delivered(
     dialog.set_state(0, MaterialState.ORIGINAL)
     with qtbot.waitSignal(detail.changed, timeout=10_000):
         dialog.ok_button.click()
-    qtbot.waitUntil(lambda: not detail.deferred_button.isEnabled(), timeout=10_000)
     assert (
         store.db.execute(
             "SELECT COUNT(*) FROM application_materials"
@@ -531,4 +530,14 @@ def test_deferred_material_brought_in_then_delivered(
         ).fetchone()[0]
         == 0
     )
-    assert detail.deliver_button.isEnabled()
+    # The list refreshes too; open the record again and read its buttons.
+    ws.app.tasks.wait()
+    _open(qtbot, ws, app_id)
+    qtbot.waitUntil(
+        lambda: (
+            detail.current_id() == app_id
+            and not detail.deferred_button.isEnabled()
+            and detail.deliver_button.isEnabled()
+        ),
+        timeout=10_000,
+    )
