@@ -25,7 +25,7 @@ from counter_app.services.backoffice import apply_status_change
 from counter_app.services.consultations import consult
 from counter_app.services.context import DeskContext
 from counter_app.services.daily_log import LogFilter
-from counter_app.services.document_data import COMMITMENT_LIABILITY
+from counter_app.services.document_data import COMMITMENT_BASIS, COMMITMENT_LIABILITY
 from counter_app.services.exports import ExportFormat, export_daily_log
 from counter_app.services.intake import (
     MATERIAL_STATE_LABELS,
@@ -190,7 +190,12 @@ def receipt_checks(store: Store, record: dict[str, Any]) -> dict[str, Check]:
     if decision == Decision.ACCEPT_DEFERRED.value:
         promise = has(_("承诺事项"), *deferred)
     elif decision == Decision.ACCEPT_COMMITMENT.value:
-        promise = has(_("承诺事项"), _("告知承诺"))
+        waived = [
+            m["name"]
+            for m in record["materials"]
+            if MaterialState(m["state"]) not in RECEIVED
+        ]
+        promise = has(_("承诺事项"), *waived)
     else:
         promise = lacks(_("承诺事项"))
     url = record["status_url"]
@@ -248,12 +253,23 @@ def notice_checks(store: Store, record: dict[str, Any]) -> dict[str, Check]:
     return {
         "number": has(record["acceptance_no"]),
         "applicant": _who(record),
-        "basis": has("第三十二条第一款第（四）项"),
+        "basis": has(_("《中华人民共和国行政许可法》第三十二条第一款第（四）项")),
         "missing": has(*[m["name"] for m in missing], *[m["problem"] for m in missing]),
         "form": has(_("提交形式"), *forms),
         "deadline": has(fmt_date(date.fromisoformat(record["notice_deadline"]))),
-        "lapse": has(_("逾期未补正的")),
-        "reset": has(_("受理日期以补正材料全部")),
+        "lapse": has(
+            _(
+                "逾期未补正的，视为您放弃本次申请，本机关不再处理，申请材料可凭本告知书"
+                "到窗口取回；您仍可以重新提出申请。"
+            )
+        ),
+        "reset": has(
+            _(
+                "本告知书已列明全部需要补正的材料，补正齐全后即予受理，不会再要求提交"
+                "本告知书以外的材料。受理日期以补正材料全部送达之日为准，办理时限自该日"
+                "起计算。"
+            )
+        ),
         "seal": _seal(day),
         "signature": has(_("申请人签收")),
     }
@@ -312,6 +328,7 @@ def commitment_checks(store: Store, record: dict[str, Any]) -> dict[str, Check]:
     # wording; the printed text is that wording in the print language).
     liability = "".join(COMMITMENT_LIABILITY)
     assert all(w in liability for w in ("终止办理", "撤销", "信用记录"))
+    assert "国办发〔2020〕42号" in COMMITMENT_BASIS
     waived = [
         m["name"]
         for m in record["materials"]
@@ -320,10 +337,10 @@ def commitment_checks(store: Store, record: dict[str, Any]) -> dict[str, Check]:
     return {
         "number": has(record["acceptance_no"]),
         "applicant": _who(record),
-        "basis": has("国办发〔2020〕42号"),
-        "conditions": has(_("应当具备的条件")),
-        "waived": has(_("本机关不再索要的证明材料"), *waived),
-        "check": has(_("核查")),
+        "basis": has(_(COMMITMENT_BASIS)),
+        "conditions": has(_("（一）应当具备的条件：")),
+        "waived": has(_("（二）以承诺代替、本机关不再索要的证明材料："), *waived),
+        "check": has(_("（三）核查：")),
         "liability": has(*[_(text) for text in COMMITMENT_LIABILITY]),
         "signature": has(_("申请人（承诺人）签字")),
         "seal": _seal(date.fromisoformat(record["accepted_on"])),
@@ -660,8 +677,16 @@ def test_daily_log_marks_overdue_ratings_agents_and_sign_off(
         ),
         "totals": has(_("告知承诺受理") + "1", _("超期办件") + "3"),
         "sign_off": both(
-            has(_("制表人：{name}").format(name=supervisor.display_name), _("审核人")),
-            has(_("制表人") + "：" + supervisor.display_name),
+            has(
+                _("制表人：{name}").format(name=supervisor.display_name),
+                _("审核人：＿＿＿＿＿＿").rstrip("＿_"),
+            ),
+            # The letterhead names the supervisor in the role 制表人.
+            has(
+                _("窗口：{window}　{role}：{clerk}　打印时间：{time}")
+                .split("{window}")[1]
+                .format(role=_("制表人"), clerk=supervisor.display_name, time="")
+            ),
         ),
     }
     assert set(checks) == {e.key for e in LEGAL_CHECKLIST["daily_log"].elements}
