@@ -43,6 +43,8 @@ from counter_app.services.intake import (
     MaterialEntry,
     MaterialState,
     check_decision,
+    clean_line,
+    clean_reason,
     entries_for,
     normalised_applicant,
 )
@@ -86,6 +88,7 @@ def decide(
         raise IntakeError(_("请先选择办理事项。"), field="item")
     items = [get_item(store.db, code) for code in form.item_codes]
     applicant = normalised_applicant(form.applicant, form.answers)
+    reason = clean_reason(reason)
     plans = []
     for item in items:
         pairs = entries_for(item.materials_for(form.answers), form.materials)
@@ -256,7 +259,8 @@ def supplement(
 def withdraw(
     store: Store, ctx: DeskContext, *, application_id: str, reason: str
 ) -> None:
-    if not reason.strip():
+    reason = clean_reason(reason)
+    if not reason:
         raise IntakeError(_("撤回须写明申请人的撤回理由。"), field="reason")
     _move(
         store,
@@ -264,7 +268,7 @@ def withdraw(
         application_id,
         Status.WITHDRAWN,
         "withdraw",
-        {"reason": reason.strip()},
+        {"reason": reason},
     )
 
 
@@ -282,6 +286,11 @@ def deliver(
     """Hand the result over (出件) after checking the recipient's ID against
     the applicant's or the agent's; refused while a deferred material is
     outstanding unless a supervisor gives ``override_reason``."""
+    recipient_name = clean_line(
+        recipient_name, field="recipient_name", label=_("领取人姓名"), max_len=64
+    )
+    tracking_no = clean_line(tracking_no, field="tracking_no", label=_("运单号"))
+    override_reason = clean_reason(override_reason, field="override_reason")
     record = _load(store.db, application_id)
     given = normalize(recipient_id_number)
     if method == "window" and given not in {
@@ -349,6 +358,8 @@ def evaluate(
     """Record the applicant's 好差评 rating (1–5)."""
     if level not in range(1, 6):
         raise IntakeError(_("评价等级须为 1 至 5。"), field="level")
+    comment = clean_reason(comment, field="comment")
+    reasons = [clean_line(r, field="reasons", label=_("评价原因")) for r in reasons]
     eval_id = str(uuid.uuid4())
     with _window_transaction(store, ctx) as db:
         _load(db, application_id)
@@ -389,7 +400,8 @@ def evaluate(
 
 def follow_up(store: Store, ctx: DeskContext, *, evaluation_id: str, text: str) -> None:
     """The follow-up record every bad rating needs (核实、整改、反馈)."""
-    if not text.strip():
+    text = clean_reason(text, field="follow_up")
+    if not text:
         raise IntakeError(_("请填写回访与整改情况。"), field="follow_up")
     with store.transaction() as db:
         db.execute(

@@ -21,6 +21,8 @@ from sqlite_utils import Database
 
 from counter_app import clock
 from counter_app.domain.errors import DomainError
+from counter_app.domain.identifiers import validate_phone
+from counter_app.domain.text import NAME_MAX, NOTE_MAX, clean_text, shown
 from counter_app.i18n import N_, _
 from counter_app.services.context import DeskContext
 from counter_app.store import audit
@@ -389,8 +391,12 @@ def record_correction(
             ),
             field="field",
         )
-    if not reason.strip():
+    reason = clean_text(
+        reason, field="reason", label=_("更正理由"), max_len=NOTE_MAX, multiline=True
+    )
+    if not reason:
         raise DayCloseError(_("更正登记须写明更正理由。"), field="reason")
+    value = _checked_value(field, new_value)
     with store.transaction() as db:
         row = db.execute(
             f"SELECT {field}, day, window_code, site_code FROM applications"
@@ -400,7 +406,6 @@ def record_correction(
         if row is None:
             raise DayCloseError(_("找不到要更正的办件。"), field="application_id")
         old, day, window, site = row
-        value = _checked_value(field, new_value)
         closed = closed_record(db, site_code=site, window_code=window, day=day)
         cur = db.execute(
             "INSERT INTO corrections (application_id, field, old_value, new_value,"
@@ -410,7 +415,7 @@ def record_correction(
                 field,
                 None if old is None else str(old),
                 None if value is None else str(value),
-                reason.strip(),
+                reason,
                 ctx.username,
                 clock.now_iso(),
                 day if closed else None,
@@ -431,7 +436,7 @@ def record_correction(
                 "field": field,
                 "old": old,
                 "new": value,
-                "reason": reason.strip(),
+                "reason": reason,
                 "closed_day": bool(closed),
             },
         )
@@ -440,9 +445,20 @@ def record_correction(
 
 
 def _checked_value(field: str, text: str) -> Any:
-    value = text.strip()
+    """The new value by the same rules as at intake (``domain.text``)."""
+    label = _(CORRECTABLE[field])
+    if field in ("applicant_name", "agent_name"):
+        value = clean_text(text, field="new_value", label=label, max_len=NAME_MAX)
+    elif field == "reason":
+        value = clean_text(
+            text, field="new_value", label=label, max_len=NOTE_MAX, multiline=True
+        )
+    else:
+        value = clean_text(text, field="new_value", label=label)
     if not value:
         return None
+    if field == "phone":
+        return validate_phone(value, field="new_value")
     try:
         if field == "intake_seconds":
             return int(value)
@@ -452,7 +468,7 @@ def _checked_value(field: str, text: str) -> Any:
         raise DayCloseError(
             _(
                 "“{label}”的新值“{value}”格式不对（日期写成 YYYY-MM-DD，用时写秒数）。"
-            ).format(label=_(CORRECTABLE[field]), value=value),
+            ).format(label=label, value=shown(value)),
             field="new_value",
         ) from None
     return value

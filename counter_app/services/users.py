@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from counter_app import clock
 from counter_app.domain.errors import DomainError
 from counter_app.domain.passwords import Guard, after_failure, check_new_password
+from counter_app.domain.text import NAME_MAX, clean_text
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.store import settings
@@ -291,7 +292,10 @@ def add_user(
     the password, so the user sets their own at the first sign-in."""
     if role not in ("clerk", "supervisor"):
         raise ValueError(role)
-    name = username.strip()
+    name = clean_text(username, field="username", label=_("用户名"), max_len=500)
+    display_name = clean_text(
+        display_name, field="display_name", label=_("姓名"), max_len=NAME_MAX
+    )
     if not name or len(name) > NAME_LIMIT:
         raise DomainError(
             _("用户名不能为空，且不超过 {n} 个字符。").format(n=NAME_LIMIT),
