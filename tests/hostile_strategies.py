@@ -3,6 +3,10 @@ file or a broken server can put into a field."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
+from typing import Any
+
 from hypothesis import strategies as st
 
 CONTROL = [chr(c) for c in range(0x20)] + ["\x7f", "\x85", "\x9b"]
@@ -33,3 +37,48 @@ hostile_text = st.one_of(
 
 def without_surrogates(text: str) -> bool:
     return not any("\ud800" <= c <= "\udfff" for c in text)
+
+
+# Anything a JSON file can hold where a value was expected.
+json_value = st.one_of(
+    hostile_text,
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.lists(hostile_text, max_size=3),
+    st.dictionaries(hostile_text, hostile_text, max_size=2),
+    st.just([]),
+    st.just({}),
+)
+
+
+def paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from paths(child, (*path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from paths(child, (*path, index))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, base: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:
+    """``base`` with one place replaced, deleted or renamed."""
+    doc = copy.deepcopy(base)
+    path = draw(st.sampled_from([p for p in paths(doc) if p]))
+    parent = doc
+    for step in path[:-1]:
+        parent = parent[step]
+    last = path[-1]
+    action = draw(st.sampled_from(["replace", "replace", "delete", "rename"]))
+    if action == "replace":
+        parent[last] = draw(json_value)
+    elif isinstance(parent, dict) and action == "delete":
+        del parent[last]
+    elif isinstance(parent, dict):
+        parent[draw(hostile_text)] = parent.pop(last)
+    else:
+        del parent[last]
+    return doc, path

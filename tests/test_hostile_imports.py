@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from counter_app.domain.errors import DomainError
 from counter_app.domain.text import clean_text
@@ -21,7 +19,7 @@ from counter_app.services.setup import import_calendar, import_catalog
 from counter_app.store.calendar import load_calendar
 from counter_app.store.catalog import get_item, search
 from counter_app.store.db import Store
-from tests.hostile_strategies import hostile_text, without_surrogates
+from tests.hostile_strategies import mutated, without_surrogates
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = json.loads((ROOT / "resources/catalog/items.json").read_text("utf-8"))
@@ -50,50 +48,6 @@ CATALOG = {
         {**SHIPPED["items"][0], "code": "XK99101001"},
     ],
 }
-
-# Anything a JSON file can hold where a value was expected.
-json_value = st.one_of(
-    hostile_text,
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=True, allow_infinity=True),
-    st.none(),
-    st.booleans(),
-    st.lists(hostile_text, max_size=3),
-    st.dictionaries(hostile_text, hostile_text, max_size=2),
-    st.just([]),
-    st.just({}),
-)
-
-
-def paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield path
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from paths(child, (*path, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from paths(child, (*path, index))
-
-
-@st.composite
-def mutated(draw: st.DrawFn, base: dict[str, Any]) -> tuple[Any, tuple[Any, ...]]:
-    """``base`` with one place replaced, deleted or renamed."""
-    doc = copy.deepcopy(base)
-    path = draw(st.sampled_from([p for p in paths(doc) if p]))
-    parent = doc
-    for step in path[:-1]:
-        parent = parent[step]
-    last = path[-1]
-    action = draw(st.sampled_from(["replace", "replace", "delete", "rename"]))
-    if action == "replace":
-        parent[last] = draw(json_value)
-    elif isinstance(parent, dict) and action == "delete":
-        del parent[last]
-    elif isinstance(parent, dict):
-        parent[draw(hostile_text)] = parent.pop(last)
-    else:
-        del parent[last]
-    return doc, path
 
 
 def dump(doc: Any) -> str:
