@@ -26,7 +26,7 @@ from counter_app.services import queries
 from counter_app.services.backoffice import apply_status_change
 from counter_app.services.consultations import consult
 from counter_app.services.context import DeskContext
-from counter_app.services.day_close import record_correction
+from counter_app.services.day_close import close_day, record_correction, reopen_day
 from counter_app.services.drafts import list_drafts, save_draft
 from counter_app.services.intake import (
     Applicant,
@@ -379,3 +379,69 @@ def test_identifier_errors_do_not_echo_control_characters() -> None:
     with pytest.raises(InvalidIdentifier) as err:
         validate_phone("138\x1b[31m" + "9" * 10_000)
     clean_error(err.value)
+
+
+@HYP
+@given(problem=hostile_text, note=hostile_text)
+def test_material_problem_and_note_through_notice_and_supplement(
+    seeded_store: Store, clerk: DeskContext, problem: str, note: str
+) -> None:
+    f = form(seeded_store)
+    first = f.materials[0]
+    f.materials[0] = MaterialEntry(
+        first.key, MaterialState.DEFECTIVE, problem=problem, note=note
+    )
+    ok, result = outcome(lambda: apps.decide(seeded_store, clerk, f, Decision.NOTICE))
+    want_problem = expect_clean(problem, max_len=NOTE_MAX, multiline=True)
+    want_note = expect_clean(note, max_len=NOTE_MAX, multiline=True)
+    assert ok == (want_problem is not None and want_note is not None), result
+    if not ok:
+        assert result.field == "materials"
+        return
+    app_id = result[0].application_id
+    row = seeded_store.db.execute(
+        "SELECT problem, note FROM application_materials"
+        " WHERE application_id = ? AND material_key = ?",
+        [app_id, first.key],
+    ).fetchone()
+    assert row == (want_problem or None, want_note or None)
+    # The supplement brings it, with the same note.
+    brought = [
+        MaterialEntry(e.key, MaterialState.ORIGINAL, e.originals, e.copies, note=note)
+        for e in form(seeded_store).materials
+    ]
+    apps.supplement(seeded_store, clerk, application_id=app_id, materials=brought)
+    record = records.application(seeded_store.db, app_id)
+    assert record is not None and record["status"] == "submitted"
+
+
+@pytest.mark.parametrize("code", ["'; DROP TABLE applications;--", "其他", "\ud800"])
+def test_reject_reason_code_must_be_listed(
+    seeded_store: Store, clerk: DeskContext, code: str
+) -> None:
+    f = form(seeded_store)
+    f.materials = []
+    with pytest.raises(DomainError) as err:
+        apps.decide(
+            seeded_store, clerk, f, Decision.REJECT, reason="不属于", reason_code=code
+        )
+    assert err.value.field == "reason_code"
+    clean_error(err.value)
+
+
+@pytest.mark.parametrize("window", ["../../etc", "01/../..", "", "0\x001", "01\ud800"])
+def test_day_close_takes_only_window_codes(
+    seeded_store: Store, supervisor: DeskContext, window: str, today: date
+) -> None:
+    with pytest.raises(DomainError) as err:
+        close_day(seeded_store, supervisor, window_code=window, day=today)
+    assert err.value.field == "window_code"
+    clean_error(err.value)
+    with pytest.raises(DomainError) as err:
+        reopen_day(
+            seeded_store, supervisor, window_code=window, day=today, reason="误操作"
+        )
+    assert err.value.field == "window_code"
+    assert not (seeded_store.data_dir / "archive").exists() or not any(
+        (seeded_store.data_dir / "archive").rglob("*.pdf")
+    )

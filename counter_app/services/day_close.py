@@ -29,6 +29,7 @@ from counter_app.store import audit
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op, pending_summary
+from sync.codes import WINDOW_CODE_RULE, is_window_code
 
 
 class DayClosed(DomainError):
@@ -156,6 +157,17 @@ def preview(
     )
 
 
+def _check_window(window_code: str) -> None:
+    # The code names the archive file: nothing but a real code may reach a path.
+    if not is_window_code(window_code):
+        raise DayCloseError(
+            _("窗口代码“{code}”无效：应为{rule}。").format(
+                code=shown(window_code), rule=WINDOW_CODE_RULE
+            ),
+            field="window_code",
+        )
+
+
 def archive_path(
     data_dir: Path, *, site_code: str, window_code: str, day: date
 ) -> Path:
@@ -182,6 +194,7 @@ def close_day(
     from counter_app.services.exports import pdf_bytes
 
     ctx.require_supervisor(_("日结"))
+    _check_window(window_code)
     if day > clock.today():
         raise DayCloseError(
             _("不能对今天以后的日期（{day}）日结。").format(day=day.isoformat()),
@@ -267,7 +280,11 @@ def reopen_day(
     only, with a reason that is recorded and sent to the platform. The
     archived log of the close is kept, renamed; returns its new path."""
     ctx.require_supervisor(_("重新开放已日结的日期"))
-    if not reason.strip():
+    _check_window(window_code)
+    reason = clean_text(
+        reason, field="reason", label=_("理由"), max_len=NOTE_MAX, multiline=True
+    )
+    if not reason:
         raise DayCloseError(_("请写明重新开放的理由，该理由将被记录。"), field="reason")
     stamp = clock.now_iso()
     kept: Path | None = None

@@ -5,7 +5,7 @@ seeder too, so every record goes through the same rules."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -177,6 +177,26 @@ def normalised_applicant(applicant: Applicant, answers: dict[str, bool]) -> Appl
     )
 
 
+def _cleaned_entry(entry: MaterialEntry) -> MaterialEntry:
+    return replace(
+        entry,
+        problem=clean_text(
+            entry.problem,
+            field="materials",
+            label=_("材料问题说明"),
+            max_len=NOTE_MAX,
+            multiline=True,
+        ),
+        note=clean_text(
+            entry.note,
+            field="materials",
+            label=_("材料备注"),
+            max_len=NOTE_MAX,
+            multiline=True,
+        ),
+    )
+
+
 def clean_reason(reason: str, *, field: str = "reason") -> str:
     """A reason, comment or note as stored (see ``domain.text``)."""
     return clean_text(
@@ -204,7 +224,9 @@ def entries_for(
     materials: Sequence[Material], entries: Sequence[MaterialEntry]
 ) -> list[tuple[Material, MaterialEntry]]:
     """Pair each required material with what the clerk recorded for it;
-    a material the clerk did not touch counts as missing."""
+    a material the clerk did not touch counts as missing. The clerk's
+    problem and note texts are checked by the text rule (``domain.text``)."""
+    entries = [_cleaned_entry(e) for e in entries]
     by_name = {e.name: e for e in entries if e.name}
     by_key = {e.key: e for e in entries if not e.name}
     return [
