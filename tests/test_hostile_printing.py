@@ -5,17 +5,27 @@ TooLong is raised before anything is drawn."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from counter_app.domain.errors import DomainError
+from counter_app.domain.status import Decision
+from counter_app.services import applications as apps
+from counter_app.services.context import DeskContext
+from counter_app.services.documents import documents_for, render_for_applications
+from counter_app.services.intake import MaterialState
+from counter_app.store import records
+from counter_app.store.db import Store
 from printing import DOCUMENTS, MissingField, Paper, TooLong, samples
 from printing.text import printable
 from tests.hostile_strategies import MARKUP, SQL, hostile_text, without_surrogates
 from tests.printing_fixtures import pdf_text, squeeze
+from tests.test_hostile_services import form
 
 FACTORIES: dict[str, Callable[[], Any]] = {
     "receipt": samples.receipt,
@@ -64,6 +74,9 @@ def replaced(value: Any, path: Path, new: str) -> Any:
         value, **{head: replaced(getattr(value, head), rest, new)}
     )
 
+
+#: Text pdftotext gives back exactly (the body font's BMP characters).
+PLAIN = re.compile(r"[\u4e00-\u9fffA-Za-z0-9 <>&;'\"%_=*\\/-]+")
 
 CASES = [(kind, path) for kind, f in FACTORIES.items() for path in slots(f())]
 
@@ -159,3 +172,56 @@ def test_long_name_on_receipt_roll_prints() -> None:
         "receipt", samples.receipt(applicant_name="王" * 64), paper=Paper.ROLL_80
     )
     assert pdf is not None and "王" * 10 in squeeze(pdf_text(pdf))
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(name=hostile_text, reason=hostile_text, problem=hostile_text)
+@example(
+    name="<para>王&amp;明</b>",
+    reason="'; DROP TABLE applications;--",
+    problem='<font name="x">',
+)
+def test_stored_records_print_every_document(
+    seeded_store: Store,
+    clerk: DeskContext,
+    name: str,
+    reason: str,
+    problem: str,
+) -> None:
+    """What the services accepted prints: every document of a rejected and
+    of a noticed application, through the desk's own document service."""
+    base = form(seeded_store, name=name)
+    rejected = dataclasses.replace(base, materials=[])
+    noticed = dataclasses.replace(
+        base,
+        materials=[
+            dataclasses.replace(
+                base.materials[0], state=MaterialState.DEFECTIVE, problem=problem
+            ),
+            *base.materials[1:],
+        ],
+    )
+    for f, decision in ((rejected, Decision.REJECT), (noticed, Decision.NOTICE)):
+        try:
+            [result] = apps.decide(
+                seeded_store, clerk, f, decision, reason=reason, reason_code="other"
+            )
+        except DomainError:
+            continue
+        record = records.application(seeded_store.db, result.application_id)
+        assert record is not None
+        texts = []
+        for kind in documents_for(record):
+            pdf = render_for_applications(
+                seeded_store, clerk, kind=kind, application_ids=[result.application_id]
+            )
+            assert pdf.startswith(b"%PDF")
+            texts.append(squeeze(pdf_text(pdf, mode="-raw")))
+        stored = record["applicant_name"]
+        if PLAIN.fullmatch(stored):
+            # the decision document names the applicant, markup and all
+            assert squeeze(stored) in texts[0], (stored, texts[0][:300])
