@@ -35,7 +35,13 @@ from counter_app.services.intake import (
     MaterialState,
 )
 from counter_app.services.settings_service import get_setting, set_setting
-from counter_app.services.users import add_user
+from counter_app.services.users import (
+    SignInFailed,
+    add_user,
+    authenticate,
+    reset_password,
+    unlock_user,
+)
 from counter_app.store import records
 from counter_app.store.catalog import get_item, search
 from counter_app.store.db import Store
@@ -445,3 +451,55 @@ def test_day_close_takes_only_window_codes(
     assert not (seeded_store.data_dir / "archive").exists() or not any(
         (seeded_store.data_dir / "archive").rglob("*.pdf")
     )
+
+
+@settings(HYP, max_examples=20)  # each try is a full scrypt, by design
+@given(username=st.one_of(hostile_text, st.just("clerk07")), password=hostile_text)
+def test_sign_in_with_anything_typed(
+    seeded_store: Store, supervisor: DeskContext, username: str, password: str
+) -> None:
+    add_user(
+        seeded_store,
+        username="clerk07",
+        display_name="王明",
+        role="clerk",
+        password="Counter-2026",
+        must_change=False,
+        by=supervisor,
+    )
+    events = seeded_store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    with pytest.raises(SignInFailed) as err:
+        authenticate(seeded_store, username=username, password=password)
+    assert str(err.value) and without_surrogates(str(err.value))
+    # the failure is audited, whatever was typed
+    after = seeded_store.db.execute("SELECT count(*) FROM events").fetchone()[0]
+    assert after > events
+    for call in (unlock_user, reset_password):
+        kwargs: dict[str, Any] = {"username": username}
+        if call is reset_password:
+            kwargs["new_password"] = "Counter-2027"
+        try:
+            call(seeded_store, supervisor, **kwargs)
+        except DomainError as exc:
+            clean_error(exc)
+    integrity_ok(seeded_store)
+
+
+def test_the_real_password_with_invisible_marks_in_the_name_signs_in(
+    seeded_store: Store, supervisor: DeskContext
+) -> None:
+    add_user(
+        seeded_store,
+        username="clerk07",
+        display_name="王明",
+        role="clerk",
+        password="Counter-2026",
+        must_change=False,
+        by=supervisor,
+    )
+    user = authenticate(
+        seeded_store, username=" clerk07\u200b", password="Counter-2026"
+    )
+    assert user.username == "clerk07"
+    with pytest.raises(SignInFailed):
+        authenticate(seeded_store, username="clerk07", password="Counter-2026\ud800")
