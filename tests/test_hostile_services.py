@@ -252,7 +252,7 @@ def test_delivery_recipient(
             application_id=app_id,
             recipient_name=name,
             recipient_id_number=ID,
-            method="mail",
+            method="ems",
             tracking_no=tracking,
         )
     )
@@ -503,3 +503,48 @@ def test_the_real_password_with_invisible_marks_in_the_name_signs_in(
     assert user.username == "clerk07"
     with pytest.raises(SignInFailed):
         authenticate(seeded_store, username="clerk07", password="Counter-2026\ud800")
+
+
+@pytest.mark.parametrize("method", ["post", "", "window'; --", "\ud800"])
+def test_delivery_method_is_one_of_the_list(
+    seeded_store: Store, clerk: DeskContext, method: str
+) -> None:
+    app_id = accepted(seeded_store, clerk)
+    with seeded_store.transaction() as db:
+        apply_status_change(db, application_id=app_id, status=Status.RESULT_READY)
+    with pytest.raises(DomainError) as err:
+        apps.deliver(
+            seeded_store,
+            clerk,
+            application_id=app_id,
+            recipient_name="李𠮷",
+            recipient_id_number=ID,
+            method=method,
+            tracking_no="EMS123",
+        )
+    assert err.value.field == "method"
+
+
+def test_mailed_result_says_so_on_the_delivery_record(
+    seeded_store: Store, clerk: DeskContext
+) -> None:
+    from counter_app.services.documents import render_for_applications
+    from tests.printing_fixtures import pdf_text, squeeze
+
+    app_id = accepted(seeded_store, clerk)
+    with seeded_store.transaction() as db:
+        apply_status_change(db, application_id=app_id, status=Status.RESULT_READY)
+    apps.deliver(
+        seeded_store,
+        clerk,
+        application_id=app_id,
+        recipient_name="李𠮷",
+        recipient_id_number=ID,
+        method="ems",
+        tracking_no="EMS1234567890",
+    )
+    pdf = render_for_applications(
+        seeded_store, clerk, kind="delivery", application_ids=[app_id]
+    )
+    text = squeeze(pdf_text(pdf))
+    assert "邮寄送达" in text and "窗口领取" not in text and "EMS1234567890" in text

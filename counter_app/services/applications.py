@@ -57,6 +57,8 @@ from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op
 
 ACCEPTING = {Decision.ACCEPT, Decision.ACCEPT_DEFERRED, Decision.ACCEPT_COMMITMENT}
+#: How a result is handed over: at the window, or mailed by EMS (tracking no.).
+DELIVERY_METHODS = ("window", "ems")
 
 
 @dataclass(frozen=True)
@@ -291,6 +293,8 @@ def deliver(
     """Hand the result over (出件) after checking the recipient's ID against
     the applicant's or the agent's; refused while a deferred material is
     outstanding unless a supervisor gives ``override_reason``."""
+    if method not in DELIVERY_METHODS:
+        raise IntakeError(_("请选择送达方式。"), field="method")
     recipient_name = clean_line(
         recipient_name, field="recipient_name", label=_("领取人姓名"), max_len=64
     )

@@ -290,7 +290,9 @@ def build(store: Store, ctx: DeskContext, *, kind: str, record: dict[str, Any]) 
             applicant_name=_applicant(record),
             result_name=_("{item}办理结果").format(item=record["item_name"]),
             result_number=detail.get("result_number") or record["acceptance_no"],
-            method=_("邮寄送达") if detail.get("method") == "post" else _("窗口领取"),
+            method=_("窗口领取")
+            if detail.get("method", "window") == "window"
+            else _("邮寄送达"),
             receiver_name=detail.get("recipient_name", ""),
             receiver_id_masked=detail.get("recipient_id_masked", ""),
             delivered_on=clock.today(),
