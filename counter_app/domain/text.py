@@ -5,7 +5,8 @@ The rule, the same for names, addresses, reasons and comments:
 
 - broken Unicode (a lone surrogate half, as a bad copy-and-paste leaves) is
   refused with the field's name: it cannot be stored, printed or sent;
-- ``\\r\\n`` and ``\\r`` become ``\\n``; one-line fields turn every line break and
+- ``\\r\\n``, ``\\r`` and the Unicode line and paragraph separators become
+  ``\\n``; one-line fields turn every line break and
   tab into a space and collapse runs of spaces; multi-line fields keep
   ``\\n``;
 - invisible characters are dropped: control characters (NUL, ESC, …),
@@ -69,6 +70,7 @@ def clean_text(
             field=field,
         )
     text = value.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n")
     if multiline:
         lines = [_visible(line, keep_joiners=True) for line in text.split("\n")]
         text = "\n".join(line.rstrip() for line in lines).strip()
