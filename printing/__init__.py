@@ -19,7 +19,7 @@ from printing.documents.notice import render_notice
 from printing.documents.receipt import render_receipt
 from printing.documents.rejection import render_rejection
 from printing.fonts import FontNotFound, register_fonts
-from printing.model import MissingField, Paper, UnsupportedPaper
+from printing.model import MissingField, Paper, TooLong, UnsupportedPaper
 
 DOCUMENTS: dict[str, Callable[..., bytes]] = {
     "receipt": render_receipt,
@@ -48,6 +48,7 @@ __all__ = [
     "FontNotFound",
     "MissingField",
     "Paper",
+    "TooLong",
     "UnsupportedPaper",
     "register_fonts",
     "render_checklist",

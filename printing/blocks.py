@@ -12,11 +12,16 @@ from reportlab.platypus import Flowable, LongTable, Paragraph, Table, TableStyle
 
 from counter_app.i18n import _
 from printing.fonts import BODY, markup
-from printing.model import MaterialLine, MissingField
+from printing.model import MaterialLine, MissingField, TooLong
 from printing.styles import Styles
-from printing.text import blank_date
+from printing.text import blank_date, printable
 
 GRID = colors.Color(0.35, 0.35, 0.35)
+# A table row never splits across pages: on A4 a cell taller than this could
+# not fit any page (landscape A4's body is about 160 mm high).
+MAX_CELL_HEIGHT = 140 * mm
+# What a QR code of level M holds in bytes, with room to spare.
+QR_MAX_BYTES = 2000
 HEAD_FILL = colors.Color(0.92, 0.92, 0.92)
 
 
@@ -48,6 +53,9 @@ def field_table(rows: Sequence[tuple[str, str]], width: float, styles: Styles) -
     """Label | value rows; long values wrap inside their cell."""
     label_w = min(30 * mm, width * 0.3)
     data = [[para(k, styles.cell), para(v, styles.cell)] for k, v in rows]
+    if width > 100 * mm:
+        for (label, _value), (_key, cell) in zip(rows, data, strict=True):
+            _fits(cell, width - label_w, label)
     table = Table(data, colWidths=[label_w, width - label_w], hAlign="LEFT")
     table.setStyle(_table_style(header=False, pad=4 if width > 100 * mm else 2))
     table.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), HEAD_FILL)]))
@@ -63,9 +71,24 @@ def grid_table(
     """A table that flows over pages with its header row repeated."""
     data = [[para(h, styles.cell_head) for h in header]]
     data += [[para(c, styles.cell) for c in row] for row in rows]
+    if sum(widths) > 100 * mm:
+        for row in data[1:]:
+            for label, cell, cell_w in zip(header, row, widths, strict=False):
+                _fits(cell, cell_w, label)
     table = LongTable(data, colWidths=list(widths), repeatRows=1, hAlign="LEFT")
     table.setStyle(_table_style(header=True, pad=3 if sum(widths) > 100 * mm else 1.5))
     return table
+
+
+def _fits(cell: Paragraph, width: float, label: str) -> None:
+    """Raise TooLong when ``cell`` would be taller than any A4 page (the
+    receipt roll grows with its content, so it is not checked)."""
+    # A line holds at least one character: short cells need no measuring.
+    if len(cell.text) * cell.style.leading <= MAX_CELL_HEIGHT:
+        return
+    _w, height = cell.wrap(width, MAX_CELL_HEIGHT * 10)
+    if height > MAX_CELL_HEIGHT:
+        raise TooLong(label)
 
 
 def proportional(width: float, weights: Sequence[float]) -> list[float]:
@@ -101,6 +124,9 @@ def materials_table(
 def qr_code(value: str, size: float) -> Flowable:
     # The flowable draws on the canvas directly; the graphics Drawing would
     # pull in an unembedded Helvetica.
+    value = printable(value)
+    if len(value.encode("utf-8")) > QR_MAX_BYTES:
+        raise TooLong(_("二维码内容"))
     return QrCode(value, width=size, height=size, qrLevel="M", qrBorder=2)
 
 

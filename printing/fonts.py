@@ -23,7 +23,15 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
 
+from counter_app.domain.text import shown
 from counter_app.i18n import _
+from printing.model import TooLong
+from printing.text import printable
+
+#: No field of any document holds more (a rejection's reason is at most
+#: 1,000 characters); longer text is refused before reportlab spends
+#: seconds laying it out.
+MAX_TEXT = 4000
 
 BODY = "CounterSans"
 RARE_A = "CounterRareA"
@@ -214,7 +222,7 @@ def font_for(char: str) -> str:
 def split_runs(text: str) -> list[tuple[str, str]]:
     """Split ``text`` into (font name, run) pairs by glyph coverage."""
     runs: list[tuple[str, str]] = []
-    for char in text:
+    for char in printable(text):
         # Whitespace and line breaks stay with the current run.
         name = runs[-1][0] if runs and char.isspace() else font_for(char)
         if runs and runs[-1][0] == name:
@@ -234,6 +242,9 @@ def missing_glyphs(text: str) -> list[str]:
 
 def markup(text: str) -> str:
     """Escape ``text`` for a Paragraph, wrapping rare runs in <font> tags."""
+    if len(text) > MAX_TEXT:
+        # Named by its start: the clerk sees which text to shorten.
+        raise TooLong(shown(text, limit=12))
     body = _body_font()[0]
     parts: list[str] = []
     for name, run in split_runs(text):

@@ -18,6 +18,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    LayoutError,
     PageTemplate,
     Paragraph,
     Spacer,
@@ -25,9 +26,9 @@ from reportlab.platypus import (
 
 from counter_app.i18n import _
 from printing.fonts import BODY, draw_text, markup, register_fonts
-from printing.model import Letterhead, Paper
+from printing.model import Letterhead, Paper, TooLong
 from printing.styles import Styles, styles_for
-from printing.text import fmt_datetime
+from printing.text import fmt_datetime, printable
 
 ROLL_WIDTH = 80 * mm
 ROLL_MARGIN = 4 * mm
@@ -74,9 +75,13 @@ def render(document: Document) -> bytes:
     """Lay out ``document`` and return the PDF bytes (one at a time)."""
     register_fonts(rare=False)
     with _render_lock:
-        if document.paper is Paper.ROLL_80:
-            return _render_roll(document)
-        return _render_a4(document)
+        try:
+            if document.paper is Paper.ROLL_80:
+                return _render_roll(document)
+            return _render_a4(document)
+        except LayoutError as exc:
+            # Something no page can hold (the tables check their cells first).
+            raise TooLong(document.title) from exc
 
 
 class _NumberedCanvas(Canvas):  # type: ignore[misc]
@@ -152,9 +157,9 @@ def _render_a4(document: Document) -> bytes:
         rightMargin=A4_MARGIN,
         topMargin=top,
         bottomMargin=A4_MARGIN,
-        title=document.title,
-        subject=document.subject,
-        author=document.letterhead.center_name,
+        title=printable(document.title),
+        subject=printable(document.subject),
+        author=printable(document.letterhead.center_name),
         creator="Counter",
         initialFontName=BODY,
     )
@@ -264,9 +269,9 @@ def _render_roll(document: Document) -> bytes:
         rightMargin=ROLL_MARGIN,
         topMargin=ROLL_MARGIN,
         bottomMargin=ROLL_MARGIN,
-        title=document.title,
-        subject=document.subject,
-        author=document.letterhead.center_name,
+        title=printable(document.title),
+        subject=printable(document.subject),
+        author=printable(document.letterhead.center_name),
         creator="Counter",
         initialFontName=BODY,
     )

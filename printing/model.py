@@ -24,6 +24,16 @@ class MissingField(ValueError):
         super().__init__(_("缺少必填项：{field}。请补全后再打印。").format(field=label))
 
 
+class TooLong(ValueError):
+    """A value too long for the paper; raised instead of a broken layout."""
+
+    def __init__(self, label: str) -> None:
+        self.field = label
+        super().__init__(
+            _("“{field}”内容过长，一页印不下。请缩短后再打印。").format(field=label)
+        )
+
+
 class UnsupportedPaper(ValueError):
     def __init__(self, document: str, paper: Paper) -> None:
         self.document = document

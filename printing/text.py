@@ -26,3 +26,22 @@ def fmt_datetime(moment: datetime) -> str:
 def blank_date() -> str:
     """A date line filled in by hand."""
     return _("　　　　年　　月　　日")
+
+
+def printable(text: str) -> str:
+    """``text`` as paper can carry it: line breaks kept, tabs as spaces,
+    other control characters dropped, and broken Unicode (a lone surrogate,
+    which no PDF string can hold) shown as U+FFFD instead of failing."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    return "".join(_printable_char(c) for c in text)
+
+
+def _printable_char(char: str) -> str:
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    if char == "\n":
+        return char
+    if code < 0x20 or 0x7F <= code < 0xA0:
+        return ""
+    return char

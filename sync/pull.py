@@ -15,6 +15,7 @@ from counter_app import clock
 from counter_app.domain.catalog import Bundle, item_from_dict
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import Status
+from counter_app.domain.text import NAME_MAX, clean_text
 from counter_app.domain.workdays import CALENDAR_FORMAT, parse_calendar
 from counter_app.i18n import _
 from counter_app.services.backoffice import apply_status_change
@@ -123,9 +124,11 @@ def _apply_or_quarantine(
     """Apply one change, or keep it in quarantine with the reason; never
     raises for a bad change, so the rest of the feed goes on.
     Returns (applied, calendar changed)."""
-    kind = str(change.get("kind", ""))
+    if not isinstance(change, dict):
+        change = {"body": change}
+    kind = quarantine.storable(str(change.get("kind", "")))
     body = change.get("body")
-    seq = int(change.get("seq") or 0)
+    seq = _seq(change.get("seq"))
     key = quarantine.entity_key(kind, body, seq)
     db.execute("SAVEPOINT pull_change")
     try:
@@ -138,7 +141,9 @@ def _apply_or_quarantine(
         if "acceptance_no" in detail and isinstance(body, dict):
             reason = quarantine.REASON_DUPLICATE_NUMBER
             detail = str(body.get("acceptance_no") or "")
-    except (DomainError, ValueError, KeyError, TypeError) as exc:
+    except (DomainError, ValueError, KeyError, TypeError, OverflowError) as exc:
+        # ValueError includes text SQLite cannot store (broken Unicode);
+        # OverflowError a number beyond SQLite's 64 bits or an infinity.
         reason, detail = quarantine.REASON_INVALID, str(exc)
     else:
         db.execute("RELEASE pull_change")
@@ -154,6 +159,24 @@ def _apply_or_quarantine(
     )
     report.quarantined.append(f"{kind} {key}: {reason}")
     return False, False
+
+
+def _seq(value: Any) -> int:
+    """The feed position, or 0 when the server sent none usable."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if -(2**63) <= value < 2**63 else 0
+    return 0
+
+
+def _str(body: dict[str, Any], name: str, *, required: bool = True) -> str:
+    """A text field of a change: never ``str()`` of a null, list or number
+    (a user named "None" or a record with id "[]" is worse than none)."""
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value):
+        raise ValueError(f"{name}: expected text, got {type(value).__name__}")
+    return value
 
 
 def _checked_body(kind: str, body: Any) -> dict[str, Any]:
@@ -234,11 +257,21 @@ def _user(db: Database, body: dict[str, Any]) -> None:
     verifier = str(body["password_verifier"])
     if not p.is_password_verifier(verifier) or body.get("role") not in p.ROLES:
         raise ValueError(f"user {body.get('username')!r}: bad verifier or role")
-    username = str(body["username"])
+    username = _str(body, "username")
+    if clean_text(username, field="username", label="username") != username:
+        raise ValueError(f"user {username!r}: not a user name")
+    if not isinstance(body.get("active", True), bool):
+        raise ValueError(f"user {username!r}: active is not true or false")
+    display = clean_text(
+        _str(body, "display_name", required=False) or username,
+        field="display_name",
+        label=_("姓名"),
+        max_len=NAME_MAX,
+    )
     fields = [
-        str(body.get("display_name") or username),
+        display or username,
         str(body["role"]),
-        str(body.get("site_code") or ""),
+        _str(body, "site_code", required=False),
         1 if body.get("active", True) else 0,
         clock.now_iso(),
     ]
@@ -346,7 +379,10 @@ _REQUIRED_DEFAULTS: dict[str, Any] = {
 
 def _site_application(db: Database, body: dict[str, Any]) -> None:
     """Another window's application: a read-only copy (origin 'remote')."""
-    app_id = str(body["application_id"])
+    app_id = _str(body, "application_id")
+    Status(_str(body, "status"))  # ValueError for a status this desk lacks
+    if not isinstance(body.get("record", {}), dict):
+        raise ValueError("record: expected an object")
     local = db.execute(
         "SELECT origin FROM applications WHERE id = ?", [app_id]
     ).fetchone()

@@ -16,6 +16,7 @@ from typing import Any, Final
 from sqlite_utils import Database
 
 from counter_app import clock
+from counter_app.domain.text import shown
 from counter_app.i18n import N_, _
 from sync import protocol as p
 
@@ -71,7 +72,7 @@ class QuarantinedChange:
         for key in ("acceptance_no", "code", "username", "year", "application_id"):
             value = body.get(key)
             if value not in (None, ""):
-                return str(value)
+                return storable(str(value))
         return self.entity_key
 
 
@@ -92,8 +93,24 @@ def entity_key(kind: str, body: Any, seq: int) -> str:
     if kind == p.CHANGE_CATALOG_META:
         return "catalog"
     if field and isinstance(body, dict) and body.get(field) not in (None, ""):
-        return str(body[field])
+        return storable(str(body[field]))
     return f"seq:{seq}"
+
+
+def storable(text: str, *, limit: int = 200) -> str:
+    """``text`` as a quarantine row can hold and the list can show: broken
+    Unicode (which SQLite cannot store) as U+FFFD, at most ``limit``
+    characters. A hostile feed must not make the quarantine itself fail."""
+    safe = "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+    return safe[:limit]
+
+
+def _body_text(body: Any) -> str:
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
+    if any("\ud800" <= c <= "\udfff" for c in text):
+        # ASCII escapes keep broken Unicode exactly, for a later retry.
+        text = json.dumps(body, sort_keys=True, default=str)
+    return text
 
 
 def put(
@@ -116,11 +133,11 @@ def put(
         " attempts = attempts + 1",
         [
             seq,
-            kind,
-            key,
-            json.dumps(body, ensure_ascii=False, sort_keys=True),
+            storable(kind),
+            storable(key),
+            _body_text(body),
             reason,
-            detail,
+            shown(detail, limit=300),
             now,
             now,
         ],

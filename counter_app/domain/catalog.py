@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from counter_app.domain.errors import DomainError
+from counter_app.domain.text import TextError, clean_text, shown
 from counter_app.i18n import N_, _
 
 ITEMS_FORMAT = "counter-catalog/1"
@@ -242,6 +243,11 @@ class _Where:
     bundle: bool = False
 
     def fail(self, field: str | None, problem: str, action: str) -> NoReturn:
+        # The problem quotes the file's values: a hostile file must not put
+        # broken Unicode, control characters or pages of text into the message.
+        problem = shown(problem, limit=200)
+        field = None if field is None else shown(field, limit=60)
+        code = None if self.code is None else shown(self.code, limit=30)
         if field is None:
             where = (
                 _("一件事文件“{source}”")
@@ -261,11 +267,11 @@ class _Where:
                 else _("事项目录文件“{source}”，字段“{field}”")
             )
         message = _("{where}：{problem}。{action}").format(
-            where=where.format(source=self.source, code=self.code, field=field),
+            where=where.format(source=self.source, code=code, field=field),
             problem=problem,
             action=action,
         )
-        raise CatalogFileError(message, field=field, source=self.source, code=self.code)
+        raise CatalogFileError(message, field=field, source=self.source, code=code)
 
 
 def _type_name(value: object) -> str:
@@ -321,9 +327,30 @@ def _text(w: _Where, d: Mapping[str, object], name: str, prefix: str = "") -> st
     value = d[name]
     if not isinstance(value, str):
         _wrong_type(w, prefix + name, _("文本"), value)
-    if not value.strip():
+    value = _clean(w, value, prefix + name)
+    if not value:
         w.fail(prefix + name, _("不能为空"), _("请填写该字段。"))
     return value
+
+
+#: Legal bases and notes run long; nothing in a catalog runs longer.
+CATALOG_TEXT_MAX = 2000
+
+
+def _clean(w: _Where, value: str, field: str) -> str:
+    """A catalog text by the desk's one rule for text (``domain.text``)."""
+    try:
+        return clean_text(
+            value, field=field, label=field, max_len=CATALOG_TEXT_MAX, multiline=True
+        )
+    except TextError:
+        w.fail(
+            field,
+            _("含有无法识别的字符（乱码），或超过 {limit} 个字").format(
+                limit=CATALOG_TEXT_MAX
+            ),
+            _("请用文本编辑器改正该字段后重新导入，或从中心重新同步目录。"),
+        )
 
 
 def _opt_text(
@@ -334,7 +361,7 @@ def _opt_text(
         return None
     if not isinstance(value, str):
         _wrong_type(w, prefix + name, _("文本或 null"), value)
-    return value
+    return _clean(w, value, prefix + name)
 
 
 def _flag(w: _Where, d: Mapping[str, object], name: str, prefix: str = "") -> bool:
@@ -530,7 +557,14 @@ def _keywords(w: _Where, d: Mapping[str, object]) -> tuple[str, ...]:
             _("关键词必须是非空文字"),
             _('请把 keywords 写成文字列表，如 ["低保"]。'),
         )
-    return tuple(str(k).strip() for k in words)
+    cleaned = tuple(_clean(w, str(k), "keywords") for k in words)
+    if not all(cleaned):
+        w.fail(
+            "keywords",
+            _("关键词必须是非空文字"),
+            _('请把 keywords 写成文字列表，如 ["低保"]。'),
+        )
+    return cleaned
 
 
 def item_to_dict(item: Item) -> dict[str, object]:
@@ -562,6 +596,12 @@ def _load_json(w: _Where, text: str) -> Mapping[str, object]:
 
     try:
         data: object = json.loads(text, object_pairs_hook=no_duplicates)
+    except RecursionError:
+        w.fail(
+            None,
+            _("JSON 嵌套层次过深"),
+            _("请确认导入的是本程序的事项目录文件。"),
+        )
     except json.JSONDecodeError as exc:
         w.fail(
             None,
@@ -672,7 +712,7 @@ def parse_catalog(
             )
         if not isinstance(label, str) or not label.strip():
             _wrong_type(w, "conditions." + key, _("非空文本"), label)
-        conditions[key] = label
+        conditions[key] = _clean(w, label, "conditions." + key)
     items: dict[str, Item] = {}
     for index, raw in enumerate(_list(w, doc["items"], "items")):
         d = _object(w, raw, f"items[{index}]")

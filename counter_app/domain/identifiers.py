@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Literal
 
 from counter_app.domain.errors import DomainError
+from counter_app.domain.text import shown
 from counter_app.i18n import N_, _
 
 
@@ -130,7 +131,7 @@ def _check_gb11643(
                 _(
                     "{doc}号码第{position}位“{char}”无效：前17位只能是数字，"
                     "最后一位是数字或X"
-                ).format(doc=doc, position=position, char=char),
+                ).format(doc=doc, position=position, char=shown(char)),
                 field,
                 ID_FIELD,
             )
@@ -261,7 +262,7 @@ def validate_uscc(text: str, *, field: str | None = None) -> str:
                 _(
                     "{doc}第{position}位“{char}”无效：只能是数字和除I、O、Z、S、V"
                     "以外的大写字母"
-                ).format(doc=doc, position=position, char=char),
+                ).format(doc=doc, position=position, char=shown(char)),
                 field,
                 USCC_FIELD,
             )
@@ -403,6 +404,8 @@ def _landline(digits: str) -> tuple[str, str] | None:
     if not digits.startswith("0"):
         return None
     # 010 and 020–029 are three digits; every other area code has four.
+    if len(digits) < 3:
+        return None
     area_len = 3 if digits[1] in "12" else 4
     area, local = digits[:area_len], digits[area_len:]
     if len(local) in (7, 8) and local[0] != "0":
@@ -428,7 +431,7 @@ def validate_phone(text: str, *, field: str | None = None) -> str:
     digits = "".join(parts)
     if not digits.isdigit():
         raise _fail(
-            _("联系电话“{text}”含有数字以外的字符").format(text=text.strip()),
+            _("联系电话“{text}”含有数字以外的字符").format(text=shown(text)),
             field,
             PHONE_FIELD,
         )
@@ -467,7 +470,7 @@ def validate_phone(text: str, *, field: str | None = None) -> str:
         _(
             "联系电话“{text}”无法识别：请填写11位手机号码，"
             "或带区号的固定电话（如010-12345678）"
-        ).format(text=text.strip()),
+        ).format(text=shown(text)),
         field,
         PHONE_FIELD,
     )

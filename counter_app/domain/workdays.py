@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any
 
 from counter_app.domain.errors import DomainError
+from counter_app.domain.text import shown
 from counter_app.i18n import _
 
 CALENDAR_FORMAT = "counter-calendar/1"
@@ -72,6 +73,9 @@ class YearSchedule:
 
 
 def _file_error(detail: str, *, source: str, key: str = "") -> CalendarFileError:
+    # The detail quotes the file's values: a hostile file must not put broken
+    # Unicode, control characters or pages of text into the message.
+    detail, key = shown(detail, limit=200), shown(key, limit=60)
     name = source or _("（未命名）")
     where = (
         _("日历文件{source}中的{key}：").format(source=name, key=key)
@@ -169,6 +173,8 @@ def parse_calendar(text: str, *, source: str = "") -> dict[int, YearSchedule]:
     """Parse and strictly check a calendar file; errors name ``source``."""
     try:
         data: Any = json.loads(text)
+    except RecursionError:
+        raise _file_error(_("JSON嵌套层次过深。"), source=source) from None
     except json.JSONDecodeError as exc:
         raise _file_error(
             _("第{line}行第{column}列不是有效的JSON（{reason}）。").format(

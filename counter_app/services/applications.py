@@ -37,6 +37,7 @@ from counter_app.services.context import DeskContext
 from counter_app.services.day_close import assert_day_open
 from counter_app.services.intake import (
     RECEIVED,
+    REJECT_REASONS,
     Applicant,
     IntakeError,
     IntakeForm,
@@ -44,6 +45,8 @@ from counter_app.services.intake import (
     MaterialState,
     check_decision,
     check_rejection,
+    clean_line,
+    clean_reason,
     entries_for,
     normalised_applicant,
 )
@@ -55,6 +58,8 @@ from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op
 
 ACCEPTING = {Decision.ACCEPT, Decision.ACCEPT_DEFERRED, Decision.ACCEPT_COMMITMENT}
+#: How a result is handed over: at the window, or mailed by EMS (tracking no.).
+DELIVERY_METHODS = ("window", "ems")
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,11 @@ def decide(
         check_rejection(reason_code, competent_organ)
     items = [get_item(store.db, code) for code in form.item_codes]
     applicant = normalised_applicant(form.applicant, form.answers)
+    reason = clean_reason(reason)
+    if reason_code and reason_code not in REJECT_REASONS:
+        raise IntakeError(
+            _("不予受理的理由类别无效，请从列表中选择。"), field="reason_code"
+        )
     plans = []
     for item in items:
         pairs = entries_for(item.materials_for(form.answers), form.materials)
@@ -263,7 +273,8 @@ def supplement(
 def withdraw(
     store: Store, ctx: DeskContext, *, application_id: str, reason: str
 ) -> None:
-    if not reason.strip():
+    reason = clean_reason(reason)
+    if not reason:
         raise IntakeError(_("撤回须写明申请人的撤回理由。"), field="reason")
     _move(
         store,
@@ -271,7 +282,7 @@ def withdraw(
         application_id,
         Status.WITHDRAWN,
         "withdraw",
-        {"reason": reason.strip()},
+        {"reason": reason},
     )
 
 
@@ -293,6 +304,17 @@ def deliver(
     outstanding unless a supervisor gives ``override_reason``. The result
     document's name (default: the item's result) and number go on the
     送达回证."""
+    if method not in DELIVERY_METHODS:
+        raise IntakeError(_("请选择送达方式。"), field="method")
+    recipient_name = clean_line(
+        recipient_name, field="recipient_name", label=_("领取人姓名"), max_len=64
+    )
+    tracking_no = clean_line(tracking_no, field="tracking_no", label=_("运单号"))
+    override_reason = clean_reason(override_reason, field="override_reason")
+    result_name = clean_line(result_name, field="result_name", label=_("送达文书名称"))
+    result_number = clean_line(
+        result_number, field="result_number", label=_("文书编号")
+    )
     record = _load(store.db, application_id)
     given = normalize(recipient_id_number)
     if given and given == record["id_number"]:
@@ -370,6 +392,8 @@ def evaluate(
     """Record the applicant's 好差评 rating (1–5)."""
     if level not in range(1, 6):
         raise IntakeError(_("评价等级须为 1 至 5。"), field="level")
+    comment = clean_reason(comment, field="comment")
+    reasons = [clean_line(r, field="reasons", label=_("评价原因")) for r in reasons]
     eval_id = str(uuid.uuid4())
     with _window_transaction(store, ctx) as db:
         _load(db, application_id)
@@ -410,7 +434,8 @@ def evaluate(
 
 def follow_up(store: Store, ctx: DeskContext, *, evaluation_id: str, text: str) -> None:
     """The follow-up record every bad rating needs (核实、整改、反馈)."""
-    if not text.strip():
+    text = clean_reason(text, field="follow_up")
+    if not text:
         raise IntakeError(_("请填写回访与整改情况。"), field="follow_up")
     with store.transaction() as db:
         db.execute(

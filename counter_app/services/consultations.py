@@ -11,6 +11,8 @@ from typing import Any
 
 from counter_app import clock
 from counter_app.domain.catalog import Material
+from counter_app.domain.identifiers import InvalidIdentifier, validate_phone
+from counter_app.domain.text import NAME_MAX, clean_text
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.services.intake import Applicant, IntakeError, IntakeForm
@@ -42,6 +44,14 @@ def consult(
     phone: str = "",
 ) -> Consultation:
     """Log a consultation and return the tailored materials list."""
+    applicant_name = clean_text(
+        applicant_name, field="applicant_name", label=_("姓名"), max_len=NAME_MAX
+    )
+    if phone.strip():
+        try:
+            phone = validate_phone(phone)
+        except InvalidIdentifier as exc:
+            raise IntakeError(str(exc), field="phone") from exc
     codes = _codes(store, item_code, bundle_code)
     materials = _materials(store, codes, answers)
     consultation_id = str(uuid.uuid4())

@@ -21,12 +21,15 @@ from sqlite_utils import Database
 
 from counter_app import clock
 from counter_app.domain.errors import DomainError
+from counter_app.domain.identifiers import validate_phone
+from counter_app.domain.text import NAME_MAX, NOTE_MAX, clean_text, shown
 from counter_app.i18n import N_, _
 from counter_app.services.context import DeskContext
 from counter_app.store import audit
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op, pending_summary
+from sync.codes import WINDOW_CODE_RULE, is_window_code
 
 
 class DayClosed(DomainError):
@@ -154,6 +157,17 @@ def preview(
     )
 
 
+def _check_window(window_code: str) -> None:
+    # The code names the archive file: nothing but a real code may reach a path.
+    if not is_window_code(window_code):
+        raise DayCloseError(
+            _("窗口代码“{code}”无效：应为{rule}。").format(
+                code=shown(window_code), rule=WINDOW_CODE_RULE
+            ),
+            field="window_code",
+        )
+
+
 def archive_path(
     data_dir: Path, *, site_code: str, window_code: str, day: date
 ) -> Path:
@@ -180,6 +194,7 @@ def close_day(
     from counter_app.services.exports import pdf_bytes
 
     ctx.require_supervisor(_("日结"))
+    _check_window(window_code)
     if day > clock.today():
         raise DayCloseError(
             _("不能对今天以后的日期（{day}）日结。").format(day=day.isoformat()),
@@ -265,7 +280,11 @@ def reopen_day(
     only, with a reason that is recorded and sent to the platform. The
     archived log of the close is kept, renamed; returns its new path."""
     ctx.require_supervisor(_("重新开放已日结的日期"))
-    if not reason.strip():
+    _check_window(window_code)
+    reason = clean_text(
+        reason, field="reason", label=_("理由"), max_len=NOTE_MAX, multiline=True
+    )
+    if not reason:
         raise DayCloseError(_("请写明重新开放的理由，该理由将被记录。"), field="reason")
     stamp = clock.now_iso()
     kept: Path | None = None
@@ -389,8 +408,12 @@ def record_correction(
             ),
             field="field",
         )
-    if not reason.strip():
+    reason = clean_text(
+        reason, field="reason", label=_("更正理由"), max_len=NOTE_MAX, multiline=True
+    )
+    if not reason:
         raise DayCloseError(_("更正登记须写明更正理由。"), field="reason")
+    value = _checked_value(field, new_value)
     with store.transaction() as db:
         row = db.execute(
             f"SELECT {field}, day, window_code, site_code FROM applications"
@@ -400,7 +423,6 @@ def record_correction(
         if row is None:
             raise DayCloseError(_("找不到要更正的办件。"), field="application_id")
         old, day, window, site = row
-        value = _checked_value(field, new_value)
         closed = closed_record(db, site_code=site, window_code=window, day=day)
         cur = db.execute(
             "INSERT INTO corrections (application_id, field, old_value, new_value,"
@@ -410,7 +432,7 @@ def record_correction(
                 field,
                 None if old is None else str(old),
                 None if value is None else str(value),
-                reason.strip(),
+                reason,
                 ctx.username,
                 clock.now_iso(),
                 day if closed else None,
@@ -431,7 +453,7 @@ def record_correction(
                 "field": field,
                 "old": old,
                 "new": value,
-                "reason": reason.strip(),
+                "reason": reason,
                 "closed_day": bool(closed),
             },
         )
@@ -440,9 +462,20 @@ def record_correction(
 
 
 def _checked_value(field: str, text: str) -> Any:
-    value = text.strip()
+    """The new value by the same rules as at intake (``domain.text``)."""
+    label = _(CORRECTABLE[field])
+    if field in ("applicant_name", "agent_name"):
+        value = clean_text(text, field="new_value", label=label, max_len=NAME_MAX)
+    elif field == "reason":
+        value = clean_text(
+            text, field="new_value", label=label, max_len=NOTE_MAX, multiline=True
+        )
+    else:
+        value = clean_text(text, field="new_value", label=label)
     if not value:
         return None
+    if field == "phone":
+        return validate_phone(value, field="new_value")
     try:
         if field == "intake_seconds":
             return int(value)
@@ -452,7 +485,7 @@ def _checked_value(field: str, text: str) -> Any:
         raise DayCloseError(
             _(
                 "“{label}”的新值“{value}”格式不对（日期写成 YYYY-MM-DD，用时写秒数）。"
-            ).format(label=_(CORRECTABLE[field]), value=value),
+            ).format(label=label, value=shown(value)),
             field="new_value",
         ) from None
     return value

@@ -20,7 +20,9 @@ from counter_app.store.db import Store
 def save_draft(store: Store, *, username: str, form: IntakeForm) -> str:
     draft_id = form.draft_id or str(uuid.uuid4())
     form.draft_id = draft_id
-    payload = json.dumps(asdict(form), ensure_ascii=False)
+    # ASCII escapes keep whatever was typed, even broken Unicode (a lone
+    # surrogate SQLite cannot store); the rules apply when it is decided.
+    payload = json.dumps(asdict(form))
     with store.transaction() as db:
         db.execute(
             "INSERT INTO drafts (id, username, kind, payload, updated_at)"

@@ -141,6 +141,37 @@ def pdf_row(n: int, e: LogEntry, *, with_date: bool) -> list[str]:
     ]
 
 
+# A spreadsheet runs a cell that starts like this as a formula: a name such
+# as ``=HYPERLINK(...)`` must stay text (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """``value`` as a spreadsheet cell shows it and never runs it: broken
+    Unicode as U+FFFD, control characters (which XLSX cannot hold) dropped,
+    and a leading formula character quoted with an apostrophe."""
+    text = "".join(
+        "\ufffd" if "\ud800" <= c <= "\udfff" else c
+        for c in value
+        if c in "\n" or not (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0)
+    )
+    if text.startswith(_FORMULA_START) and not _is_number(text):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _cells(values: list[Any]) -> list[Any]:
+    return [spreadsheet_text(v) if isinstance(v, str) else v for v in values]
+
+
 def _multi_day(log: DailyLog) -> bool:
     return log.filters.start != log.filters.end
 
@@ -151,7 +182,7 @@ def write_csv(log: DailyLog, out: Path) -> None:
         writer.writerow(column_names())
         with_date = _multi_day(log)
         writer.writerows(
-            row_text(n, e, with_date=with_date)
+            _cells(row_text(n, e, with_date=with_date))
             for n, e in enumerate(log.entries, start=1)
         )
 
@@ -174,7 +205,7 @@ def write_xlsx(log: DailyLog, out: Path) -> None:
         header.append(cell)
     ws.append(header)
     for n, e in enumerate(log.entries, start=1):
-        ws.append(row_values(n, e))
+        ws.append(_cells(row_values(n, e)))
     summary = wb.create_sheet(_("合计"))
     summary.column_dimensions["A"].width = 18
     summary.column_dimensions["B"].width = 60

@@ -5,7 +5,7 @@ seeder too, so every record goes through the same rules."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
@@ -18,6 +18,7 @@ from counter_app.domain.identifiers import (
     validate_phone,
 )
 from counter_app.domain.status import Decision
+from counter_app.domain.text import LINE_MAX, NAME_MAX, NOTE_MAX, clean_text
 from counter_app.i18n import N_, _
 
 
@@ -152,9 +153,12 @@ class IntakeForm:
 
 def normalised_applicant(applicant: Applicant, answers: dict[str, bool]) -> Applicant:
     """Validate and normalise the applicant's fields; raise IntakeError."""
-    name = " ".join(applicant.name.split())
+    name = clean_text(
+        applicant.name, field="name", label=_("申请人姓名"), max_len=NAME_MAX
+    )
     if applicant.applicant_type == "organisation":
-        org = applicant.org_name.strip() or name
+        org = clean_text(applicant.org_name, field="org_name", label=_("单位名称"))
+        org = org or name
         if not org:
             raise IntakeError(_("请填写单位名称。"), field="org_name")
         uscc = _checked(IdType.USCC.value, applicant.uscc, "uscc")
@@ -174,7 +178,12 @@ def normalised_applicant(applicant: Applicant, answers: dict[str, bool]) -> Appl
             phone = validate_phone(applicant.phone)
         except InvalidIdentifier as exc:
             raise IntakeError(str(exc), field="phone") from exc
-    agent_name = " ".join(applicant.agent_name.split())
+    agent_name = clean_text(
+        applicant.agent_name,
+        field="agent_name",
+        label=_("代理人姓名"),
+        max_len=NAME_MAX,
+    )
     agent_id = ""
     if answers.get("agent"):
         if not agent_name:
@@ -195,10 +204,44 @@ def normalised_applicant(applicant: Applicant, answers: dict[str, bool]) -> Appl
         agent_name=agent_name if answers.get("agent") else "",
         agent_id_type=applicant.agent_id_type,
         agent_id_number=agent_id,
-        agent_relation=applicant.agent_relation.strip(),
-        address=applicant.address.strip(),
+        agent_relation=clean_text(
+            applicant.agent_relation, field="agent_relation", label=_("代理关系")
+        ),
+        address=clean_text(applicant.address, field="address", label=_("地址")),
         assisted=applicant.assisted,
     )
+
+
+def _cleaned_entry(entry: MaterialEntry) -> MaterialEntry:
+    return replace(
+        entry,
+        problem=clean_text(
+            entry.problem,
+            field="materials",
+            label=_("材料问题说明"),
+            max_len=NOTE_MAX,
+            multiline=True,
+        ),
+        note=clean_text(
+            entry.note,
+            field="materials",
+            label=_("材料备注"),
+            max_len=NOTE_MAX,
+            multiline=True,
+        ),
+    )
+
+
+def clean_reason(reason: str, *, field: str = "reason") -> str:
+    """A reason, comment or note as stored (see ``domain.text``)."""
+    return clean_text(
+        reason, field=field, label=_("理由"), max_len=NOTE_MAX, multiline=True
+    )
+
+
+def clean_line(text: str, *, field: str, label: str, max_len: int = LINE_MAX) -> str:
+    """A one-line field as stored (see ``domain.text``)."""
+    return clean_text(text, field=field, label=label, max_len=max_len)
 
 
 def _checked(id_type: str, text: str, field_name: str) -> str:
@@ -216,7 +259,9 @@ def entries_for(
     materials: Sequence[Material], entries: Sequence[MaterialEntry]
 ) -> list[tuple[Material, MaterialEntry]]:
     """Pair each required material with what the clerk recorded for it;
-    a material the clerk did not touch counts as missing."""
+    a material the clerk did not touch counts as missing. The clerk's
+    problem and note texts are checked by the text rule (``domain.text``)."""
+    entries = [_cleaned_entry(e) for e in entries]
     by_name = {e.name: e for e in entries if e.name}
     by_key = {e.key: e for e in entries if not e.name}
     return [

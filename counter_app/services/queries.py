@@ -27,6 +27,7 @@ from counter_app.domain.identifiers import (
     validate_phone,
 )
 from counter_app.domain.status import Status
+from counter_app.domain.text import clean_query
 from counter_app.domain.workdays import (
     WorkCalendar,
     days_left,
@@ -123,7 +124,7 @@ def _source(
     db: Database, query: ApplicationQuery, *, for_page: bool
 ) -> tuple[str, list[Any], str, list[Any]]:
     """(FROM clause, its params, a WHERE condition, its params)."""
-    text = " ".join(query.text.split())
+    text = clean_query(query.text)
     if not text:
         if for_page and query.overdue_only and _overdue(db) > DENSE_MATCHES:
             # many overdue: read in list order rather than sort them all
@@ -317,7 +318,7 @@ def _term_count(db: Database, query: ApplicationQuery) -> int | None:
     """A 1- or 2-character name search without filters is counted straight
     from the term index: an application carries the term exactly when one of
     its names contains the text. None when that does not apply."""
-    text = " ".join(query.text.split())
+    text = clean_query(query.text)
     if not text or len(text) > 2 or query != ApplicationQuery(text=query.text):
         return None
     branches = _text_branches(db, text)

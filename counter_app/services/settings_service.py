@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
+from counter_app.domain.errors import DomainError
+from counter_app.domain.text import shown
+from counter_app.i18n import _
 from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.store.events import KIND_SETTING_CHANGED, add_event
@@ -34,6 +37,11 @@ def save_desk_settings(
 
 def put_audited(db: Database, key: str, value: str, *, actor: str) -> bool:
     """Write a setting inside a transaction; an event when it changed."""
+    if any("\ud800" <= c <= "\udfff" for c in value):
+        raise DomainError(
+            _("设置“{key}”的值含有无法识别的字符，请重新输入。").format(key=shown(key)),
+            field=key,
+        )
     old = settings.get(db, key)
     if old == value:
         return False

@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from counter_app import clock
 from counter_app.domain.errors import DomainError
 from counter_app.domain.passwords import Guard, after_failure, check_new_password
+from counter_app.domain.text import NAME_MAX, clean_text, shown
 from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.store import settings
@@ -128,7 +129,7 @@ def authenticate(
 def _check(
     store: Store, username: str, password: str, *, channel: str, record_success: bool
 ) -> User:
-    name = username.strip()
+    name = _typed_name(username)
     key = name[:NAME_LIMIT]
     row = store.db.execute(
         "SELECT username, display_name, role, password_verifier, active,"
@@ -140,7 +141,10 @@ def _check(
         verifier = _DUMMY_VERIFIER
     # Always the full check, whatever is known already: equal work for
     # unknown, inactive, locked and real names.
-    matches = p.verify_password(password, verifier)
+    # No stored password holds broken Unicode (check_new_password refuses
+    # it); a typed one is checked as replaced, so the work stays the same.
+    broken = _has_surrogates(password)
+    matches = p.verify_password(_replaced(password), verifier) and not broken
     ok = matches and row is not None and bool(row[4])
     now = clock.now()
     max_failures, lock_minutes = _limits(store.db)
@@ -186,6 +190,23 @@ def _check(
         raise refusal
     assert row is not None
     return User(row[0], row[1], row[2], must_change=bool(row[5]))
+
+
+def _has_surrogates(text: str) -> bool:
+    return any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _replaced(text: str) -> str:
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in text)
+
+
+def _typed_name(typed: str) -> str:
+    """A typed user name as accounts are stored (``domain.text``); broken
+    Unicode, which no account has, just fails like any unknown name."""
+    try:
+        return clean_text(typed, field="username", label=_("用户名"), max_len=10**6)
+    except DomainError:
+        return _replaced(typed).strip()
 
 
 def audit_name(typed: str) -> str:
@@ -291,7 +312,10 @@ def add_user(
     the password, so the user sets their own at the first sign-in."""
     if role not in ("clerk", "supervisor"):
         raise ValueError(role)
-    name = username.strip()
+    name = clean_text(username, field="username", label=_("用户名"), max_len=500)
+    display_name = clean_text(
+        display_name, field="display_name", label=_("姓名"), max_len=NAME_MAX
+    )
     if not name or len(name) > NAME_LIMIT:
         raise DomainError(
             _("用户名不能为空，且不超过 {n} 个字符。").format(n=NAME_LIMIT),
@@ -339,11 +363,13 @@ def add_user(
 
 def _require_user(db: Database, username: str) -> str:
     row = db.execute(
-        "SELECT username FROM users WHERE username = ?", [username.strip()]
+        "SELECT username FROM users WHERE username = ?", [_typed_name(username)]
     ).fetchone()
     if row is None:
         raise UnknownUser(
-            _("本机没有用户 {username}，请核对用户名。").format(username=username),
+            _("本机没有用户 {username}，请核对用户名。").format(
+                username=shown(username, limit=64)
+            ),
             field="username",
         )
     return str(row[0])

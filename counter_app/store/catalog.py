@@ -25,6 +25,7 @@ from counter_app.domain.catalog import (
     pinyin_full,
     pinyin_initials,
 )
+from counter_app.domain.text import clean_query
 
 
 def store_catalog(db: Database, catalog: Catalog) -> None:
@@ -160,7 +161,7 @@ _COLUMNS = "code, name, keywords, pinyin_initials, pinyin_full, department, mate
 
 
 def search(db: Database, text: str, *, limit: int = 20) -> list[SearchHit]:
-    query = " ".join(text.split()).strip()
+    query = clean_query(text)
     if not query:
         return []
     lowered = query.lower()

@@ -105,7 +105,9 @@ def _is_token(values: Sequence[str]) -> bool:
 
 def _widest(measure: Measure, values: Sequence[str], size: float) -> float:
     # Rank by a cheap estimate (CJK counts twice ASCII), measure the top few.
-    top = nlargest(12, set(values), key=lambda v: len(v) + len(v.encode()))
+    top = nlargest(
+        12, set(values), key=lambda v: len(v) + len(v.encode(errors="replace"))
+    )
     return max(
         (measure.width(line, size) for v in top for line in v.split("\n")),
         default=0.0,
