@@ -20,6 +20,7 @@ from counter_app.i18n import _
 from counter_app.services.consultations import Consultation
 from counter_app.services.context import DeskContext
 from counter_app.services.document_data import build, letterhead
+from counter_app.services.intake import RECEIVED, MaterialState
 from counter_app.store import records, settings
 from counter_app.store.catalog import conditions, get_item
 from counter_app.store.db import Store
@@ -50,7 +51,11 @@ APPLICATION_DOCUMENTS = (
 def documents_for(record: dict[str, Any]) -> list[str]:
     """The documents that make sense for this application now."""
     decision = record["decision"]
-    kinds = ["materials_receipt"]
+    # A voucher of received materials only when something was received.
+    received = any(
+        MaterialState(m["state"]) in RECEIVED for m in record.get("materials", [])
+    )
+    kinds = ["materials_receipt"] if received else []
     if record["accepted_on"]:
         kinds.insert(0, "receipt")
     if decision == Decision.ACCEPT_DEFERRED.value:
