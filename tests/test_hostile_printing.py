@@ -35,6 +35,7 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "materials_receipt": samples.materials_receipt,
     "deferred": samples.deferred,
     "delivery": samples.delivery,
+    "commitment": samples.commitment,
     "daily_log": lambda: samples.daily_log(rows=3),
 }
 
