@@ -86,16 +86,17 @@ def check_op(conn: Conn, desk: Desk, op: p.Op) -> Allowed | Denied:
 def _own_site_and_window(
     desk: Desk, held: set[prefixes.Prefix], payload: dict[str, Any]
 ) -> Denied | None:
-    site = payload.get("site_code") or desk.site_code
-    window = payload.get("window_code") or desk.window_code
-    if not isinstance(site, str) or not isinstance(window, str):
+    # Either code may be absent (an evaluation names only its window).
+    site = payload.get("site_code")
+    window = payload.get("window_code")
+    site, window = (None if v == "" else v for v in (site, window))
+    if not isinstance(site, str | None) or not isinstance(window, str | None):
         return Denied(p.REASON_INVALID_PAYLOAD, "站点和窗口代码必须是文本", "site_code")
-    if (site, window) in held:
+    if any(site in (None, s) and window in (None, w) for s, w in held):
         return None
-    if site not in {s for s, _w in held}:
+    key, value, own, label = "window_code", window, desk.window_code, "窗口"
+    if site is not None and site not in {s for s, _w in held}:
         key, value, own, label = "site_code", site, desk.site_code, "站点"
-    else:
-        key, value, own, label = "window_code", window, desk.window_code, "窗口"
     return Denied(
         p.REASON_OTHER_SITE,
         f"记录属于{label}“{value}”，本终端只能提交{label}“{own}”的记录",

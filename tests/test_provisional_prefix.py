@@ -11,11 +11,14 @@ from pathlib import Path
 import pytest
 import requests
 
+from counter_app.clock import today
 from counter_app.domain.identifiers import make_resident_id
 from counter_app.domain.status import Decision
 from counter_app.services import applications as apps
 from counter_app.services import documents, site
+from counter_app.services.consultations import consult
 from counter_app.services.context import DeskContext, PermissionDenied
+from counter_app.services.daily_log import LogFilter, daily_log
 from counter_app.services.enrollment import EnrollmentError, enroll
 from counter_app.services.intake import (
     Applicant,
@@ -222,6 +225,13 @@ def test_numbers_taken_before_enrolling_sync_unchanged(
             early[window] = [_accept(store), _accept(store)]
             receipts[window] = _receipt_text(store, early[window][0])
             assert early[window][0] in receipts[window].replace(" ", "")
+            # Records that carry only the window, or no number at all.
+            first_id = store.db.execute(
+                "SELECT id FROM applications WHERE acceptance_no = ?",
+                [early[window][0]],
+            ).fetchone()[0]
+            apps.evaluate(store, _ctx(store), application_id=first_id, level=5)
+            consult(store, _ctx(store), item_code=RESIDENCE_PERMIT, answers={})
         everything = early["02"] + early["03"]
         assert len(set(everything)) == 4
         ids = {}
@@ -235,11 +245,16 @@ def test_numbers_taken_before_enrolling_sync_unchanged(
             assert later.startswith("330106001" + window)
             early[window].append(later)
             # The desk's records keep their numbers; nothing renumbered.
+            # They now belong to the window the platform gave, as there.
             assert early[window][0].startswith(provisional + "01")
             assert store.db.execute(
-                "SELECT COUNT(*) FROM applications WHERE acceptance_no IN (?, ?)",
+                "SELECT site_code, window_code, COUNT(*) FROM applications"
+                " WHERE acceptance_no IN (?, ?) GROUP BY 1, 2",
                 early[window][:2],
-            ).fetchone() == (2,)
+            ).fetchall() == [("330106001", window, 2)]
+            log = daily_log(store, _ctx(store, "supervisor"), LogFilter.day(today()))
+            logged = {e.acceptance_no for e in log.entries}
+            assert set(early[window]) <= logged
             store.close()
         for window in desks:
             report = _sync(tmp_path / f"desk{window}")
@@ -254,6 +269,14 @@ def test_numbers_taken_before_enrolling_sync_unchanged(
                 again = _receipt_text(store, early[window][0])
                 assert early[window][0] in again.replace(" ", "")
         conn = central_db(server)
+        kinds = sorted(
+            r[0]
+            for r in conn.execute(
+                "SELECT entity FROM records WHERE entity IN ('evaluation',"
+                " 'consultation')"
+            )
+        )
+        assert kinds == ["consultation"] * 2 + ["evaluation"] * 2
         recorded = {
             (r["site_code"], r["window_code"]): r["desk_id"]
             for r in conn.execute("SELECT * FROM desk_prefixes")

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from counter_app.i18n import _
-from counter_app.services.site import used_prefixes
+from counter_app.services.site import adopt_enrolled_codes, used_prefixes
 from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
@@ -211,6 +211,9 @@ def save_enrollment(
         settings.put(db, "server_ca_cert", grant.ca_cert)
         settings.put(db, INSECURE_SETTING, "1" if grant.insecure_http else "")
         settings.put(db, "desk_id", e.desk_id)
+        moved = adopt_enrolled_codes(
+            db, site_code=e.site_code, window_code=e.window_code
+        )
         settings.put(db, "site_code", e.site_code)
         settings.put(db, "window_code", e.window_code)
         # A new server means a new feed: start from a full snapshot.
@@ -227,6 +230,7 @@ def save_enrollment(
                 "server_url": e.server_url,
                 "site_code": e.site_code,
                 "window_code": e.window_code,
+                "applications_moved": moved,
             },
         )
     return e

@@ -111,3 +111,35 @@ def used_prefixes(db: Database) -> list[tuple[str, str]]:
         " ORDER BY 1, 2"
     ).fetchall()
     return [(str(r[0]), str(r[1])) for r in rows]
+
+
+def adopt_enrolled_codes(db: Database, *, site_code: str, window_code: str) -> int:
+    """At enrollment, inside its transaction: the desk's own records made
+    under earlier codes now belong to the site and window the platform
+    gave it (as the platform files them), so reports and day closes find
+    them. Their acceptance numbers, and the sequences behind them, stay as
+    printed. Returns how many applications moved."""
+    moved = [
+        str(r[0])
+        for r in db.execute(
+            "SELECT id FROM applications WHERE origin = 'local'"
+            " AND (site_code <> ? OR window_code <> ?)",
+            [site_code, window_code],
+        )
+    ]
+    db.execute(
+        "UPDATE applications SET site_code = ?, window_code = ?"
+        " WHERE origin = 'local' AND (site_code <> ? OR window_code <> ?)",
+        [site_code, window_code, site_code, window_code],
+    )
+    db.execute(
+        "UPDATE consultations SET site_code = ?, window_code = ?"
+        " WHERE site_code <> ? OR window_code <> ?",
+        [site_code, window_code, site_code, window_code],
+    )
+    db.execute(
+        "UPDATE evaluations SET window_code = ? WHERE window_code <> ?"
+        " AND application_id IN (SELECT id FROM applications WHERE origin = 'local')",
+        [window_code, window_code],
+    )
+    return len(moved)
