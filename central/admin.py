@@ -143,9 +143,15 @@ def enroll(
                 code=p.ERROR_ENROLLMENT_CODE_EXPIRED,
             )
         try:
-            held.record(conn, desk_id=str(row["id"]), prefixes=prefixes, at=_iso(when))
+            held.record(
+                conn,
+                desk_id=str(row["id"]),
+                own_site=str(row["site_code"]),
+                prefixes=prefixes,
+                at=_iso(when),
+            )
         except held.PrefixTaken as exc:
-            raise AdminError(str(exc), code=p.ERROR_PREFIX_TAKEN) from None
+            raise AdminError(str(exc), code=exc.code) from None
         conn.execute(
             "UPDATE desks SET enrollment_code_hash = NULL, code_expires_at = NULL,"
             " token_hash = ?, enrolled_at = ?, name = ?, revoked_at = NULL"

@@ -198,7 +198,8 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
                 prefixes=[(x.site_code, x.window_code) for x in req.prefixes],
             )
         except admin.AdminError as exc:
-            status = 409 if exc.code == p.ERROR_PREFIX_TAKEN else 403
+            prefix = (p.ERROR_PREFIX_TAKEN, p.ERROR_PREFIX_OTHER_SITE)
+            status = 409 if exc.code in prefix else 403
             raise ApiError(status, exc.code, str(exc)) from None
 
     @app.post(p.PATH_OPS)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sync import protocol as p
+
 from .db import Conn
 
 Prefix = tuple[str, str]  # (site_code, window_code)
 
 
 class PrefixTaken(ValueError):
-    """A prefix is held by another desk; the message is for the operator."""
+    """A prefix is held by another desk, or may not be claimed; the message
+    is for the operator, ``code`` the protocol ERROR_*."""
+
+    def __init__(self, message: str, *, code: str = p.ERROR_PREFIX_TAKEN) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def holder(conn: Conn, site_code: str, window_code: str) -> str | None:
@@ -35,16 +42,30 @@ def holder(conn: Conn, site_code: str, window_code: str) -> str | None:
 
 
 def record(
-    conn: Conn, *, desk_id: str, prefixes: Iterable[Prefix], at: str
+    conn: Conn,
+    *,
+    desk_id: str,
+    own_site: str,
+    prefixes: Iterable[Prefix],
+    at: str,
 ) -> list[Prefix]:
     """Record the prefixes for ``desk_id`` inside the enrollment's
     transaction; raises :class:`PrefixTaken` (nothing recorded) when one is
-    held by another desk. Returns those newly recorded."""
+    held by another desk. Only provisional codes and other windows of the
+    desk's own site may be claimed (a window configured by mistake), so no
+    desk can reserve another site's numbers. Returns those newly recorded."""
     added: list[Prefix] = []
     for site_code, window_code in sorted(set(prefixes)):
         held_by = holder(conn, site_code, window_code)
         if held_by == desk_id:
             continue
+        if site_code != own_site and not p.is_provisional_site_code(site_code):
+            raise PrefixTaken(
+                f"本终端注册前使用的站点代码 {site_code} 不是临时代码，也不是本终端"
+                f"的站点 {own_site}：不能登记其他站点的受理编号前缀，注册未完成。"
+                "请联系中心管理员核对这台终端的站点设置",
+                code=p.ERROR_PREFIX_OTHER_SITE,
+            )
         if held_by is not None:
             raise PrefixTaken(
                 f"本终端注册前使用的编号前缀（站点 {site_code}，窗口 {window_code}）"

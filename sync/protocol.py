@@ -202,6 +202,8 @@ ERROR_ENROLLMENT_CODE_EXPIRED: Final = "enrollment_code_expired"
 #: 409 on enrollment: a numbering prefix the desk used before enrolling is
 #: held by another desk (its own site and window, or recorded for it).
 ERROR_PREFIX_TAKEN: Final = "prefix_taken"
+#: 409 on enrollment: a prefix of another site that is not provisional.
+ERROR_PREFIX_OTHER_SITE: Final = "prefix_other_site"
 #: 429: too many requests; wait ``Retry-After`` seconds.
 ERROR_RATE_LIMITED: Final = "rate_limited"
 #: 413 on a blob chunk: the desk's unfinished uploads exceed its quota.

@@ -327,12 +327,34 @@ def test_a_desk_cannot_claim_another_desks_prefix(
             )
             assert resp.status_code == 409, resp.text
             assert resp.json()["error"] == p.ERROR_PREFIX_TAKEN
-        # The code was not spent: enrolled without the claim it works, and
-        # a number under the first desk's prefix is still refused.
+        # A free prefix of another site is not provisional: no desk may
+        # reserve another site's numbers.
         resp = requests.post(
-            server.base_url + p.PATH_ENROLL, json={"code": code}, timeout=30
+            server.base_url + p.PATH_ENROLL,
+            json={
+                "code": code,
+                "prefixes": [{"site_code": "320102001", "window_code": "01"}],
+            },
+            timeout=30,
+        )
+        assert resp.status_code == 409, resp.text
+        assert resp.json()["error"] == p.ERROR_PREFIX_OTHER_SITE
+        # The code was not spent: enrolled without those claims it works
+        # (another window of its own site, configured by mistake, is fine),
+        # and a number under the first desk's prefix is still refused.
+        resp = requests.post(
+            server.base_url + p.PATH_ENROLL,
+            json={
+                "code": code,
+                "prefixes": [{"site_code": "330106001", "window_code": "09"}],
+            },
+            timeout=30,
         )
         assert resp.status_code == 200, resp.text
+        squatted = server.cli(
+            "create-desk", "--site", "330106001", "--window", "09", "九号", check=False
+        )
+        assert squatted.returncode == 2 and "已有终端" in squatted.stderr
         token = resp.json()["token"]
         forged = number[:-4] + "9999"
         resp = requests.post(

@@ -147,6 +147,15 @@ def request_enrollment(
                 _("注册码无效或已被使用，请向中心平台管理员申请新的注册码。"),
                 field=FIELD_CODE,
             ) from exc
+        if exc.error == p.ERROR_PREFIX_OTHER_SITE:
+            raise EnrollmentError(
+                _(
+                    "中心平台拒绝注册：本终端注册前使用的站点代码属于其他站点，"
+                    "平台不能登记。请联系中心平台管理员核对本终端的站点设置"
+                    "（{detail}）"
+                ).format(detail=exc),
+                field=FIELD_CODE,
+            ) from exc
         if exc.error == p.ERROR_PREFIX_TAKEN:
             raise EnrollmentError(
                 _(
