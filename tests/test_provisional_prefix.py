@@ -31,7 +31,13 @@ from counter_app.store import settings
 from counter_app.store.catalog import get_item
 from counter_app.store.db import Store
 from sync import protocol as p
-from sync.codes import is_provisional_site_code, is_site_code
+from sync.codes import (
+    code_problem,
+    is_provisional_site_code,
+    is_site_code,
+    new_provisional_site_code,
+    real_code_problem,
+)
 from sync.engine import EngineConfig
 from sync.runner import sync_once
 from tests.central_fixtures import CentralServer, start_central
@@ -88,6 +94,19 @@ def _new_desk(data_dir: Path) -> Store:
 
 
 # --- on the desk, without a platform ---------------------------------------
+
+
+def test_provisional_codes_follow_the_one_code_rule() -> None:
+    codes = {new_provisional_site_code() for _ in range(2000)}
+    assert len(codes) == 2000
+    for code in codes:
+        assert is_site_code(code) and is_provisional_site_code(code)
+        assert len(code) == 9 and code[0] == "Z"
+        assert real_code_problem(site_code=code, window_code="01") is not None
+        assert code_problem(site_code=code, window_code="01") is None
+    assert not is_provisional_site_code("330106001")
+    assert not is_provisional_site_code("Z01")  # not a site code at all
+    assert real_code_problem(site_code="330106001", window_code="02") is None
 
 
 def test_new_desks_number_under_their_own_provisional_prefix(tmp_path: Path) -> None:
