@@ -6,12 +6,14 @@ import hashlib
 import json
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync import protocol as p
 
+from . import prefixes as held
 from .db import Database
 from .feed import Desk, emit, user_body
 
@@ -74,16 +76,26 @@ def create_desk(
     """Register a desk; the returned enrollment code is shown once and
     expires after ``code_hours``."""
     site_code, window_code = site_code.strip(), window_code.strip()
-    problem = p.code_problem(site_code=site_code, window_code=window_code)
+    problem = p.real_code_problem(site_code=site_code, window_code=window_code)
     if problem:
         # The desk's numbering uses the same rule: a code it refuses would
-        # make every acceptance on that desk fail.
+        # make every acceptance on that desk fail. Provisional codes (see
+        # sync/codes.py) belong to un-enrolled desks only.
         raise AdminError(problem)
     ttl = _check_hours(code_hours)
     code = _new_code()
     desk_id = str(uuid.uuid4())
     when = _now(now)
     with db.transaction() as conn:
+        # Numbering assumes one desk per window: a second one would issue
+        # the same numbers. A replaced machine re-enrolls (reissue-code).
+        held_by = held.holder(conn, site_code, window_code)
+        if held_by is not None:
+            raise AdminError(
+                f"站点 {site_code} 窗口 {window_code} 已有终端 {held_by}：一个窗口"
+                "只能有一台终端，否则受理编号会重复。更换电脑请用 reissue-code"
+                " 为原终端重新发放注册码，或为新终端指定另一个窗口代码"
+            )
         conn.execute(
             "INSERT INTO desks (id, site_code, window_code, name, enrollment_code_hash,"
             " created_at, code_expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -101,10 +113,17 @@ def create_desk(
 
 
 def enroll(
-    db: Database, *, code: str, desk_name: str | None, now: datetime | None = None
+    db: Database,
+    *,
+    code: str,
+    desk_name: str | None,
+    now: datetime | None = None,
+    prefixes: Sequence[tuple[str, str]] = (),
 ) -> p.EnrollResponse:
     """Trade a one-time, unexpired code for a desk token (stored only as a
-    hash). Enrolling again with a reissued code lifts a revocation."""
+    hash). Enrolling again with a reissued code lifts a revocation.
+    ``prefixes`` (site, window) the desk numbered under before are recorded
+    for it; one held by another desk refuses the enrollment whole."""
     token = secrets.token_urlsafe(32)
     when = _now(now)
     with db.transaction() as conn:
@@ -123,6 +142,16 @@ def enroll(
                 "注册码已过期，请向中心管理员申请新的注册码（reissue-code）",
                 code=p.ERROR_ENROLLMENT_CODE_EXPIRED,
             )
+        try:
+            held.record(
+                conn,
+                desk_id=str(row["id"]),
+                own_site=str(row["site_code"]),
+                prefixes=prefixes,
+                at=_iso(when),
+            )
+        except held.PrefixTaken as exc:
+            raise AdminError(str(exc), code=exc.code) from None
         conn.execute(
             "UPDATE desks SET enrollment_code_hash = NULL, code_expires_at = NULL,"
             " token_hash = ?, enrolled_at = ?, name = ?, revoked_at = NULL"

@@ -191,10 +191,16 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
             raise rate_limited(wait, "注册尝试")
         try:
             return admin.enroll(
-                db, code=req.code, desk_name=req.desk_name, now=settings.clock()
+                db,
+                code=req.code,
+                desk_name=req.desk_name,
+                now=settings.clock(),
+                prefixes=[(x.site_code, x.window_code) for x in req.prefixes],
             )
         except admin.AdminError as exc:
-            raise ApiError(403, exc.code, str(exc)) from None
+            prefix = (p.ERROR_PREFIX_TAKEN, p.ERROR_PREFIX_OTHER_SITE)
+            status = 409 if exc.code in prefix else 403
+            raise ApiError(status, exc.code, str(exc)) from None
 
     @app.post(p.PATH_OPS)
     def post_ops(req: wire.OpsIn, desk: DeskDep) -> p.OpsResponse:

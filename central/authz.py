@@ -3,7 +3,8 @@ op, in one place (README, "The platform": the table of who may do what).
 
 A desk is one window of one site. It creates and changes only records of
 its own site and window; an acceptance number carries the desk's site and
-window and is unique on the platform (a unique index backs the check); an
+window (or a prefix recorded for the desk at enrollment, central/prefixes.py)
+and is unique on the platform (a unique index backs the check); an
 op that references another record (an evaluation, a material file, an
 event, a consultation turned into an application) is checked against that
 record's owner. Records are addressed by id. A refusal is a per-op
@@ -17,6 +18,7 @@ from typing import Any
 
 from sync import protocol as p
 
+from . import prefixes
 from .db import Conn
 from .feed import Desk
 
@@ -39,19 +41,24 @@ class Allowed:
 def check_op(conn: Conn, desk: Desk, op: p.Op) -> Allowed | Denied:
     """The one gate every op passes before it is stored."""
     payload: dict[str, Any] = op["payload"]
-    denied = _own_site_and_window(desk, payload)
+    # The desk's own site and window, and the prefixes it numbered under
+    # before enrolling (central/prefixes.py): records made then keep them.
+    held = prefixes.held(
+        conn, desk_id=desk.id, site_code=desk.site_code, window_code=desk.window_code
+    )
+    denied = _own_site_and_window(desk, held, payload)
     if denied is not None:
         return denied
     if op["entity"] == p.ENTITY_APPLICATION:
-        return _application(conn, desk, op)
-    if op["entity"] == p.ENTITY_DAY_CLOSE:
-        own = f"{desk.site_code}:{desk.window_code}:"
-        if not op["entity_id"].startswith(own):
-            return Denied(
-                p.REASON_OTHER_SITE,
-                "只能提交本窗口的日结记录",
-                op["entity_id"],
-            )
+        return _application(conn, desk, held, op)
+    if op["entity"] == p.ENTITY_DAY_CLOSE and not any(
+        op["entity_id"].startswith(f"{s}:{w}:") for s, w in held
+    ):
+        return Denied(
+            p.REASON_OTHER_SITE,
+            "只能提交本窗口的日结记录",
+            op["entity_id"],
+        )
     owner = _record_owner(conn, op["entity"], op["entity_id"])
     if owner is not None and owner != desk.id:
         return Denied(p.REASON_NOT_OWNER_REF, "该记录属于其他窗口终端", op["entity_id"])
@@ -76,22 +83,30 @@ def check_op(conn: Conn, desk: Desk, op: p.Op) -> Allowed | Denied:
     return Allowed(ref=ref)
 
 
-def _own_site_and_window(desk: Desk, payload: dict[str, Any]) -> Denied | None:
-    for key, own, label in (
-        ("site_code", desk.site_code, "站点"),
-        ("window_code", desk.window_code, "窗口"),
-    ):
-        value = payload.get(key)
-        if value not in (None, "") and value != own:
-            return Denied(
-                p.REASON_OTHER_SITE,
-                f"记录属于{label}“{value}”，本终端只能提交{label}“{own}”的记录",
-                f"{key}={value}",
-            )
-    return None
+def _own_site_and_window(
+    desk: Desk, held: set[prefixes.Prefix], payload: dict[str, Any]
+) -> Denied | None:
+    # Either code may be absent (an evaluation names only its window).
+    site = payload.get("site_code")
+    window = payload.get("window_code")
+    site, window = (None if v == "" else v for v in (site, window))
+    if not isinstance(site, str | None) or not isinstance(window, str | None):
+        return Denied(p.REASON_INVALID_PAYLOAD, "站点和窗口代码必须是文本", "site_code")
+    if any(site in (None, s) and window in (None, w) for s, w in held):
+        return None
+    key, value, own, label = "window_code", window, desk.window_code, "窗口"
+    if site is not None and site not in {s for s, _w in held}:
+        key, value, own, label = "site_code", site, desk.site_code, "站点"
+    return Denied(
+        p.REASON_OTHER_SITE,
+        f"记录属于{label}“{value}”，本终端只能提交{label}“{own}”的记录",
+        f"{key}={value}",
+    )
 
 
-def _application(conn: Conn, desk: Desk, op: p.Op) -> Allowed | Denied:
+def _application(
+    conn: Conn, desk: Desk, held: set[prefixes.Prefix], op: p.Op
+) -> Allowed | Denied:
     payload = op["payload"]
     row = conn.one(
         "SELECT desk_id, acceptance_no FROM applications WHERE id = ?",
@@ -109,8 +124,9 @@ def _application(conn: Conn, desk: Desk, op: p.Op) -> Allowed | Denied:
             str(number),
         )
     if number:
-        if not p.is_acceptance_number_of(
-            str(number), site_code=desk.site_code, window_code=desk.window_code
+        if not any(
+            p.is_acceptance_number_of(str(number), site_code=s, window_code=w)
+            for s, w in held
         ):
             return Denied(
                 p.REASON_NUMBER_PREFIX,

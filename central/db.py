@@ -189,6 +189,16 @@ CREATE TABLE IF NOT EXISTS certificate_lookups (
 );
 CREATE INDEX IF NOT EXISTS certificate_lookups_desk
     ON certificate_lookups(desk_id, at);
+-- Numbering prefixes a desk used before it enrolled (authz.py): one desk
+-- per prefix, as one desk per site and window.
+CREATE TABLE IF NOT EXISTS desk_prefixes (
+    site_code TEXT NOT NULL,
+    window_code TEXT NOT NULL,
+    desk_id TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    PRIMARY KEY (site_code, window_code)
+);
+CREATE INDEX IF NOT EXISTS desk_prefixes_desk ON desk_prefixes(desk_id);
 """
 
 #: Columns added after release: (table, column, type). Added on start to a

@@ -23,8 +23,17 @@ from sync import protocol as p
 Code = Annotated[str, StringConstraints(max_length=p.MAX_CODE_CHARS)]
 
 
+class PrefixIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    site_code: Annotated[str, StringConstraints(pattern=p.SITE_CODE_PATTERN)]
+    window_code: Annotated[str, StringConstraints(pattern=p.WINDOW_CODE_PATTERN)]
+
+
 class EnrollIn(BaseModel):
     model_config = ConfigDict(strict=True)
+
+    prefixes: Annotated[list[PrefixIn], Field(max_length=p.MAX_PREFIXES)] = []
 
     code: Annotated[str, StringConstraints(pattern=p.ENROLLMENT_CODE_PATTERN)]
     desk_name: (

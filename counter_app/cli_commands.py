@@ -86,10 +86,12 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     from counter_app.cli_audit import register_audit
     from counter_app.cli_backup import register_backup
     from counter_app.cli_export import register_export
+    from counter_app.cli_site import register_site
     from counter_app.cli_sync import register_sync
     from counter_app.cli_users import register_user
 
     register_user(add)
+    register_site(add)
     register_sync(sub, table)
     register_export(sub, table)
     register_audit(sub, table)

@@ -23,9 +23,11 @@ from central.demo import run_backoffice
 from central.demo import seed_demo as seed_central_demo
 from central.embedded import EmbeddedCentral
 from counter_app.i18n import _
+from counter_app.services.demo import DEMO_SITE, DEMO_WINDOW
 from counter_app.services.enrollment import enroll
 from counter_app.store import settings
 from counter_app.store.db import Store
+from sync.codes import is_provisional_site_code
 from sync.credentials import NoKeyring, allow_backend, load_token, safe_keyring
 
 DEMO_PORT = 8765
@@ -55,14 +57,19 @@ def start_demo_platform(
     url = central.start()
     with Store.open(data_dir) as store:
         ident = settings.identity(store.db)
+        site_code, window_code = ident.site_code, ident.window_code
+        if is_provisional_site_code(site_code):
+            # Numbers made under the provisional code keep it: enrollment
+            # records that prefix for this desk.
+            site_code, window_code = DEMO_SITE, DEMO_WINDOW
         if fresh:
-            _seed_central(central, store, ident.site_code)
+            _seed_central(central, store, site_code)
         enrolled = bool(ident.desk_id) and _has_token(ident.desk_id)
         if not enrolled:
             new = create_desk(
                 central.db,
-                site_code=ident.site_code,
-                window_code=ident.window_code,
+                site_code=site_code,
+                window_code=window_code,
                 name=ident.window_name,
             )
             enroll(

@@ -5,14 +5,25 @@ through :mod:`sync.protocol`) both use. Standard library only."""
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 from typing import Final
 
 SITE_CODE_RULE: Final = "6至12位数字或大写字母"
 WINDOW_CODE_RULE: Final = "2至4位数字或大写字母"
 
-_SITE_CODE = re.compile(r"[0-9A-Z]{6,12}")
-_WINDOW_CODE = re.compile(r"[0-9A-Z]{2,4}")
+SITE_CODE_PATTERN: Final = r"[0-9A-Z]{6,12}"
+WINDOW_CODE_PATTERN: Final = r"[0-9A-Z]{2,4}"
+_SITE_CODE = re.compile(SITE_CODE_PATTERN)
+_WINDOW_CODE = re.compile(WINDOW_CODE_PATTERN)
+#: A desk with no configured site numbers under a provisional site code:
+#: this letter and eight random capitals/digits (as long as a real code, so
+#: receipts look alike). Real site codes are administrative codes, all
+#: digits; the platform refuses this letter for a desk's own site, so a
+#: provisional prefix never meets a real one.
+PROVISIONAL_SITE_LEAD: Final = "Z"
+PROVISIONAL_WINDOW_CODE: Final = "01"
+_PROVISIONAL_ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _NUMBER_TAIL = re.compile(r"(\d{8})(\d{4}|[1-9]\d{4})")
 
 
@@ -33,6 +44,29 @@ def code_problem(*, site_code: str, window_code: str) -> str | None:
     if not is_window_code(window_code):
         return f"窗口代码“{window_code}”无效：应为{WINDOW_CODE_RULE}"
     return None
+
+
+def is_provisional_site_code(code: str) -> bool:
+    """A valid site code in the range reserved for un-enrolled desks."""
+    return is_site_code(code) and code.startswith(PROVISIONAL_SITE_LEAD)
+
+
+def new_provisional_site_code() -> str:
+    """A desk-unique provisional site code (36**8 ≈ 2.8e12 choices)."""
+    tail = "".join(secrets.choice(_PROVISIONAL_ALPHABET) for _ in range(8))
+    return PROVISIONAL_SITE_LEAD + tail
+
+
+def real_code_problem(*, site_code: str, window_code: str) -> str | None:
+    """Like :func:`code_problem`, and a provisional site code is refused:
+    the codes a desk is configured or registered with."""
+    problem = code_problem(site_code=site_code, window_code=window_code)
+    if problem is None and is_provisional_site_code(site_code):
+        return (
+            f"站点代码“{site_code}”无效：以 {PROVISIONAL_SITE_LEAD} 开头的代码"
+            "留作未注册终端的临时代码，请填写真实的站点代码"
+        )
+    return problem
 
 
 def is_acceptance_number_of(number: str, *, site_code: str, window_code: str) -> bool:

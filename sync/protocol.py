@@ -102,10 +102,13 @@ from typing import Any, Final, Literal, NotRequired
 from typing_extensions import TypedDict
 
 # Re-exported: one rule for site and window codes, desk and platform alike.
+from sync import codes
 from sync.codes import code_problem as code_problem
 from sync.codes import is_acceptance_number_of as is_acceptance_number_of
+from sync.codes import is_provisional_site_code as is_provisional_site_code
 from sync.codes import is_site_code as is_site_code
 from sync.codes import is_window_code as is_window_code
+from sync.codes import real_code_problem as real_code_problem
 
 # --- paths and headers -----------------------------------------------------
 
@@ -196,6 +199,11 @@ ERROR_NOT_FOUND: Final = "not_found"
 ERROR_DESK_REVOKED: Final = "desk_revoked"
 #: 403 on enrollment: the code is past its expiry (see ``reissue-code``).
 ERROR_ENROLLMENT_CODE_EXPIRED: Final = "enrollment_code_expired"
+#: 409 on enrollment: a numbering prefix the desk used before enrolling is
+#: held by another desk (its own site and window, or recorded for it).
+ERROR_PREFIX_TAKEN: Final = "prefix_taken"
+#: 409 on enrollment: a prefix of another site that is not provisional.
+ERROR_PREFIX_OTHER_SITE: Final = "prefix_other_site"
 #: 429: too many requests; wait ``Retry-After`` seconds.
 ERROR_RATE_LIMITED: Final = "rate_limited"
 #: 413 on a blob chunk: the desk's unfinished uploads exceed its quota.
@@ -269,9 +277,20 @@ class ErrorBody(TypedDict):
     server_time: NotRequired[str]
 
 
+class NumberPrefix(TypedDict):
+    """A site and window under which a desk issued numbers."""
+
+    site_code: str
+    window_code: str
+
+
 class EnrollRequest(TypedDict):
     code: str
     desk_name: NotRequired[str]
+    #: Prefixes of the numbers the desk issued before this enrollment (its
+    #: provisional or configured codes); the platform records them for the
+    #: desk so those numbers sync unchanged. At most MAX_PREFIXES.
+    prefixes: NotRequired[list[NumberPrefix]]
 
 
 class EnrollResponse(TypedDict):
@@ -788,6 +807,10 @@ ACCEPTANCE_NO_PATTERN: Final = r"^[0-9A-Z]{8,16}[0-9]{12,13}$"
 STATUS_KEY_PATTERN: Final = r"^[0-9a-fA-F]{12,64}$"
 ENROLLMENT_CODE_PATTERN: Final = r"^[0-9A-Za-z -]{1,40}$"
 SHA256_PATTERN: Final = r"^[0-9a-f]{64}$"
+SITE_CODE_PATTERN: Final = "^" + codes.SITE_CODE_PATTERN + "$"
+WINDOW_CODE_PATTERN: Final = "^" + codes.WINDOW_CODE_PATTERN + "$"
+#: Numbering prefixes one enrollment may record.
+MAX_PREFIXES: Final = 50
 
 
 def json_problem(value: Any, *, path: str = "$") -> str | None:

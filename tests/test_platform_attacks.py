@@ -354,10 +354,23 @@ def test_acceptance_numbers_are_unique_by_constraint(
     if backend == "postgres":
         url = request.getfixturevalue("postgres_cluster").new_database()
     with start_central(tmp_path / "central", database_url=url) as server:
-        # Two desks configured with the same site and window (a mistake the
-        # platform must survive): the second use of a number is refused.
+        # Two desks on the same site and window (create-desk now refuses
+        # it; a database from before that rule may hold them): the second
+        # use of a number is refused.
         first = server.enroll(server.create_desk(site=VICTIM_SITE, window="05"))
-        second = server.enroll(server.create_desk(site=VICTIM_SITE, window="05"))
+        second = server.enroll(server.create_desk(site=VICTIM_SITE, window="06"))
+        relabel = f"UPDATE desks SET window_code = '05' WHERE id = '{second.desk_id}'"
+        if url:
+            import psycopg
+
+            with psycopg.connect(url) as conn:
+                conn.execute(relabel)
+        else:
+            assert server.db_path is not None
+            conn = sqlite3.connect(server.db_path)
+            with conn:
+                conn.execute(relabel)
+            conn.close()
         number = first.new_number()
         [ok] = first.push(_app_op(str(uuid.uuid4()), {"acceptance_no": number}))
         assert ok["result"] == p.RESULT_APPLIED
@@ -370,8 +383,6 @@ def test_acceptance_numbers_are_unique_by_constraint(
             f" VALUES ('x', 'd', 's', 'w', '{number}', 'submitted', 1, '{{}}', 'now')"
         )
         if url:
-            import psycopg
-
             with (
                 pytest.raises(psycopg.errors.UniqueViolation),
                 psycopg.connect(url) as conn,

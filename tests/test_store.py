@@ -163,7 +163,10 @@ def test_locked_database_names_the_lock(tmp_path: Path) -> None:
         if holder.stdout is not None:
             holder.stdout.close()
     store = Store.open(tmp_path)
-    assert store.db.execute("SELECT COUNT(*) FROM settings").fetchone()[0] == 0
+    assert (
+        store.db.execute("SELECT COUNT(*) FROM settings WHERE key = 'a'").fetchone()[0]
+        == 0
+    )
     store.close()
 
 
@@ -171,4 +174,7 @@ def test_transaction_rolls_back_on_error(store: Store) -> None:
     with pytest.raises(ValueError), store.transaction() as tx:
         tx.execute("INSERT INTO settings (key, value) VALUES ('a', 'b')")
         raise ValueError("stop")
-    assert store.db.execute("SELECT COUNT(*) FROM settings").fetchone()[0] == 0
+    assert (
+        store.db.execute("SELECT COUNT(*) FROM settings WHERE key = 'a'").fetchone()[0]
+        == 0
+    )

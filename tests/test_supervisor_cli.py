@@ -11,6 +11,7 @@ import pytest
 from counter_app.cli import main
 from counter_app.domain.status import Decision
 from counter_app.services.setup import ensure_seeded
+from counter_app.store import settings
 from counter_app.store.db import Store
 from tests.supervisor_fixtures import add_users, at, make, window_ctx
 
@@ -21,6 +22,8 @@ DAY = date(2026, 11, 16)
 def data_dir(tmp_path: Path) -> Path:
     store = Store.open(tmp_path / "data")
     ensure_seeded(store)
+    with store.transaction() as db:  # a desk configured for its site
+        settings.put(db, "site_code", "320102001")
     add_users(store)
     make(store, window_ctx("clerk01"), when=at(DAY, 9, 0), seq=1, name="王𠮷")
     make(

@@ -14,7 +14,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from counter_app.services.demo import seed_demo
-from counter_app.services.enrollment import enroll
+from counter_app.services.enrollment import (
+    enroll,
+    request_enrollment,
+    save_enrollment,
+)
 from counter_app.services.setup import ensure_seeded
 from counter_app.store.db import Store
 from sync import protocol as p
@@ -74,19 +78,21 @@ def _feed_row(server: CentralServer, kind: str, body: dict[str, Any]) -> None:
 
 
 def _desk_with_early_numbers(central: CentralServer, data_dir: Path) -> str:
-    """A desk used before enrollment (numbering under the default site 320102001
-    window 01), enrolled afterwards as window 02; returns one early number."""
+    """A desk used before enrollment (numbering under site 320102001 window
+    01), enrolled afterwards as window 02 by a version that did not send
+    the prefixes it used (so the platform refuses those numbers and another
+    desk may take window 01); returns one early number."""
     with Store.open(data_dir) as store:
         seed_demo(store, applications=2, days=1, seed=5)
         number = store.db.execute(
             "SELECT acceptance_no FROM applications WHERE acceptance_no IS NOT NULL"
             " ORDER BY acceptance_no LIMIT 1"
         ).fetchone()[0]
-        enroll(
-            store,
+        grant = request_enrollment(
             server_url=central.base_url,
             code=central.create_desk(site=SITE, window="02"),
         )
+        save_enrollment(store, grant)
     assert str(number).startswith(SITE + "01")
     return str(number)
 

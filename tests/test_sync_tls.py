@@ -156,16 +156,17 @@ def test_enroll_and_sync_over_https_with_a_custom_ca(
     tls_central: tuple[str, Path, Path], tmp_path: Path, keyring_home: Path
 ) -> None:
     url, db, ca = tls_central
+    code = _code(db)
     with Store.open(tmp_path / "desk") as store:
         with pytest.raises(EnrollmentError):  # the platform's CA is not trusted yet
-            enroll(store, server_url=url, code=_code(db))
+            enroll(store, server_url=url, code=code)
         assert (
             store.db.execute(
                 "SELECT value FROM settings WHERE key = 'desk_id'"
             ).fetchone()
             is None
         )
-        enroll(store, server_url=url, code=_code(db), ca_cert=ca)
+        enroll(store, server_url=url, code=code, ca_cert=ca)  # still unspent
         seed_demo(store, applications=3, days=2)
     report = sync_once(tmp_path / "desk", config=EngineConfig(**FAST_RETRY))
     assert report.clean, report

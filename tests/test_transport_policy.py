@@ -118,13 +118,17 @@ def test_lab_enrollment_is_kept_checked_on_sync_and_shown(
     store.close()
     with pytest.raises(InsecureTransport):
         sync_once(data_dir)
-    # and a re-enrollment over HTTP(S) to loopback clears the warning
+    # and a re-enrollment over HTTP(S) to loopback clears the warning (the
+    # same desk, with a reissued code: one desk per window)
     with Store.open(data_dir) as again:
-        enroll(
-            again,
-            server_url=central.base_url,
-            code=central.create_desk(site="320102001", window="07"),
-        )
+        desk_id = settings.get(again.db, "desk_id")
+        out = central.cli("reissue-code", desk_id).stdout
+        [reissued] = [
+            line.split(":", 1)[1].strip()
+            for line in out.splitlines()
+            if line.startswith("enrollment_code:")
+        ]
+        enroll(again, server_url=central.base_url, code=reissued)
         assert settings.get(again.db, "server_insecure_http") == ""
 
 

@@ -12,6 +12,7 @@ from counter_app.domain.identifiers import IdType, make_resident_id, make_uscc
 from counter_app.domain.status import Decision, Status
 from counter_app.domain.workdays import due_date_or_provisional
 from counter_app.services import applications as apps
+from counter_app.services import site
 from counter_app.services.backoffice import apply_status_change
 from counter_app.services.consultations import consult
 from counter_app.services.context import DeskContext
@@ -21,6 +22,7 @@ from counter_app.services.intake import (
     MaterialEntry,
     MaterialState,
 )
+from counter_app.services.settings_service import put_audited
 from counter_app.services.setup import ensure_seeded
 from counter_app.services.users import add_user
 from counter_app.store import settings
@@ -68,6 +70,7 @@ GIVEN = (
     "春生",
     "明轩",
 )
+DEMO_SITE, DEMO_WINDOW = "320102001", "01"  # 示范区政务服务中心 (settings)
 AREAS = ("320102", "320104", "320105", "320106", "320111", "110105", "440305")
 COMPANIES = ("便民小吃店", "鑫源五金店", "惠民超市", "优品烘焙坊", "顺达物流有限公司")
 
@@ -83,6 +86,16 @@ def demo_context(store: Store, username: str = "clerk01") -> DeskContext:
         window_code=ident.window_code,
         desk_id=ident.desk_id,
     )
+
+
+def use_demo_site(store: Store) -> None:
+    """The demo center's codes, on a desk still on its provisional code
+    with no number issued (the demo platform enrolls it under them)."""
+    codes = site.current(store.db)
+    if codes.provisional and not codes.numbers_issued and not codes.enrolled:
+        with store.transaction() as db:
+            put_audited(db, "site_code", DEMO_SITE, actor="demo")
+            put_audited(db, "window_code", DEMO_WINDOW, actor="demo")
 
 
 def seed_users(store: Store) -> None:
@@ -111,6 +124,7 @@ def seed_demo(
     and back-office results) spread over the last ``days`` working days."""
     ensure_seeded(store)
     seed_users(store)
+    use_demo_site(store)
     rng = random.Random(seed)
     codes = [
         r[0] for r in store.db.execute("SELECT code FROM catalog_items ORDER BY code")

@@ -10,11 +10,13 @@ both, for the command line and tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from counter_app.i18n import _
+from counter_app.services.site import adopt_enrolled_codes, used_prefixes
 from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
@@ -80,6 +82,7 @@ def enroll(
         ca_cert=ca_cert,
         desk_name=desk_name,
         insecure_http=insecure_http,
+        prefixes=used_prefixes(store.db),
     )
     return save_enrollment(store, grant)
 
@@ -92,9 +95,13 @@ def request_enrollment(
     desk_name: str | None = None,
     timeouts: Timeouts | None = None,
     insecure_http: bool = False,
+    prefixes: Sequence[tuple[str, str]] = (),
 ) -> EnrollmentGrant:
     """Trade the one-time code for a desk id and token; keep the token.
-    Touches no store, so it may run on any thread."""
+    ``prefixes``: the (site, window) pairs the desk numbered under so far
+    (:func:`counter_app.services.site.used_prefixes`), so the platform
+    accepts those numbers unchanged. Touches no store, so it may run on any
+    thread."""
     url = server_url.strip().rstrip("/")
     if not _plausible_url(url):
         raise EnrollmentError(
@@ -121,9 +128,14 @@ def request_enrollment(
                 field=FIELD_CA_CERT,
             )
         verify = str(cert.resolve())
-    request: dict[str, str] = {"code": code.strip()}
+    request: p.EnrollRequest = {"code": code.strip()}
     if desk_name:
         request["desk_name"] = desk_name
+    if prefixes:
+        request["prefixes"] = [
+            p.NumberPrefix(site_code=site, window_code=window)
+            for site, window in prefixes
+        ]
     transport = Transport(
         url, verify=verify, timeouts=timeouts or Timeouts(read_base=30.0)
     )
@@ -133,6 +145,24 @@ def request_enrollment(
         if exc.status == 403:
             raise EnrollmentError(
                 _("注册码无效或已被使用，请向中心平台管理员申请新的注册码。"),
+                field=FIELD_CODE,
+            ) from exc
+        if exc.error == p.ERROR_PREFIX_OTHER_SITE:
+            raise EnrollmentError(
+                _(
+                    "中心平台拒绝注册：本终端注册前使用的站点代码属于其他站点，"
+                    "平台不能登记。请联系中心平台管理员核对本终端的站点设置"
+                    "（{detail}）"
+                ).format(detail=exc),
+                field=FIELD_CODE,
+            ) from exc
+        if exc.error == p.ERROR_PREFIX_TAKEN:
+            raise EnrollmentError(
+                _(
+                    "中心平台拒绝注册：本终端注册前使用的受理编号前缀已属于"
+                    "另一台终端，两台终端的编号会重复。请联系中心平台管理员核对"
+                    "（{detail}）"
+                ).format(detail=exc),
                 field=FIELD_CODE,
             ) from exc
         if exc.status == 404:
@@ -190,6 +220,9 @@ def save_enrollment(
         settings.put(db, "server_ca_cert", grant.ca_cert)
         settings.put(db, INSECURE_SETTING, "1" if grant.insecure_http else "")
         settings.put(db, "desk_id", e.desk_id)
+        moved = adopt_enrolled_codes(
+            db, site_code=e.site_code, window_code=e.window_code
+        )
         settings.put(db, "site_code", e.site_code)
         settings.put(db, "window_code", e.window_code)
         # A new server means a new feed: start from a full snapshot.
@@ -206,6 +239,7 @@ def save_enrollment(
                 "server_url": e.server_url,
                 "site_code": e.site_code,
                 "window_code": e.window_code,
+                "applications_moved": moved,
             },
         )
     return e

@@ -568,3 +568,22 @@ def m0011_competent_organ(db: Database) -> None:
     # 不予受理 because the matter is outside the center's remit: the organ the
     # applicant is sent to, printed in the decision (行政许可法 Art.32(1)(2)).
     db.execute("ALTER TABLE applications ADD COLUMN competent_organ TEXT")
+
+
+@migrations(name="0013_provisional_site")
+def m0013_provisional_site(db: Database) -> None:
+    # A desk with no site configured used to number under a shared default
+    # (320102001, window 01), so two such desks made the same numbers. It
+    # now takes a desk-unique provisional site code; numbers already issued
+    # keep theirs and are sent as used prefixes at enrollment.
+    from sync.codes import PROVISIONAL_WINDOW_CODE, new_provisional_site_code
+
+    for key, value in (
+        ("site_code", new_provisional_site_code()),
+        ("window_code", PROVISIONAL_WINDOW_CODE),
+    ):
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO NOTHING",
+            [key, value],
+        )

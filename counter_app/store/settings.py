@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 DEFAULTS: dict[str, str] = {
-    "site_code": "320102001",
-    "window_code": "01",
+    # site_code/window_code: set at store creation (migration 0013: a
+    # provisional code), by the supervisor (services/site.py) or enrollment.
     "center_name": "示范区政务服务中心",
     "window_name": "综合受理 1 号窗口",
     "center_address": "示范区人民路 100 号 政务服务中心一楼",

@@ -31,6 +31,7 @@ from counter_app.services.enrollment import (
     request_enrollment,
     save_enrollment,
 )
+from counter_app.services.site import used_prefixes
 from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.ui.context import AppContext
@@ -138,7 +139,7 @@ class EnrollDialog(FormDialog):
         if path:
             self.ca_path.setText(path)
 
-    # -- submit: network on the I/O pool, then the settings on the store worker
+    # -- submit: the store, the network on the I/O pool, then the settings
     def submit(self) -> None:
         if self._busy or self.enrollment is not None:
             return
@@ -159,12 +160,25 @@ class EnrollDialog(FormDialog):
         self._busy = True
         self.ok_button.setEnabled(False)
         self.general_error.setText(_("正在连接中心平台…"))
-        self.app.tasks.run_io(
-            lambda: request_enrollment(
-                server_url=server, code=code, ca_cert=ca, desk_name=name
-            ),
-            success=self._granted,
-            failure=self._failed,
+        store = self.app.store
+
+        def request(prefixes: list[tuple[str, str]]) -> None:
+            self.app.tasks.run_io(
+                lambda: request_enrollment(
+                    server_url=server,
+                    code=code,
+                    ca_cert=ca,
+                    desk_name=name,
+                    prefixes=prefixes,
+                ),
+                success=self._granted,
+                failure=self._failed,
+            )
+
+        # The prefixes numbered under so far go with the request (store
+        # worker first, then the network on the I/O pool).
+        self.app.tasks.run_op(
+            lambda: used_prefixes(store.db), success=request, failure=self._failed
         )
 
     def build_op(self) -> Callable[[], Any] | None:

@@ -88,8 +88,19 @@ def _add_enroll_action(
     action.triggered.connect(lambda _c=False: _open(window, enroll))
     menu.addAction(action)
 
+    def site_codes() -> QDialog:
+        from counter_app.ui.site_dialog import SiteDialog
+
+        return SiteDialog(app, parent=window)
+
+    codes = QAction(_("站点和窗口代码…"), window)
+    codes.setObjectName("siteCodesAction")
+    codes.triggered.connect(lambda _c=False: _open(window, site_codes))
+    menu.addAction(codes)
+
     def role_check() -> None:
         action.setVisible(app.user is not None and app.user.is_supervisor)
+        codes.setVisible(app.user is not None and app.user.is_supervisor)
 
     menu.aboutToShow.connect(role_check)
     role_check()
