@@ -37,13 +37,13 @@ from counter_app.services.context import DeskContext
 from counter_app.services.day_close import assert_day_open
 from counter_app.services.intake import (
     RECEIVED,
-    REJECT_REASONS,
     Applicant,
     IntakeError,
     IntakeForm,
     MaterialEntry,
     MaterialState,
     check_decision,
+    check_reason_code,
     check_rejection,
     clean_line,
     clean_reason,
@@ -98,10 +98,7 @@ def decide(
     items = [get_item(store.db, code) for code in form.item_codes]
     applicant = normalised_applicant(form.applicant, form.answers)
     reason = clean_reason(reason)
-    if reason_code and reason_code not in REJECT_REASONS:
-        raise IntakeError(
-            _("不予受理的理由类别无效，请从列表中选择。"), field="reason_code"
-        )
+    check_reason_code(reason_code)
     plans = []
     for item in items:
         pairs = entries_for(item.materials_for(form.answers), form.materials)

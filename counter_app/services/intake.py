@@ -81,12 +81,17 @@ def reject_basis(reason_code: str) -> str:
     return _(REJECT_BASIS.get(reason_code, ART32))
 
 
-def check_rejection(reason_code: str, competent_organ: str) -> None:
-    """A refusal as not competent must say where to apply (Art.32(1)(2))."""
+def check_reason_code(reason_code: str) -> None:
+    """Reason codes come only from the list (they choose the printed basis)."""
     if reason_code and reason_code not in REJECT_REASONS:
         raise IntakeError(
-            _("未知的不予受理理由：{code}").format(code=reason_code), field="reason"
+            _("不予受理的理由类别无效，请从列表中选择。"), field="reason_code"
         )
+
+
+def check_rejection(reason_code: str, competent_organ: str) -> None:
+    """A refusal as not competent must say where to apply (Art.32(1)(2))."""
+    check_reason_code(reason_code)
     if reason_code == "not_competent" and not competent_organ.strip():
         raise IntakeError(
             _(
