@@ -244,11 +244,15 @@ class MainWindow(QMainWindow):
             self.help_action,
             self.quit_action,
         )
-        return [
+        lines = [
             f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
             f"{a.text()}"
             for a in actions
         ]
+        intake_keys = getattr(self.intake, "shortcut_help", None)
+        if callable(intake_keys):
+            lines += [f"{key}\t{text}" for key, text in intake_keys()]
+        return lines
 
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)
@@ -282,6 +286,15 @@ class MainWindow(QMainWindow):
             fresh()
         else:
             self.intake.setFocus()
+
+    def focus_intake(self) -> None:
+        """After a sign-in the first keys typed go to the item search (or to
+        the applications search, when the window reopened on that tab)."""
+        self.activateWindow()
+        if self.tabs.currentWidget() is self.intake_scroll:
+            self.intake.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.list_panel.focus_search()
 
     def flush_intake_draft(self) -> None:
         """Save what is typed in the intake form now (before a lock)."""

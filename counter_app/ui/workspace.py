@@ -58,6 +58,7 @@ class Workspace(QObject):
 
     def show(self) -> None:
         self.window.show()
+        self.window.focus_intake()
 
     @property
     def locked(self) -> bool:
@@ -110,6 +111,7 @@ class Workspace(QObject):
     def _set_user(self, ctx: DeskContext) -> None:
         self.app.user = ctx
         self.window.update_user()
+        self.window.focus_intake()
         self.app.messages.info(_("当前用户：{name}").format(name=ctx.display_name))
 
     # -- settings -----------------------------------------------------------

@@ -33,6 +33,17 @@ if TYPE_CHECKING:
     from counter_app.ui.intake.widget import IntakeWidget
 
 
+# One key per decision, shown on its button and in the F1 list; none of them
+# is taken by a menu or a panel of the window.
+DECISION_KEYS: dict[Decision, str] = {
+    Decision.ACCEPT: "Ctrl+Enter",
+    Decision.ACCEPT_DEFERRED: "F6",
+    Decision.ACCEPT_COMMITMENT: "F7",
+    Decision.NOTICE: "F8",
+    Decision.REJECT: "F9",
+}
+
+
 class DecisionFlow(QObject):
     def __init__(self, widget: IntakeWidget) -> None:
         super().__init__(widget)
@@ -46,8 +57,9 @@ class DecisionFlow(QObject):
         self.w.buttons = {}
         for decision in Decision:
             label = _(DECISION_LABELS[decision])
-            if decision is Decision.ACCEPT:
-                label = _("{label} (Ctrl+Enter)").format(label=label)
+            label = _("{label} ({key})").format(
+                label=label, key=DECISION_KEYS[decision]
+            )
             button = QPushButton(label, self.w)
             button.setObjectName("decide_" + decision.value)
             button.clicked.connect(lambda _c=False, d=decision: self.start(d))

@@ -1,6 +1,7 @@
-"""The materials checklist. Keyboard: Up/Down move, Space cycles the state,
-a digit sets the count (originals, or copies in the copies column or when
-the state is 已收复印件), typing in 问题说明/备注 edits them."""
+"""The materials checklist. Keyboard: arrows move inside, Tab/Shift+Tab leave
+the table, Space cycles the state, a digit sets the count (originals, or
+copies in the copies column or when the state is 已收复印件), typing in
+问题说明/备注 edits them."""
 
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ class MaterialsTable(QTableWidget):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
+        # Tab belongs to the form (the next field), arrows to the cells.
+        self.setTabKeyNavigation(False)
         self.horizontalHeader().setStretchLastSection(False)
         self.setColumnWidth(NAME, 260)
         self.rows: list[Row] = []
@@ -268,6 +271,13 @@ class MaterialsTable(QTableWidget):
         super().inputMethodEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            # Ctrl+Tab too: nothing in the table may keep the focus in.
+            back = event.key() == Qt.Key.Key_Backtab or bool(
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            )
+            self.focusNextPrevChild(not back)
+            return
         i, col = self.currentRow(), self.currentColumn()
         text = event.text()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier

@@ -5,6 +5,7 @@ twenty people. Every database call runs as a background op."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
@@ -19,14 +20,14 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.errors import DomainError
-from counter_app.domain.status import Decision
-from counter_app.i18n import _
+from counter_app.domain.status import DECISION_LABELS, Decision
+from counter_app.i18n import N_, _
 from counter_app.services.certificates import reuse_offers
 from counter_app.services.intake import IntakeForm
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
-from counter_app.ui.intake.decision_flow import DecisionFlow
+from counter_app.ui.intake.decision_flow import DECISION_KEYS, DecisionFlow
 from counter_app.ui.intake.draft_keeper import DraftKeeper
 from counter_app.ui.intake.e_certs import CertificateFetcher
 from counter_app.ui.intake.item_search import ItemSearch
@@ -48,6 +49,17 @@ def _error_label(name: str) -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+INTAKE_KEYS = [
+    ("Ctrl+K", N_("咨询（打印一次性告知单）")),
+    ("Ctrl+Shift+A", N_("全部已收原件")),
+    ("Enter", N_("申请人信息：进入下一项")),
+    ("Tab / Shift+Tab", N_("材料清单：离开清单，进入下一项/上一项")),
+    ("↑ ↓ ← →", N_("材料清单：在清单内移动")),
+    (N_("空格"), N_("材料清单：切换材料状态")),
+    ("0–9", N_("材料清单：填写原件/复印件份数")),
+]
 
 
 class IntakeWidget(QWidget):
@@ -101,12 +113,13 @@ class IntakeWidget(QWidget):
         self.next_button = QPushButton(_("下一位"), self)
         self.next_button.setObjectName("next")
         self.next_button.clicked.connect(self.new_intake)
-        shortcuts = [
-            ("Ctrl+Return", lambda: self.flow.start(Decision.ACCEPT)),
-            ("Ctrl+Enter", lambda: self.flow.start(Decision.ACCEPT)),
+        shortcuts: list[tuple[str, Callable[[], None]]] = [
+            ("Ctrl+Return", self.buttons[Decision.ACCEPT].click),
             ("Ctrl+K", self.side.consult),
             ("Ctrl+Shift+A", self.table.mark_all_original),
         ]
+        # through the button, so a key does nothing where the button is off
+        shortcuts += [(key, self.buttons[d].click) for d, key in DECISION_KEYS.items()]
         for seq, slot in shortcuts:
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -135,6 +148,22 @@ class IntakeWidget(QWidget):
         QVBoxLayout(self).addWidget(split)
         self.conditions.hide()
         self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(False)
+        tail = [
+            self.applicant.focus_chain()[-1],
+            self.table,
+            *self.buttons.values(),
+            self.all_button,
+            self.consult_button,
+            self.next_button,
+        ]
+        for a, b in pairwise(tail):
+            QWidget.setTabOrder(a, b)
+
+    def shortcut_help(self) -> list[tuple[str, str]]:
+        """(key, what it does) for the F1 list of the window."""
+        keys = [(DECISION_KEYS[d], _(DECISION_LABELS[d])) for d in Decision]
+        keys += [(_(k), _(text)) for k, text in INTAKE_KEYS]
+        return keys
 
     def showEvent(self, event: QShowEvent) -> None:
         """Coming into view (start-up, sign-in, tab switch): reload the
