@@ -99,6 +99,9 @@ class IntakeWidget(QWidget):
         self.applicant.id_valid.connect(self._on_id_valid)
         self.applicant.kind.currentIndexChanged.connect(self._kind_changed)
         self.table.changed.connect(self.keeper.touched)
+        # a refusal on screen follows the form (after the checklist is re-tailored)
+        self.table.changed.connect(self.flow.recheck)
+        self.conditions.changed.connect(self.flow.recheck)
         self.certs.arrived.connect(self._lookup_reuse)
 
     def _build(self) -> None:
