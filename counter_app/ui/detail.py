@@ -190,7 +190,7 @@ class DetailView(DetailActions, QWidget):
             label.setText(text)
             self.form.setRowVisible(row, bool(text))
         self._fill_materials(r)
-        fill_timeline(self.timeline, view.timeline)
+        fill_timeline(self.timeline, view.timeline, view.actors)
         self.supplement_button.setEnabled(status is Status.NOTIFIED_TO_SUPPLEMENT)
         self.deferred_button.setEnabled(
             status not in CLOSED and bool(outstanding_deferred(r))

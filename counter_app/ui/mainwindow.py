@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         self._selected_id = ""
         self.list_panel.selected.connect(self._select)
         self.list_panel.opened.connect(self._open_detail)
-        self.detail.changed.connect(lambda _id: self.list_panel.model.refresh())
+        self.detail.changed.connect(self.list_panel.keep_selection)
         self.queue.called.connect(lambda _ticket: self.new_intake())
         decided = getattr(self.intake, "decided", None)
         if decided is not None:
