@@ -278,9 +278,10 @@ def _table(headers: tuple[str, ...]) -> QTableWidget:
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(
-        0, QHeaderView.ResizeMode.ResizeToContents
-    )
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    # every column as wide as its longest entry (state, event, actor)
+    for col in range(len(headers) - 1):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
     table.setMinimumHeight(140)
     return table

@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QHeaderView,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -65,8 +66,12 @@ class MaterialsTable(QTableWidget):
         )
         # Tab belongs to the form (the next field), arrows to the cells.
         self.setTabKeyNavigation(False)
-        self.horizontalHeader().setStretchLastSection(False)
-        self.setColumnWidth(NAME, 260)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        # names, what is required and the state are read at a glance: never
+        # cut (the table scrolls sideways when the window is narrow)
+        for col in (NAME, REQUIRED, STATE, ORIGINALS, COPIES, SCAN):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.rows: list[Row] = []
         self.states: list[RowState] = []
         self.offers: dict[str, ReuseOffer] = {}

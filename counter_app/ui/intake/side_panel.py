@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -103,6 +103,12 @@ class SidePanel(QTabWidget):
         self.drafts.itemActivated.connect(lambda _i: self.resume())
         self.discard_button.clicked.connect(self.discard)
         self._forms: dict[str, IntakeForm] = {}
+
+    def minimumSizeHint(self) -> QSize:
+        """Never narrower than its tabs: no scroll arrows on the tab bar."""
+        hint = super().minimumSizeHint()
+        tabs = self.tabBar().sizeHint().width() + 8  # the pane's frame
+        return QSize(max(hint.width(), tabs), hint.height())
 
     def _page(self, listing: QListWidget, *buttons: QPushButton) -> QWidget:
         page = QWidget(self)

@@ -83,6 +83,7 @@ class ExportDialog(QDialog):
             self.clerk_edit.setEnabled(False)
         self.path_edit = QLineEdit()
         self.path_edit.setAccessibleName(_("保存到"))
+        self.path_edit.textChanged.connect(self._fit_path)
         browse = QPushButton(_("浏览…"))
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
@@ -148,6 +149,12 @@ class ExportDialog(QDialog):
             return
         self._suggested = str(self.out_dir / default_filename(wanted, self.fmt()))
         self.path_edit.setText(self._suggested)
+
+    def _fit_path(self, text: str) -> None:
+        """The whole path in view (up to a screen's width), and in the tip."""
+        need = self.path_edit.fontMetrics().horizontalAdvance(text) + 24
+        self.path_edit.setMinimumWidth(min(need, 900))
+        self.path_edit.setToolTip(text)
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(
