@@ -45,6 +45,12 @@ DECISION_KEYS: dict[Decision, str] = {
 }
 
 
+def decision_label(decision: Decision) -> str:
+    return _("{label} ({key})").format(
+        label=_(DECISION_LABELS[decision]), key=DECISION_KEYS[decision]
+    )
+
+
 class DecisionFlow(QObject):
     def __init__(self, widget: IntakeWidget) -> None:
         super().__init__(widget)
@@ -59,11 +65,7 @@ class DecisionFlow(QObject):
         row = QHBoxLayout()
         self.w.buttons = {}
         for decision in Decision:
-            label = _(DECISION_LABELS[decision])
-            label = _("{label} ({key})").format(
-                label=label, key=DECISION_KEYS[decision]
-            )
-            button = QPushButton(label, self.w)
+            button = QPushButton(decision_label(decision), self.w)
             button.setObjectName("decide_" + decision.value)
             button.clicked.connect(lambda _c=False, d=decision: self.start(d))
             row.addWidget(button)

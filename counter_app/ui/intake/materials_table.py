@@ -155,6 +155,10 @@ class MaterialsTable(QTableWidget):
         self._fill()
         self.changed.emit()
 
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([_(h) for h in HEADERS])
+        self._fill()
+
     def clear_all(self) -> None:
         self.rows, self.states, self.offers, self.scans = [], [], {}, {}
         self._copy_from_scans = set()

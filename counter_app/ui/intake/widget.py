@@ -27,7 +27,11 @@ from counter_app.services.intake import IntakeForm
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
-from counter_app.ui.intake.decision_flow import DECISION_KEYS, DecisionFlow
+from counter_app.ui.intake.decision_flow import (
+    DECISION_KEYS,
+    DecisionFlow,
+    decision_label,
+)
 from counter_app.ui.intake.draft_keeper import DraftKeeper
 from counter_app.ui.intake.e_certs import CertificateFetcher
 from counter_app.ui.intake.item_search import ItemSearch
@@ -40,6 +44,7 @@ from counter_app.ui.intake.ops import (
     rows_for,
 )
 from counter_app.ui.intake.side_panel import SidePanel
+from counter_app.ui.retranslate import retranslate, tr
 
 
 def _error_label(name: str) -> QLabel:
@@ -107,13 +112,13 @@ class IntakeWidget(QWidget):
     def _build(self) -> None:
         row = self.flow.button_row()
         row.addStretch(1)
-        self.consult_button = QPushButton(_("咨询 (Ctrl+K)"), self)
+        self.consult_button = tr(QPushButton(self), N_("咨询 (Ctrl+K)"))
         self.consult_button.setObjectName("consult")
         self.consult_button.clicked.connect(self.side.consult)
-        self.all_button = QPushButton(_("全部已收原件 (Ctrl+Shift+A)"), self)
+        self.all_button = tr(QPushButton(self), N_("全部已收原件 (Ctrl+Shift+A)"))
         self.all_button.setObjectName("all_original")
         self.all_button.clicked.connect(self.table.mark_all_original)
-        self.next_button = QPushButton(_("下一位"), self)
+        self.next_button = tr(QPushButton(self), N_("下一位"))
         self.next_button.setObjectName("next")
         self.next_button.clicked.connect(self.new_intake)
         shortcuts: list[tuple[str, Callable[[], None]]] = [
@@ -132,7 +137,7 @@ class IntakeWidget(QWidget):
         for part in (self.top_error, self.search, self.conditions, self.applicant):
             col.addWidget(part)
         head = QHBoxLayout()
-        head.addWidget(QLabel(_("材料清单"), self))
+        head.addWidget(tr(QLabel(self), N_("材料清单")))
         head.addWidget(self.materials_error, 1)
         # Consultation and next applicant sit above the table, so the row of
         # decisions stays narrow enough in every language.
@@ -161,6 +166,17 @@ class IntakeWidget(QWidget):
         ]
         for a, b in pairwise(tail):
             QWidget.setTabOrder(a, b)
+
+    def retranslate(self) -> None:
+        """After a language switch: every word anew, nothing typed lost."""
+        retranslate(self)
+        self.applicant.retranslate()
+        self.table.retranslate()
+        self.side.retranslate_tabs()
+        for d, button in self.buttons.items():
+            button.setText(decision_label(d))
+        if self.selection is not None:
+            self.search.set_info(describe(self.selection))
 
     def shortcut_help(self) -> list[tuple[str, str]]:
         """(key, what it does) for the F1 list of the window."""
