@@ -169,6 +169,9 @@ def test_after_sign_in_the_first_keys_go_to_the_item_search(
     qtbot.waitUntil(lambda: focused() is search, timeout=5000)
     qtbot.keyClicks(focused(), "yyzz")
     assert search.text() == "yyzz"
+    popup = ws.window.intake.search.popup
+    qtbot.waitUntil(lambda: popup.count() > 0, timeout=5000)  # searched
+    idle(qtbot, app)
     help_text = "\n".join(ws.window.shortcut_lines())
     for key in ("F6", "F7", "F8", "F9", "Ctrl+Enter", "Ctrl+K"):
         assert f"{key}\t" in help_text, key

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,6 +35,7 @@ from counter_app.i18n import N_, _, ngettext
 from counter_app.services import queries
 from counter_app.services.queries import ApplicationQuery, Cursor, ListRow
 from counter_app.ui.context import AppContext
+from counter_app.ui.theme import tone
 
 PAGE_SIZE = 100
 SEARCH_DEBOUNCE_MS = 300
@@ -182,7 +183,7 @@ class ApplicationsModel(QAbstractTableModel):
             return row.id
         overdue = row.days_left is not None and row.days_left < 0
         if role == Qt.ItemDataRole.ForegroundRole and col == 7 and overdue:
-            return QBrush(QColor("#c62828"))
+            return QBrush(tone("error"))
         if role == Qt.ItemDataRole.ToolTipRole and col == 6 and row.due_provisional:
             return _("节假日安排尚未发布，期限按周一至周五预计，发布后自动重算。")
         return None

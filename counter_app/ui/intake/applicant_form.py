@@ -109,7 +109,7 @@ class ApplicantForm(QWidget):
         edit.setObjectName(key)
         error = QLabel()
         error.setObjectName(key + "_error")
-        error.setStyleSheet("color: #c00;")
+        error.setProperty("tone", "error")
         error.hide()
         row = QWidget()
         box = QHBoxLayout(row)

@@ -45,7 +45,7 @@ class ItemSearch(QWidget):
         self.info = QLabel(self)
         self.info.setObjectName("item_info")
         self.error = QLabel(self)
-        self.error.setStyleSheet("color: #c00;")
+        self.error.setProperty("tone", "error")
         self.error.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent
+from PySide6.QtGui import QBrush, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -34,6 +34,7 @@ from counter_app.ui.intake.checklist_model import (
 )
 from counter_app.ui.intake.ops import Row
 from counter_app.ui.intake.scan_cell import scan_button
+from counter_app.ui.theme import tone
 
 S = MaterialState
 NAME, REQUIRED, STATE, ORIGINALS, COPIES, PROBLEM, NOTE, SCAN = range(8)
@@ -229,12 +230,10 @@ class MaterialsTable(QTableWidget):
             item = QTableWidgetItem()
             item.setData(Qt.ItemDataRole.EditRole, value)
             self.setItem(i, col, item)
-        color = {S.MISSING: "#b00", S.DEFECTIVE: "#b00", S.DEFERRED: "#a60"}.get(
-            st.state, "#060"
-        )
+        name = {S.MISSING: "error", S.DEFECTIVE: "error", S.DEFERRED: "warning"}
         state_item = self.item(i, STATE)
         if state_item is not None:
-            state_item.setForeground(QBrush(QColor(color)))
+            state_item.setForeground(QBrush(tone(name.get(st.state, "ok"))))
         self.setCellWidget(i, SCAN, self._scan_cell(m.name))
         self._filling = False
 

@@ -50,7 +50,7 @@ from counter_app.ui.retranslate import retranslate, tr
 def _error_label(name: str) -> QLabel:
     label = QLabel()
     label.setObjectName(name)
-    label.setStyleSheet("color: #c00;")
+    label.setProperty("tone", "error")
     label.setWordWrap(True)
     label.hide()
     return label
@@ -89,7 +89,7 @@ class IntakeWidget(QWidget):
         self.result.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        self.result.setStyleSheet("font-size: 15px; color: #064;")
+        self.result.setProperty("tone", "ok")  # colour and size: ui/theme.py
         self.buttons: dict[Decision, QPushButton] = {}
         self.flow = DecisionFlow(self)
         self.side = SidePanel(self)
