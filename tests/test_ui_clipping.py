@@ -194,3 +194,16 @@ def test_nothing_clipped_and_no_letter_twice(qtbot: QtBot, ws: Workspace) -> Non
             dialog.reject()
         dialog.close()
     assert found == [], "\n".join(found)
+
+
+def test_a_long_status_message_stays_clear_of_the_sync_text(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    text = "窗口 01 2026-11-30 已日结，日志已归档：" + "/很长的路径" * 40
+    ws.app.messages.info(text)
+    bar = ws.window.statusBar()
+    shown = bar.currentMessage()
+    left = min(ws.window.sync_widget.x(), ws.window.user_label.x())
+    assert bar.fontMetrics().horizontalAdvance(shown) < left
+    assert bar.toolTip() == text
+    assert shown.startswith("窗口 01")

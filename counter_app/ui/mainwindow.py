@@ -349,7 +349,16 @@ class MainWindow(QMainWindow):
         self.detail.reload()
 
     def _status_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        """In the room left of the sync and user labels, never under them:
+        a long message (a day close with its archive path) is elided, the
+        whole of it in the tooltip."""
+        bar = self.statusBar()
+        room = bar.width() - self.sync_widget.width() - self.user_label.width() - 40
+        shown = bar.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideMiddle, max(room, 80)
+        )
+        bar.setToolTip(text if shown != text else "")
+        bar.showMessage(shown, 8000)
 
     def _error(self, text: str, details: str) -> None:
         show_error(text, details, self)
