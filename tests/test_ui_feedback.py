@@ -186,3 +186,32 @@ def test_document_buttons_keep_their_underlined_letters(
     assert dialog.save_button.shortcut() == QKeySequence("Alt+S")
     assert dialog.print_button.shortcut() == QKeySequence("Alt+P")
     dialog.close()
+
+
+def test_switching_to_the_supervisor_clears_the_clerks_search_and_record(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    from counter_app.services.demo import DEMO_PASSWORD
+
+    store = ws.app.store
+    app_id, _number, _id = _ready(store)
+    _select(qtbot, ws, app_id)
+    panel = ws.window.list_panel
+    panel.search.setText("王")
+    ws.switch_user()
+    dialog = ws.switch_dialog
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=5000)
+    qtbot.keyClicks(dialog.username, "chief01")
+    qtbot.keyClick(dialog.username, Qt.Key.Key_Return)
+    qtbot.keyClicks(dialog.password, DEMO_PASSWORD)
+    with qtbot.waitSignal(dialog.signed_in, timeout=10_000):
+        qtbot.keyClick(dialog.password, Qt.Key.Key_Return)
+    assert ws.app.user is not None and ws.app.user.username == "chief01"
+    assert panel.search.text() == ""
+    assert ws.window.detail.current_id() is None
+    assert ws.window.detail.title.text() == ""
+    qtbot.waitUntil(lambda: not ws.app.tasks.busy(), timeout=10_000)
+    reads = store.db.execute(
+        "SELECT COUNT(*) FROM events WHERE kind = 'record.read' AND actor = 'chief01'"
+    ).fetchone()[0]
+    assert reads == 0  # nothing of the clerk's was opened in the chief's name

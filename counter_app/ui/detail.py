@@ -167,6 +167,28 @@ class DetailView(DetailActions, QWidget):
         if self.view is not None:
             self.load(self.view.record["id"])
 
+    def clear(self) -> None:
+        """Show nothing (another user signed in: the last record is not
+        theirs to see without reading it themselves)."""
+        self.view = None
+        self._pending = ""
+        self.title.clear()
+        for row, label in enumerate(self.labels.values()):
+            label.clear()
+            self.form.setRowVisible(row, False)
+        self.materials.setRowCount(0)
+        self.timeline.setRowCount(0)
+        for button in (
+            self.supplement_button,
+            self.deferred_button,
+            self.deliver_button,
+            self.evaluate_button,
+            self.rating_screen_button,
+            self.withdraw_button,
+            self.print_button,
+        ):
+            button.setEnabled(False)
+
     def current_id(self) -> str | None:
         return None if self.view is None else str(self.view.record["id"])
 

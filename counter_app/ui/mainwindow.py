@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -286,6 +286,18 @@ class MainWindow(QMainWindow):
             fresh()
         else:
             self.intake.setFocus()
+
+    def forget_previous_user(self) -> None:
+        """A different user signed in: the last one's search, selection and
+        open record go (the new user's reads are their own)."""
+        panel = self.list_panel
+        panel.search.clear()
+        panel.table.clearSelection()
+        panel.table.setCurrentIndex(QModelIndex())
+        self._selected_id = ""
+        self._detail_timer.stop()
+        self.detail.clear()
+        panel.apply()
 
     def focus_intake(self) -> None:
         """After a sign-in the first keys typed go to the item search (or to

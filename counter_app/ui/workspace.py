@@ -110,7 +110,10 @@ class Workspace(QObject):
         dialog.open()
 
     def _set_user(self, ctx: DeskContext) -> None:
+        previous = self.app.user
         self.app.user = ctx
+        if previous is not None and previous.username != ctx.username:
+            self.window.forget_previous_user()
         self.window.update_user()
         self.window.focus_intake()
         self.app.messages.info(_("当前用户：{name}").format(name=ctx.display_name))
