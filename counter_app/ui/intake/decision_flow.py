@@ -128,6 +128,7 @@ class DecisionFlow(QObject):
                 w.table.setCurrentCell(row, PROBLEM)
                 w.table.setFocus()
             return
+        assert w.selection is not None  # problem() said so otherwise
         if decision is Decision.ACCEPT_DEFERRED:
             store, codes = w.app.store, list(w.selection.item_codes)
             w.app.tasks.run_op(

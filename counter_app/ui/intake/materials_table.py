@@ -230,10 +230,10 @@ class MaterialsTable(QTableWidget):
             item = QTableWidgetItem()
             item.setData(Qt.ItemDataRole.EditRole, value)
             self.setItem(i, col, item)
-        name = {S.MISSING: "error", S.DEFECTIVE: "error", S.DEFERRED: "warning"}
+        tones = {S.MISSING: "error", S.DEFECTIVE: "error", S.DEFERRED: "warning"}
         state_item = self.item(i, STATE)
         if state_item is not None:
-            state_item.setForeground(QBrush(tone(name.get(st.state, "ok"))))
+            state_item.setForeground(QBrush(tone(tones.get(st.state, "ok"))))
         self.setCellWidget(i, SCAN, self._scan_cell(m.name))
         self._filling = False
 

@@ -156,7 +156,7 @@ class IntakeWidget(QWidget):
         QVBoxLayout(self).addWidget(split)
         self.conditions.hide()
         self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(False)
-        tail = [
+        tail: list[QWidget] = [
             self.applicant.focus_chain()[-1],
             self.table,
             *self.buttons.values(),
@@ -164,8 +164,8 @@ class IntakeWidget(QWidget):
             self.consult_button,
             self.next_button,
         ]
-        for a, b in pairwise(tail):
-            QWidget.setTabOrder(a, b)
+        for before, after in pairwise(tail):
+            QWidget.setTabOrder(before, after)
 
     def retranslate(self) -> None:
         """After a language switch: every word anew, nothing typed lost."""
