@@ -262,6 +262,10 @@ class MainWindow(QMainWindow):
         text = QPlainTextEdit("\n".join(self.shortcut_lines()))
         text.setReadOnly(True)
         text.setAccessibleName(_("快捷键列表"))
+        # one column of keys: as wide as the longest key (Ctrl+Shift+L)
+        keys = [line.split("\t", 1)[0] for line in self.shortcut_lines()]
+        metrics = text.fontMetrics()
+        text.setTabStopDistance(max(metrics.horizontalAdvance(k) for k in keys) + 24)
         layout.addWidget(text)
         hint = QLabel(
             _("Tab 在输入项之间移动，Enter 进入下一项；各菜单项旁显示其快捷键。")
@@ -272,7 +276,7 @@ class MainWindow(QMainWindow):
         close.setAccessibleName(_("关闭"))
         close.clicked.connect(dialog.accept)
         layout.addWidget(close)
-        dialog.resize(420, 360)
+        dialog.resize(620, 620)
         self.help_dialog = dialog
         dialog.open()
 
