@@ -103,6 +103,8 @@ class RecordView:
     timeline: list[dict[str, Any]]
     evaluations: list[dict[str, Any]] = field(default_factory=list)
     days_left: int | None = None
+    # user name -> display name, for the actors of the timeline
+    actors: dict[str, str] = field(default_factory=dict)
 
 
 def search_terms(text: str) -> list[str]:
@@ -397,9 +399,15 @@ def read_record(store: Store, ctx: DeskContext, application_id: str) -> RecordVi
                 [application_id],
             )
         ]
+        names = {str(e["actor"]) for e in timeline}
+        actors = {
+            str(r["username"]): str(r["display_name"])
+            for r in db.query("SELECT username, display_name FROM users")
+            if r["username"] in names
+        }
     due = date.fromisoformat(record["due_date"]) if record.get("due_date") else None
     days = _days_left(load_calendar(store.db), clock.today(), record["status"], due)
-    return RecordView(record, timeline, evaluations, days)
+    return RecordView(record, timeline, evaluations, days, actors)
 
 
 def open_evaluation(store: Store, application_id: str) -> str | None:

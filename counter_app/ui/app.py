@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from counter_app import i18n
 from counter_app.i18n import _
 from counter_app.ui.errors import describe, install_excepthook, setup_logging
+from counter_app.ui.qt_translations import install_qt_translations
 from counter_app.ui.signin import SignInDialog
 from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.theme import apply_theme, options_from_settings
@@ -87,6 +88,7 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
     cached = str(ui.value("ui/language", "") or "")
     if (language or cached) in i18n.LANGUAGES:
         i18n.set_language(language or cached)
+    install_qt_translations(i18n.language())
     apply_theme(qt_app, options_from_settings(ui))
     tasks = TaskRunner()
     started: dict[str, Any] = {}
@@ -104,6 +106,7 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
         ui.setValue("ui/language", language or desk.language)
         if language is None and desk.language != i18n.language():
             i18n.set_language(desk.language)
+            install_qt_translations(desk.language)
 
     def failed(exc: BaseException) -> None:
         started["error"] = exc

@@ -15,7 +15,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -35,6 +35,7 @@ from counter_app.i18n import N_, _, ngettext
 from counter_app.services import queries
 from counter_app.services.queries import ApplicationQuery, Cursor, ListRow
 from counter_app.ui.context import AppContext
+from counter_app.ui.theme import tone
 
 PAGE_SIZE = 100
 SEARCH_DEBOUNCE_MS = 300
@@ -182,7 +183,7 @@ class ApplicationsModel(QAbstractTableModel):
             return row.id
         overdue = row.days_left is not None and row.days_left < 0
         if role == Qt.ItemDataRole.ForegroundRole and col == 7 and overdue:
-            return QBrush(QColor("#c62828"))
+            return QBrush(tone("error"))
         if role == Qt.ItemDataRole.ToolTipRole and col == 6 and row.due_provisional:
             return _("节假日安排尚未发布，期限按周一至周五预计，发布后自动重算。")
         return None
@@ -304,6 +305,11 @@ class ApplicationsPanel(QWidget):
             edit.dateChanged.connect(lambda _d: self._debounce.start())
         self.overdue.toggled.connect(lambda _c: self.apply())
         self.model.counted.connect(self._show_count)
+        self.model.loaded.connect(self._reselect)
+        # after a change to a record: keep it selected, never jump to another
+        self._keep = ""
+        self._held = False
+        self._quiet = False
         self.model.failed.connect(self._failed)
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
         self.table.activated.connect(self._activated)
@@ -327,6 +333,7 @@ class ApplicationsPanel(QWidget):
 
     def apply(self) -> None:
         self._debounce.stop()
+        self._keep, self._held = "", False
         self.count_label.setText(_("正在查找……"))
         self.model.set_query(self.current_query())
 
@@ -362,11 +369,34 @@ class ApplicationsPanel(QWidget):
         self.table.setColumnWidth(2, min(self.table.columnWidth(2), 260))
         self._fitted = True
 
+    def keep_selection(self, application_id: str) -> None:
+        """Reload the list after a change to ``application_id`` and keep it
+        selected (the detail already shows it; no second read)."""
+        self._keep = application_id
+        self._held = True
+        self.model.refresh()
+
+    def _reselect(self) -> None:
+        keep = self._keep
+        if not keep:
+            return
+        for i, row in enumerate(self.model.rows):
+            if row.id == keep:
+                self._keep = ""
+                self._quiet = True
+                try:
+                    self.table.selectRow(i)
+                finally:
+                    self._quiet = False
+                return
+        if not self.model.canFetchMore():
+            self._keep = ""  # no longer in this list: nothing else selected
+
     def _show_count(self, total: int) -> None:
         self.count_label.setText(_("共 {n} 件").format(n=total))
         if total and not getattr(self, "_fitted", False):
             self.fit_columns()
-        if total and not self.table.currentIndex().isValid():
+        if total and not self._held and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
     def _failed(self, exc: BaseException) -> None:
@@ -375,7 +405,7 @@ class ApplicationsPanel(QWidget):
         self.app.messages.error(_("查找办件时出错：{error}").format(error=exc))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
+        if current.isValid() and not self._quiet:
             self.selected.emit(self.model.row_at(current.row()).id)
 
     def _activated(self, index: QModelIndex) -> None:

@@ -167,6 +167,28 @@ class DetailView(DetailActions, QWidget):
         if self.view is not None:
             self.load(self.view.record["id"])
 
+    def clear(self) -> None:
+        """Show nothing (another user signed in: the last record is not
+        theirs to see without reading it themselves)."""
+        self.view = None
+        self._pending = ""
+        self.title.clear()
+        for row, label in enumerate(self.labels.values()):
+            label.clear()
+            self.form.setRowVisible(row, False)
+        self.materials.setRowCount(0)
+        self.timeline.setRowCount(0)
+        for button in (
+            self.supplement_button,
+            self.deferred_button,
+            self.deliver_button,
+            self.evaluate_button,
+            self.rating_screen_button,
+            self.withdraw_button,
+            self.print_button,
+        ):
+            button.setEnabled(False)
+
     def current_id(self) -> str | None:
         return None if self.view is None else str(self.view.record["id"])
 
@@ -190,7 +212,7 @@ class DetailView(DetailActions, QWidget):
             label.setText(text)
             self.form.setRowVisible(row, bool(text))
         self._fill_materials(r)
-        fill_timeline(self.timeline, view.timeline)
+        fill_timeline(self.timeline, view.timeline, view.actors)
         self.supplement_button.setEnabled(status is Status.NOTIFIED_TO_SUPPLEMENT)
         self.deferred_button.setEnabled(
             status not in CLOSED and bool(outstanding_deferred(r))
@@ -278,9 +300,10 @@ def _table(headers: tuple[str, ...]) -> QTableWidget:
     table.setHorizontalHeaderLabels(list(headers))
     table.verticalHeader().setVisible(False)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setSectionResizeMode(
-        0, QHeaderView.ResizeMode.ResizeToContents
-    )
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    # every column as wide as its longest entry (state, event, actor)
+    for col in range(len(headers) - 1):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
     table.setMinimumHeight(140)
     return table

@@ -9,6 +9,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QPushButton, QWidget
 
+from counter_app.i18n import _
+from counter_app.services.daily_log import LEVEL_LABELS
 from counter_app.services.intake import MaterialState
 from counter_app.services.queries import RecordView
 from counter_app.ui.context import AppContext
@@ -37,7 +39,9 @@ class DetailActions:
     current_id: Callable[[], str | None]
     load: Callable[[str], None]
 
-    def _run(self, dialog: QDialog) -> None:
+    def _run(self, dialog: QDialog, done: Callable[[str], None] | None = None) -> None:
+        """Open ``dialog``; when it stored something, reload and call
+        ``done`` with the application's id (the confirmation)."""
         app_id = self.current_id()
         dialog.setModal(True)
 
@@ -45,6 +49,8 @@ class DetailActions:
             if code == QDialog.DialogCode.Accepted and app_id:
                 self.changed.emit(app_id)
                 self.load(app_id)
+                if done is not None:
+                    done(app_id)
             dialog.deleteLater()
 
         dialog.finished.connect(finished)
@@ -80,24 +86,45 @@ class DetailActions:
         if self.view is None:
             return
         r = self.view.record
-        self._run(
-            DeliverDialog(
-                self.app,
-                application_id=r["id"],
-                applicant_name=r.get("agent_name") or r["applicant_name"],
-                outstanding=outstanding_deferred(r),
-                parent=_widget(self),
-            )
+        dialog = DeliverDialog(
+            self.app,
+            application_id=r["id"],
+            applicant_name=r.get("agent_name") or r["applicant_name"],
+            outstanding=outstanding_deferred(r),
+            parent=_widget(self),
         )
+        number = r["acceptance_no"]
+
+        def delivered(app_id: str) -> None:
+            self.app.messages.info(
+                _("已出件：{number}，领取人 {name}。请打印送达回证。").format(
+                    number=number, name=dialog.recipient_name.text().strip()
+                )
+            )
+            from counter_app.ui.documents import open_application_document
+
+            self.document_dialog = open_application_document(
+                self.app, [app_id], "delivery", _widget(self)
+            )
+
+        self._run(dialog, delivered)
 
     def evaluate(self) -> None:
         if self.view is None:
             return
-        self._run(
-            EvaluationDialog(
-                self.app, application_id=self.view.record["id"], parent=_widget(self)
-            )
+        dialog = EvaluationDialog(
+            self.app, application_id=self.view.record["id"], parent=_widget(self)
         )
+        number = self.view.record["acceptance_no"]
+
+        def rated(_app_id: str) -> None:
+            self.app.messages.info(
+                _("已保存评价：{number}　{level}。").format(
+                    number=number, level=_(LEVEL_LABELS[dialog.level()])
+                )
+            )
+
+        self._run(dialog, rated)
 
     def rating_screen(self) -> None:
         """The applicant rates on the customer-facing screen (好差评)."""

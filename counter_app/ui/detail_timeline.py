@@ -1,4 +1,6 @@
-"""The event timeline of the application detail, in words."""
+"""The event timeline of the application detail, in words: one row per
+business event, by the clerk's name. Reads of the record (``record.read``),
+prints and scan handling stay in the audit log, not in the clerk's view."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
 from counter_app.domain.status import STATUS_LABELS, Status
 from counter_app.i18n import N_, _
+from counter_app.services.daily_log import LEVEL_LABELS
 
 EVENT_LABELS = {
     "decision.accept": N_("受理"),
@@ -20,8 +23,11 @@ EVENT_LABELS = {
     "withdraw": N_("撤回"),
     "deliver": N_("出件"),
     "evaluation": N_("评价"),
-    "record.read": N_("查阅"),
+    "correction": N_("更正"),
+    "due_date.settled": N_("办结时限确定"),
 }
+# Audit-only events: kept in the log, left out of the timeline.
+HIDDEN_PREFIXES = ("record.read", "print.", "material.")
 DETAIL_LABELS = {
     "acceptance_no": N_("受理编号"),
     "reason": N_("理由"),
@@ -36,7 +42,17 @@ DETAIL_LABELS = {
 METHOD_LABELS = {"window": N_("窗口领取"), "ems": N_("EMS 邮寄")}
 
 
-def fill_timeline(table: QTableWidget, events: list[dict[str, Any]]) -> None:
+def business_events(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for e in events if not str(e["kind"]).startswith(HIDDEN_PREFIXES)]
+
+
+def fill_timeline(
+    table: QTableWidget,
+    events: list[dict[str, Any]],
+    actors: dict[str, str] | None = None,
+) -> None:
+    events = business_events(events)
+    names = actors or {}
     table.setRowCount(len(events))
     for row, e in enumerate(events):
         kind = e["kind"]
@@ -47,7 +63,7 @@ def fill_timeline(table: QTableWidget, events: list[dict[str, Any]]) -> None:
                 label = STATUS_LABELS[Status(status)]
         values = (
             str(e["at"])[:19].replace("T", " "),
-            e["actor"],
+            names.get(e["actor"], e["actor"]),
             _(label) if label else kind,
             event_note(e.get("detail") or {}),
         )
@@ -64,5 +80,8 @@ def event_note(detail: dict[str, Any]) -> str:
             continue
         if key == "method":
             value = _(METHOD_LABELS.get(str(value), str(value)))
+        if key == "level" and str(value).isdigit() and int(value) in LEVEL_LABELS:
+            parts.append(_(LEVEL_LABELS[int(value)]))  # 不满意, not 评价等级：2
+            continue
         parts.append(_("{label}：{value}").format(label=_(label), value=value))
     return "；".join(parts)

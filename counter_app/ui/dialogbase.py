@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
@@ -73,11 +74,31 @@ class FormDialog(QDialog):
         error.hide()
         box.addWidget(error)
         self.form.addRow(label, holder)
+        self._set_buddy(holder, widget)
         self.errors[key] = error
         self.fields[key] = widget
         if isinstance(widget, QLineEdit):
             widget.returnPressed.connect(lambda w=widget: self._enter(w))
         return widget
+
+    def _set_buddy(self, holder: QWidget, widget: QWidget) -> None:
+        """The label's Alt+letter goes to the input itself (the holder takes
+        no focus); a group of buttons hands it to its first button, without
+        pressing it."""
+        label = self.form.labelForField(holder)
+        if not isinstance(label, QLabel):
+            return
+        if widget.focusPolicy() == Qt.FocusPolicy.NoFocus:
+            inner = [
+                c
+                for c in widget.findChildren(QWidget)
+                if c.focusPolicy() & Qt.FocusPolicy.TabFocus
+            ]
+            if not inner:
+                return
+            widget.setFocusProxy(inner[0])
+            widget.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        label.setBuddy(widget)
 
     def _enter(self, widget: QLineEdit) -> None:
         line_edits = [

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -161,13 +161,18 @@ class DocumentDialog(QDialog):
 
         self.status = QLabel(self)
         self.print_button = QPushButton(_("打印(&P)"), self)
-        self.print_button.setShortcut(QKeySequence.StandardKey.Print)
         self.print_button.setDefault(True)
         self.print_button.setEnabled(bool(names))
         if not names:
             self.status.setText(_("本机没有可用的打印机，可先“另存为 PDF”。"))
         self.save_button = QPushButton(_("另存为 PDF(&S)"), self)
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        # Ctrl+P / Ctrl+S beside the underlined Alt+P / Alt+S (a button's
+        # own shortcut would replace its mnemonic)
+        for key, button in (
+            (QKeySequence.StandardKey.Print, self.print_button),
+            (QKeySequence.StandardKey.Save, self.save_button),
+        ):
+            QShortcut(QKeySequence(key), self, button.animateClick)
         close = QPushButton(_("关闭"), self)
         close.clicked.connect(self.reject)
         self.print_button.clicked.connect(self.print_now)

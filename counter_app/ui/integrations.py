@@ -26,7 +26,7 @@ def _open(parent: QWidget, make: Callable[[], QDialog]) -> QDialog:
 def add_sync_menu(
     window: QMainWindow, app: AppContext, provider: SyncStatusProvider
 ) -> QMenu:
-    menu = window.menuBar().addMenu(_("同步(&S)"))
+    menu = window.menuBar().addMenu(_("同步(&Y)"))
     now = QAction(_("立即同步"), window)
     sync_now = getattr(provider, "sync_now", None)
     now.setEnabled(callable(sync_now))

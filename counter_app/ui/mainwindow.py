@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
         self._selected_id = ""
         self.list_panel.selected.connect(self._select)
         self.list_panel.opened.connect(self._open_detail)
-        self.detail.changed.connect(lambda _id: self.list_panel.model.refresh())
+        self.detail.changed.connect(self.list_panel.keep_selection)
         self.queue.called.connect(lambda _ticket: self.new_intake())
         decided = getattr(self.intake, "decided", None)
         if decided is not None:
@@ -244,11 +244,15 @@ class MainWindow(QMainWindow):
             self.help_action,
             self.quit_action,
         )
-        return [
+        lines = [
             f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
             f"{a.text()}"
             for a in actions
         ]
+        intake_keys = getattr(self.intake, "shortcut_help", None)
+        if callable(intake_keys):
+            lines += [f"{key}\t{text}" for key, text in intake_keys()]
+        return lines
 
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)
@@ -258,6 +262,10 @@ class MainWindow(QMainWindow):
         text = QPlainTextEdit("\n".join(self.shortcut_lines()))
         text.setReadOnly(True)
         text.setAccessibleName(_("快捷键列表"))
+        # one column of keys: as wide as the longest key (Ctrl+Shift+L)
+        keys = [line.split("\t", 1)[0] for line in self.shortcut_lines()]
+        metrics = text.fontMetrics()
+        text.setTabStopDistance(max(metrics.horizontalAdvance(k) for k in keys) + 24)
         layout.addWidget(text)
         hint = QLabel(
             _("Tab 在输入项之间移动，Enter 进入下一项；各菜单项旁显示其快捷键。")
@@ -268,7 +276,7 @@ class MainWindow(QMainWindow):
         close.setAccessibleName(_("关闭"))
         close.clicked.connect(dialog.accept)
         layout.addWidget(close)
-        dialog.resize(420, 360)
+        dialog.resize(620, 620)
         self.help_dialog = dialog
         dialog.open()
 
@@ -282,6 +290,27 @@ class MainWindow(QMainWindow):
             fresh()
         else:
             self.intake.setFocus()
+
+    def forget_previous_user(self) -> None:
+        """A different user signed in: the last one's search, selection and
+        open record go (the new user's reads are their own)."""
+        panel = self.list_panel
+        panel.search.clear()
+        panel.table.clearSelection()
+        panel.table.setCurrentIndex(QModelIndex())
+        self._selected_id = ""
+        self._detail_timer.stop()
+        self.detail.clear()
+        panel.apply()
+
+    def focus_intake(self) -> None:
+        """After a sign-in the first keys typed go to the item search (or to
+        the applications search, when the window reopened on that tab)."""
+        self.activateWindow()
+        if self.tabs.currentWidget() is self.intake_scroll:
+            self.intake.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.list_panel.focus_search()
 
     def flush_intake_draft(self) -> None:
         """Save what is typed in the intake form now (before a lock)."""
@@ -336,7 +365,16 @@ class MainWindow(QMainWindow):
         self.detail.reload()
 
     def _status_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, 8000)
+        """In the room left of the sync and user labels, never under them:
+        a long message (a day close with its archive path) is elided, the
+        whole of it in the tooltip."""
+        bar = self.statusBar()
+        room = bar.width() - self.sync_widget.width() - self.user_label.width() - 40
+        shown = bar.fontMetrics().elidedText(
+            text, Qt.TextElideMode.ElideMiddle, max(room, 80)
+        )
+        bar.setToolTip(text if shown != text else "")
+        bar.showMessage(shown, 8000)
 
     def _error(self, text: str, details: str) -> None:
         show_error(text, details, self)

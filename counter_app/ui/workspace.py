@@ -15,6 +15,7 @@ from counter_app.ui.context import AppContext
 from counter_app.ui.detail_scans import stop_hot_folder
 from counter_app.ui.integrations import connect_sync_events
 from counter_app.ui.mainwindow import MainWindow
+from counter_app.ui.qt_translations import install_qt_translations
 from counter_app.ui.settings_dialog import SettingsDialog, WorkspaceSettings
 from counter_app.ui.signin import IdleWatcher, SignInDialog
 from counter_app.ui.statusbar import StoreSyncStatusProvider, SyncStatusProvider
@@ -58,6 +59,7 @@ class Workspace(QObject):
 
     def show(self) -> None:
         self.window.show()
+        self.window.focus_intake()
 
     @property
     def locked(self) -> bool:
@@ -108,8 +110,12 @@ class Workspace(QObject):
         dialog.open()
 
     def _set_user(self, ctx: DeskContext) -> None:
+        previous = self.app.user
         self.app.user = ctx
+        if previous is not None and previous.username != ctx.username:
+            self.window.forget_previous_user()
         self.window.update_user()
+        self.window.focus_intake()
         self.app.messages.info(_("当前用户：{name}").format(name=ctx.display_name))
 
     # -- settings -----------------------------------------------------------
@@ -150,6 +156,7 @@ class Workspace(QObject):
         self.idle.set_timeout_ms(chosen.idle_lock_minutes * 60_000)
         if chosen.language != i18n.language():
             i18n.set_language(chosen.language)
+            install_qt_translations(chosen.language)
             self.rebuild()
             self.app.messages.info(_("界面语言已切换。"))
 
@@ -159,6 +166,9 @@ class Workspace(QObject):
         old = self.window
         old.save_layout()
         intake = old.take_intake()
+        retranslate = getattr(intake, "retranslate", None)
+        if callable(retranslate):  # what is typed stays, the words change
+            retranslate()
         self.window = self._new_window(intake)
         self.window.show()
         old.hide()

@@ -1,10 +1,14 @@
 """The applicant's fields. Identifiers are checked as soon as the clerk
 leaves the field; the error appears beside it in red and nothing typed is
-lost. A valid resident ID fills in the birth date and sex."""
+lost. A valid resident ID fills in the birth date and sex. Enter moves to
+the next field, like Tab, in the order the fields are shown."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from itertools import pairwise
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,9 +31,11 @@ from counter_app.domain.identifiers import (
 )
 from counter_app.i18n import N_, _
 from counter_app.services.intake import Applicant
+from counter_app.ui.retranslate import retranslate, tr
 
 PERSON_ID_TYPES = [t for t in IdType if t is not IdType.USCC]
 SEX_LABELS = {"M": N_("男"), "F": N_("女")}
+KINDS = [(N_("个人"), "person"), (N_("单位"), "organisation")]
 
 
 def _id_combo(name: str) -> QComboBox:
@@ -48,36 +54,36 @@ class ApplicantForm(QWidget):
         super().__init__(parent)
         self.kind = QComboBox(self)
         self.kind.setObjectName("applicant_type")
-        self.kind.addItem(_("个人"), "person")
-        self.kind.addItem(_("单位"), "organisation")
+        for source, value in KINDS:
+            self.kind.addItem(_(source), value)
         self.fields: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
         self.id_type = _id_combo("id_type")
         self.agent_id_type = _id_combo("agent_id_type")
         self.id_info = QLabel(self)
         self.id_info.setObjectName("id_info")
-        self.assisted = QCheckBox(_("帮办代办"), self)
+        self.assisted = tr(QCheckBox(self), N_("帮办代办"))
         self.assisted.setObjectName("assisted")
 
         form = self._form = QFormLayout()
-        form.addRow(_("申请人类型"), self.kind)
+        form.addRow(tr(QLabel(), N_("申请人类型")), self.kind)
         self._org_rows = [
-            self._add(form, "org_name", _("单位名称")),
-            self._add(form, "uscc", _("统一社会信用代码")),
+            self._add(form, "org_name", N_("单位名称")),
+            self._add(form, "uscc", N_("统一社会信用代码")),
         ]
-        self._name_row = self._add(form, "name", _("姓名"))
-        form.addRow(_("证件类型"), self.id_type)
-        self._add(form, "id_number", _("证件号码"), extra=self.id_info)
-        self._add(form, "phone", _("联系电话"))
-        self._add(form, "address", _("联系地址"))
+        self._name_row = self._add(form, "name", N_("姓名"))
+        form.addRow(tr(QLabel(), N_("证件类型")), self.id_type)
+        self._add(form, "id_number", N_("证件号码"), extra=self.id_info)
+        self._add(form, "phone", N_("联系电话"))
+        self._add(form, "address", N_("联系地址"))
         form.addRow("", self.assisted)
 
-        self.agent_box = QGroupBox(_("代理人"), self)
+        self.agent_box = tr(QGroupBox(self), N_("代理人"), "setTitle")
         agent = QFormLayout(self.agent_box)
-        self._add(agent, "agent_name", _("代理人姓名"))
-        agent.addRow(_("证件类型"), self.agent_id_type)
-        self._add(agent, "agent_id_number", _("证件号码"))
-        self._add(agent, "agent_relation", _("与申请人关系"))
+        self._add(agent, "agent_name", N_("代理人姓名"))
+        agent.addRow(tr(QLabel(), N_("证件类型")), self.agent_id_type)
+        self._add(agent, "agent_id_number", N_("证件号码"))
+        self._add(agent, "agent_relation", N_("与申请人关系"))
         self.agent_box.hide()
 
         layout = QVBoxLayout(self)
@@ -85,6 +91,7 @@ class ApplicantForm(QWidget):
         layout.addLayout(form)
         layout.addWidget(self.agent_box)
 
+        self._set_tab_order()
         self.kind.currentIndexChanged.connect(self._kind_changed)
         for combo in (self.id_type, self.agent_id_type):
             combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -102,7 +109,7 @@ class ApplicantForm(QWidget):
         edit.setObjectName(key)
         error = QLabel()
         error.setObjectName(key + "_error")
-        error.setStyleSheet("color: #c00;")
+        error.setProperty("tone", "error")
         error.hide()
         row = QWidget()
         box = QHBoxLayout(row)
@@ -111,11 +118,47 @@ class ApplicantForm(QWidget):
         if extra is not None:
             box.addWidget(extra)
         box.addWidget(error, 3)
-        form.addRow(label, row)
+        form.addRow(tr(QLabel(), label), row)
         self.fields[key] = edit
         self.errors[key] = error
         edit.textEdited.connect(lambda _t: self.changed.emit())
         return row
+
+    def focus_chain(self) -> list[QWidget]:
+        """The fields in the order they are shown (hidden ones are skipped
+        by Tab itself)."""
+        f = self.fields
+        return [
+            self.kind,
+            f["org_name"],
+            f["uscc"],
+            f["name"],
+            self.id_type,
+            f["id_number"],
+            f["phone"],
+            f["address"],
+            self.assisted,
+            f["agent_name"],
+            self.agent_id_type,
+            f["agent_id_number"],
+            f["agent_relation"],
+        ]
+
+    def _set_tab_order(self) -> None:
+        chain = self.focus_chain()
+        for a, b in pairwise(chain):
+            QWidget.setTabOrder(a, b)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter that a field did not use (line edits report it after their
+        check, combo boxes and the check box ignore it) goes to the next."""
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            error = self.errors.get(self.focusWidget().objectName())
+            if error is None or error.isHidden():  # a wrong ID stays to be fixed
+                self.focusNextChild()
+            return
+        super().keyPressEvent(event)
 
     # -- checks as typed ----------------------------------------------------
     def _check(self, key: str, id_type: str) -> str | None:
@@ -171,8 +214,17 @@ class ApplicantForm(QWidget):
                 label.setVisible(org)
         name_label = self._form.labelForField(self._name_row)
         if isinstance(name_label, QLabel):
-            name_label.setText(_("法定代表人/经办人姓名") if org else _("姓名"))
+            tr(name_label, N_("法定代表人/经办人姓名") if org else N_("姓名"))
         self.changed.emit()
+
+    def retranslate(self) -> None:
+        """The words in the current language; what is typed stays."""
+        retranslate(self)
+        for i, (source, _value) in enumerate(KINDS):
+            self.kind.setItemText(i, _(source))
+        for combo in (self.id_type, self.agent_id_type):
+            for i, t in enumerate(PERSON_ID_TYPES):
+                combo.setItemText(i, _(ID_TYPE_LABELS[t]))
 
     # -- public -------------------------------------------------------------
     def set_agent_visible(self, visible: bool) -> None:

@@ -115,7 +115,7 @@ class RejectDialog(QDialog):
         self.organ = QLineEdit(self)
         self.organ.setObjectName("competent_organ")
         self.error = QLabel(self)
-        self.error.setStyleSheet("color: #c00;")
+        self.error.setProperty("tone", "error")
         form = QFormLayout()
         form.addRow(_("不予受理理由"), self.reason)
         form.addRow(_("具体说明"), self.text)

@@ -27,10 +27,28 @@ from counter_app.ui.intake.ops import (
     decide_and_attach,
     default_promise_date,
     documents_hook,
+    precheck,
 )
 
 if TYPE_CHECKING:
     from counter_app.ui.intake.widget import IntakeWidget
+
+
+# One key per decision, shown on its button and in the F1 list; none of them
+# is taken by a menu or a panel of the window.
+DECISION_KEYS: dict[Decision, str] = {
+    Decision.ACCEPT: "Ctrl+Enter",
+    Decision.ACCEPT_DEFERRED: "F6",
+    Decision.ACCEPT_COMMITMENT: "F7",
+    Decision.NOTICE: "F8",
+    Decision.REJECT: "F9",
+}
+
+
+def decision_label(decision: Decision) -> str:
+    return _("{label} ({key})").format(
+        label=_(DECISION_LABELS[decision]), key=DECISION_KEYS[decision]
+    )
 
 
 class DecisionFlow(QObject):
@@ -39,16 +57,15 @@ class DecisionFlow(QObject):
         self.w = widget
         self.dialog: QDialog | None = None
         self.busy = False
+        # the decision whose refusal is on screen, re-checked as things change
+        self.refused: Decision | None = None
 
     def button_row(self) -> QHBoxLayout:
         """One button per decision, in ``widget.buttons``."""
         row = QHBoxLayout()
         self.w.buttons = {}
         for decision in Decision:
-            label = _(DECISION_LABELS[decision])
-            if decision is Decision.ACCEPT:
-                label = _("{label} (Ctrl+Enter)").format(label=label)
-            button = QPushButton(label, self.w)
+            button = QPushButton(decision_label(decision), self.w)
             button.setObjectName("decide_" + decision.value)
             button.clicked.connect(lambda _c=False, d=decision: self.start(d))
             row.addWidget(button)
@@ -56,32 +73,62 @@ class DecisionFlow(QObject):
         return row
 
     def reset(self) -> None:
+        self.refused = None
         if self.dialog is not None:
             self.dialog.reject()
         self.dialog = None
         self._set_busy(False)
+
+    def problem(self, decision: Decision) -> IntakeError | None:
+        """Why ``decision`` cannot be taken with the form as it is now."""
+        w = self.w
+        if w.selection is None:
+            return IntakeError(_("请先选择办理事项。"), field="item")
+        row = w.table.missing_problem()
+        if decision is not Decision.REJECT and row is not None:
+            return IntakeError(
+                _("请在“问题说明”中写明“{name}”需补正的具体问题。").format(
+                    name=w.table.rows[row].material.name
+                ),
+                field="materials",
+            )
+        if decision is Decision.REJECT:
+            return None
+        return precheck(
+            w.selection, w.conditions.answers(), w.table.entries(), decision
+        )
+
+    def recheck(self) -> None:
+        """The form changed: a refusal shown earlier is said again as it now
+        stands, or goes away when it no longer holds."""
+        if self.refused is None:
+            return
+        w = self.w
+        for label in (w.top_error, w.materials_error):
+            label.clear()
+            label.hide()
+        exc = self.problem(self.refused)
+        if exc is None:
+            self.refused = None
+        else:
+            w.show_error(exc)
 
     def start(self, decision: Decision) -> None:
         w = self.w
         if self.busy or self.dialog is not None or w.keeper.done:
             return
         w.clear_errors()
-        if w.selection is None:
-            w.show_error(IntakeError(_("请先选择办理事项。"), field="item"))
+        self.refused = None
+        exc = self.problem(decision)
+        if exc is not None:
+            self.refused = decision
+            w.show_error(exc)
+            row = w.table.missing_problem()
+            if exc.field == "materials" and row is not None:
+                w.table.setCurrentCell(row, PROBLEM)
+                w.table.setFocus()
             return
-        row = w.table.missing_problem()
-        if decision is not Decision.REJECT and row is not None:
-            w.show_error(
-                IntakeError(
-                    _("请在“问题说明”中写明“{name}”需补正的具体问题。").format(
-                        name=w.table.rows[row].material.name
-                    ),
-                    field="materials",
-                )
-            )
-            w.table.setCurrentCell(row, PROBLEM)
-            w.table.setFocus()
-            return
+        assert w.selection is not None  # problem() said so otherwise
         if decision is Decision.ACCEPT_DEFERRED:
             store, codes = w.app.store, list(w.selection.item_codes)
             w.app.tasks.run_op(
@@ -90,15 +137,9 @@ class DecisionFlow(QObject):
                 failure=self._failed,
             )
         elif decision is Decision.NOTICE:
-            outstanding = w.table.outstanding()
-            if not outstanding:
-                w.show_error(
-                    IntakeError(
-                        _("材料已齐全，无需一次性告知，请直接受理。"), field="decision"
-                    )
-                )
-                return
-            self._open(NoticeDialog(outstanding, w), lambda _d: self._run(decision))
+            self._open(
+                NoticeDialog(w.table.outstanding(), w), lambda _d: self._run(decision)
+            )
         elif decision is Decision.REJECT:
             self._open(
                 RejectDialog(w),

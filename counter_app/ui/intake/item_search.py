@@ -15,9 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.ops import Choice, search_choices
+from counter_app.ui.retranslate import tr
 
 DEBOUNCE_MS = 120
 
@@ -31,7 +32,11 @@ class ItemSearch(QWidget):
         self.app = app
         self.edit = QLineEdit(self)
         self.edit.setObjectName("item_search")
-        self.edit.setPlaceholderText(_("办理事项：名称、编码或拼音首字母，如 yyzz"))
+        tr(
+            self.edit,
+            N_("办理事项：名称、编码或拼音首字母，如 yyzz"),
+            "setPlaceholderText",
+        )
         self.popup = QListWidget(self)
         self.popup.setObjectName("item_popup")
         self.popup.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -40,7 +45,7 @@ class ItemSearch(QWidget):
         self.info = QLabel(self)
         self.info.setObjectName("item_info")
         self.error = QLabel(self)
-        self.error.setStyleSheet("color: #c00;")
+        self.error.setProperty("tone", "error")
         self.error.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

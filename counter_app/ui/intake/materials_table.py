@@ -1,6 +1,7 @@
-"""The materials checklist. Keyboard: Up/Down move, Space cycles the state,
-a digit sets the count (originals, or copies in the copies column or when
-the state is 已收复印件), typing in 问题说明/备注 edits them."""
+"""The materials checklist. Keyboard: arrows move inside, Tab/Shift+Tab leave
+the table, Space cycles the state, a digit sets the count (originals, or
+copies in the copies column or when the state is 已收复印件), typing in
+问题说明/备注 edits them."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent
+from PySide6.QtGui import QBrush, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
+    QHeaderView,
     QTableWidget,
     QTableWidgetItem,
     QWidget,
@@ -32,6 +34,7 @@ from counter_app.ui.intake.checklist_model import (
 )
 from counter_app.ui.intake.ops import Row
 from counter_app.ui.intake.scan_cell import scan_button
+from counter_app.ui.theme import tone
 
 S = MaterialState
 NAME, REQUIRED, STATE, ORIGINALS, COPIES, PROBLEM, NOTE, SCAN = range(8)
@@ -62,8 +65,14 @@ class MaterialsTable(QTableWidget):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
-        self.horizontalHeader().setStretchLastSection(False)
-        self.setColumnWidth(NAME, 260)
+        # Tab belongs to the form (the next field), arrows to the cells.
+        self.setTabKeyNavigation(False)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(False)
+        # names, what is required and the state are read at a glance: never
+        # cut (the table scrolls sideways when the window is narrow)
+        for col in (NAME, REQUIRED, STATE, ORIGINALS, COPIES, SCAN):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         self.rows: list[Row] = []
         self.states: list[RowState] = []
         self.offers: dict[str, ReuseOffer] = {}
@@ -151,6 +160,10 @@ class MaterialsTable(QTableWidget):
         self._fill()
         self.changed.emit()
 
+    def retranslate(self) -> None:
+        self.setHorizontalHeaderLabels([_(h) for h in HEADERS])
+        self._fill()
+
     def clear_all(self) -> None:
         self.rows, self.states, self.offers, self.scans = [], [], {}, {}
         self._copy_from_scans = set()
@@ -221,12 +234,10 @@ class MaterialsTable(QTableWidget):
             item = QTableWidgetItem()
             item.setData(Qt.ItemDataRole.EditRole, value)
             self.setItem(i, col, item)
-        color = {S.MISSING: "#b00", S.DEFECTIVE: "#b00", S.DEFERRED: "#a60"}.get(
-            st.state, "#060"
-        )
+        tones = {S.MISSING: "error", S.DEFECTIVE: "error", S.DEFERRED: "warning"}
         state_item = self.item(i, STATE)
         if state_item is not None:
-            state_item.setForeground(QBrush(QColor(color)))
+            state_item.setForeground(QBrush(tone(tones.get(st.state, "ok"))))
         self.setCellWidget(i, SCAN, self._scan_cell(m.name))
         self._filling = False
 
@@ -272,6 +283,13 @@ class MaterialsTable(QTableWidget):
         super().inputMethodEvent(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
+            # Ctrl+Tab too: nothing in the table may keep the focus in.
+            back = event.key() == Qt.Key.Key_Backtab or bool(
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            )
+            self.focusNextPrevChild(not back)
+            return
         i, col = self.currentRow(), self.currentColumn()
         text = event.text()
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier

@@ -18,7 +18,14 @@ from counter_app.domain.workdays import due_date_or_provisional
 from counter_app.i18n import _
 from counter_app.services.applications import DecisionResult, decide
 from counter_app.services.context import DeskContext
-from counter_app.services.intake import IntakeForm
+from counter_app.services.intake import (
+    RECEIVED,
+    IntakeError,
+    IntakeForm,
+    MaterialEntry,
+    check_decision,
+    entries_for,
+)
 from counter_app.store import catalog
 from counter_app.store.calendar import load_calendar
 from counter_app.store.db import Store
@@ -142,6 +149,35 @@ def rows_for(selection: Selection, answers: Mapping[str, bool]) -> list[Row]:
                 codes,
             )
     return [Row(m, tuple(k), tuple(c)) for m, k, c in merged.values()]
+
+
+def precheck(
+    selection: Selection,
+    answers: Mapping[str, bool],
+    materials: Sequence[MaterialEntry],
+    decision: Decision,
+) -> IntakeError | None:
+    """What ``decide()`` would refuse about the materials, known before any
+    question is asked (the reason and promise date are asked afterwards, so
+    they stand in as given). The same rules as the service, no store."""
+    plans = [
+        (item, entries_for(item.materials_for(dict(answers)), materials))
+        for item in selection.items
+    ]
+    try:
+        if decision is Decision.NOTICE:
+            if all(e.state in RECEIVED for _i, pairs in plans for _m, e in pairs):
+                raise IntakeError(
+                    _("材料已齐全，无需一次性告知，请直接受理。"), field="decision"
+                )
+            return None
+        for item, pairs in plans:
+            check_decision(
+                item, pairs, decision, reason="-", promise_date=clock.today()
+            )
+    except IntakeError as exc:
+        return exc
+    return None
 
 
 def default_promise_date(

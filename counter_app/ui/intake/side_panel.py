@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import clock
-from counter_app.i18n import _
+from counter_app.i18n import N_, _
 from counter_app.services.consultations import (
     Consultation,
     consult,
@@ -29,6 +29,7 @@ from counter_app.services.drafts import discard_draft, list_drafts
 from counter_app.services.intake import IntakeError, IntakeForm
 from counter_app.store.db import Store
 from counter_app.ui.intake.ops import documents_hook
+from counter_app.ui.retranslate import tr
 
 if TYPE_CHECKING:
     from counter_app.ui.intake.widget import IntakeWidget
@@ -78,6 +79,9 @@ def drafts_for(store: Store, username: str) -> list[tuple[Entry, IntakeForm]]:
     return out
 
 
+TABS = [N_("今日咨询"), N_("未完成的受理")]
+
+
 class SidePanel(QTabWidget):
     def __init__(self, widget: IntakeWidget) -> None:
         super().__init__(widget)
@@ -86,23 +90,33 @@ class SidePanel(QTabWidget):
         self.consultations.setObjectName("consultations")
         self.drafts = QListWidget(self)
         self.drafts.setObjectName("drafts")
-        self.convert_button = QPushButton(_("转为受理"), self)
+        self.convert_button = tr(QPushButton(self), N_("转为受理"))
         self.convert_button.setObjectName("convert")
-        self.resume_button = QPushButton(_("继续受理"), self)
+        self.resume_button = tr(QPushButton(self), N_("继续受理"))
         self.resume_button.setObjectName("resume")
-        self.discard_button = QPushButton(_("删除草稿"), self)
+        self.discard_button = tr(QPushButton(self), N_("删除草稿"))
         self.discard_button.setObjectName("discard")
-        self.addTab(self._page(self.consultations, self.convert_button), _("今日咨询"))
+        self.addTab(self._page(self.consultations, self.convert_button), "")
         self.addTab(
-            self._page(self.drafts, self.resume_button, self.discard_button),
-            _("未完成的受理"),
+            self._page(self.drafts, self.resume_button, self.discard_button), ""
         )
+        self.retranslate_tabs()
         self.convert_button.clicked.connect(self.convert)
         self.consultations.itemActivated.connect(lambda _i: self.convert())
         self.resume_button.clicked.connect(self.resume)
         self.drafts.itemActivated.connect(lambda _i: self.resume())
         self.discard_button.clicked.connect(self.discard)
         self._forms: dict[str, IntakeForm] = {}
+
+    def retranslate_tabs(self) -> None:
+        for i, source in enumerate(TABS):
+            self.setTabText(i, _(source))
+
+    def minimumSizeHint(self) -> QSize:
+        """Never narrower than its tabs: no scroll arrows on the tab bar."""
+        hint = super().minimumSizeHint()
+        tabs = self.tabBar().sizeHint().width() + 8  # the pane's frame
+        return QSize(max(hint.width(), tabs), hint.height())
 
     def _page(self, listing: QListWidget, *buttons: QPushButton) -> QWidget:
         page = QWidget(self)

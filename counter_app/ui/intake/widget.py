@@ -5,6 +5,7 @@ twenty people. Every database call runs as a background op."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from itertools import pairwise
 
 from PySide6.QtCore import Qt, Signal
@@ -19,14 +20,18 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.errors import DomainError
-from counter_app.domain.status import Decision
-from counter_app.i18n import _
+from counter_app.domain.status import DECISION_LABELS, Decision
+from counter_app.i18n import N_, _
 from counter_app.services.certificates import reuse_offers
 from counter_app.services.intake import IntakeForm
 from counter_app.ui.context import AppContext
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
-from counter_app.ui.intake.decision_flow import DecisionFlow
+from counter_app.ui.intake.decision_flow import (
+    DECISION_KEYS,
+    DecisionFlow,
+    decision_label,
+)
 from counter_app.ui.intake.draft_keeper import DraftKeeper
 from counter_app.ui.intake.e_certs import CertificateFetcher
 from counter_app.ui.intake.item_search import ItemSearch
@@ -39,15 +44,27 @@ from counter_app.ui.intake.ops import (
     rows_for,
 )
 from counter_app.ui.intake.side_panel import SidePanel
+from counter_app.ui.retranslate import retranslate, tr
 
 
 def _error_label(name: str) -> QLabel:
     label = QLabel()
     label.setObjectName(name)
-    label.setStyleSheet("color: #c00;")
+    label.setProperty("tone", "error")
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+INTAKE_KEYS = [
+    ("Ctrl+K", N_("咨询（打印一次性告知单）")),
+    ("Ctrl+Shift+A", N_("全部已收原件")),
+    ("Enter", N_("申请人信息：进入下一项")),
+    ("Tab / Shift+Tab", N_("材料清单：离开清单，进入下一项/上一项")),
+    ("↑ ↓ ← →", N_("材料清单：在清单内移动")),
+    (N_("空格"), N_("材料清单：切换材料状态")),
+    ("0–9", N_("材料清单：填写原件/复印件份数")),
+]
 
 
 class IntakeWidget(QWidget):
@@ -72,7 +89,7 @@ class IntakeWidget(QWidget):
         self.result.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
         )
-        self.result.setStyleSheet("font-size: 15px; color: #064;")
+        self.result.setProperty("tone", "ok")  # colour and size: ui/theme.py
         self.buttons: dict[Decision, QPushButton] = {}
         self.flow = DecisionFlow(self)
         self.side = SidePanel(self)
@@ -87,26 +104,30 @@ class IntakeWidget(QWidget):
         self.applicant.id_valid.connect(self._on_id_valid)
         self.applicant.kind.currentIndexChanged.connect(self._kind_changed)
         self.table.changed.connect(self.keeper.touched)
+        # a refusal on screen follows the form (after the checklist is re-tailored)
+        self.table.changed.connect(self.flow.recheck)
+        self.conditions.changed.connect(self.flow.recheck)
         self.certs.arrived.connect(self._lookup_reuse)
 
     def _build(self) -> None:
         row = self.flow.button_row()
         row.addStretch(1)
-        self.consult_button = QPushButton(_("咨询 (Ctrl+K)"), self)
+        self.consult_button = tr(QPushButton(self), N_("咨询 (Ctrl+K)"))
         self.consult_button.setObjectName("consult")
         self.consult_button.clicked.connect(self.side.consult)
-        self.all_button = QPushButton(_("全部已收原件 (Ctrl+Shift+A)"), self)
+        self.all_button = tr(QPushButton(self), N_("全部已收原件 (Ctrl+Shift+A)"))
         self.all_button.setObjectName("all_original")
         self.all_button.clicked.connect(self.table.mark_all_original)
-        self.next_button = QPushButton(_("下一位"), self)
+        self.next_button = tr(QPushButton(self), N_("下一位"))
         self.next_button.setObjectName("next")
         self.next_button.clicked.connect(self.new_intake)
-        shortcuts = [
-            ("Ctrl+Return", lambda: self.flow.start(Decision.ACCEPT)),
-            ("Ctrl+Enter", lambda: self.flow.start(Decision.ACCEPT)),
+        shortcuts: list[tuple[str, Callable[[], None]]] = [
+            ("Ctrl+Return", self.buttons[Decision.ACCEPT].click),
             ("Ctrl+K", self.side.consult),
             ("Ctrl+Shift+A", self.table.mark_all_original),
         ]
+        # through the button, so a key does nothing where the button is off
+        shortcuts += [(key, self.buttons[d].click) for d, key in DECISION_KEYS.items()]
         for seq, slot in shortcuts:
             sc = QShortcut(QKeySequence(seq), self)
             sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -116,7 +137,7 @@ class IntakeWidget(QWidget):
         for part in (self.top_error, self.search, self.conditions, self.applicant):
             col.addWidget(part)
         head = QHBoxLayout()
-        head.addWidget(QLabel(_("材料清单"), self))
+        head.addWidget(tr(QLabel(self), N_("材料清单")))
         head.addWidget(self.materials_error, 1)
         # Consultation and next applicant sit above the table, so the row of
         # decisions stays narrow enough in every language.
@@ -135,6 +156,33 @@ class IntakeWidget(QWidget):
         QVBoxLayout(self).addWidget(split)
         self.conditions.hide()
         self.buttons[Decision.ACCEPT_COMMITMENT].setEnabled(False)
+        tail: list[QWidget] = [
+            self.applicant.focus_chain()[-1],
+            self.table,
+            *self.buttons.values(),
+            self.all_button,
+            self.consult_button,
+            self.next_button,
+        ]
+        for before, after in pairwise(tail):
+            QWidget.setTabOrder(before, after)
+
+    def retranslate(self) -> None:
+        """After a language switch: every word anew, nothing typed lost."""
+        retranslate(self)
+        self.applicant.retranslate()
+        self.table.retranslate()
+        self.side.retranslate_tabs()
+        for d, button in self.buttons.items():
+            button.setText(decision_label(d))
+        if self.selection is not None:
+            self.search.set_info(describe(self.selection))
+
+    def shortcut_help(self) -> list[tuple[str, str]]:
+        """(key, what it does) for the F1 list of the window."""
+        keys = [(DECISION_KEYS[d], _(DECISION_LABELS[d])) for d in Decision]
+        keys += [(_(k), _(text)) for k, text in INTAKE_KEYS]
+        return keys
 
     def showEvent(self, event: QShowEvent) -> None:
         """Coming into view (start-up, sign-in, tab switch): reload the

@@ -1,13 +1,14 @@
-"""Export the daily log to CSV, XLSX or PDF. A clerk's export is fixed to
-the own window and records; the supervisor may pick any window, clerk,
-department or item, or leave them empty for the whole site."""
+"""The daily log on screen, and its export to CSV, XLSX or PDF. A clerk's
+log is fixed to the own window and records; the supervisor may pick any
+window, clerk, department or item, or leave them empty for the whole site.
+The table shows what the export will hold for the filters as they stand."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -26,7 +27,7 @@ from counter_app import clock
 from counter_app.domain.errors import DomainError
 from counter_app.i18n import N_, _
 from counter_app.services.context import PermissionDenied
-from counter_app.services.daily_log import LogFilter
+from counter_app.services.daily_log import DailyLog, LogFilter, daily_log
 from counter_app.services.exports import (
     ExportFormat,
     ExportResult,
@@ -34,6 +35,7 @@ from counter_app.services.exports import (
     export_daily_log,
 )
 from counter_app.ui.context import AppContext
+from counter_app.ui.supervisor.daily_log_view import DailyLogView
 
 FORMATS = (
     (ExportFormat.XLSX, N_("Excel 表格（XLSX）")),
@@ -57,7 +59,7 @@ class ExportDialog(QDialog):
         self.app = app
         self.result_value: ExportResult | None = None
         user = app.require_user()
-        self.setWindowTitle(_("导出业务日志"))
+        self.setWindowTitle(_("业务日志"))
         self.setAccessibleName(_("导出业务日志"))
         day = day or clock.today()
         self.out_dir = out_dir or Path.home()
@@ -83,6 +85,7 @@ class ExportDialog(QDialog):
             self.clerk_edit.setEnabled(False)
         self.path_edit = QLineEdit()
         self.path_edit.setAccessibleName(_("保存到"))
+        self.path_edit.textChanged.connect(self._fit_path)
         browse = QPushButton(_("浏览…"))
         browse.clicked.connect(self._browse)
         path_row = QHBoxLayout()
@@ -112,8 +115,10 @@ class ExportDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         buttons.addWidget(cancel)
+        self.log_view = DailyLogView(self)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.log_view, 1)
         layout.addWidget(self.note)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
@@ -124,6 +129,40 @@ class ExportDialog(QDialog):
         self.window_edit.textChanged.connect(lambda _t: self._suggest_path())
         self._suggested = ""
         self._suggest_path()
+        self._log_timer = QTimer(self)
+        self._log_timer.setSingleShot(True)
+        self._log_timer.setInterval(250)
+        self._log_timer.timeout.connect(self.refresh_log)
+        for edit in (self.start, self.end):
+            edit.dateChanged.connect(lambda _d: self._log_timer.start())
+        for line in (
+            self.window_edit,
+            self.clerk_edit,
+            self.department_edit,
+            self.item_edit,
+        ):
+            line.textChanged.connect(lambda _t: self._log_timer.start())
+        self.log: DailyLog | None = None
+        self.resize(1100, 680)
+        self.refresh_log()
+
+    def refresh_log(self) -> None:
+        """Read the log for the filters off the UI thread and show it."""
+        wanted = self.wanted()
+        if wanted.start > wanted.end:
+            self.error.setText(_("开始日期不能晚于结束日期。"))
+            return
+        store, user = self.app.store, self.app.require_user()
+        self.app.tasks.run_op(
+            lambda: daily_log(store, user, wanted),
+            success=self._show_log,
+            failure=self._failed,
+        )
+
+    def _show_log(self, log: DailyLog) -> None:
+        self.log = log
+        self.error.clear()
+        self.log_view.show_log(log)
 
     def wanted(self) -> LogFilter:
         return LogFilter(
@@ -148,6 +187,12 @@ class ExportDialog(QDialog):
             return
         self._suggested = str(self.out_dir / default_filename(wanted, self.fmt()))
         self.path_edit.setText(self._suggested)
+
+    def _fit_path(self, text: str) -> None:
+        """The whole path in view (up to a screen's width), and in the tip."""
+        need = self.path_edit.fontMetrics().horizontalAdvance(text) + 24
+        self.path_edit.setMinimumWidth(min(need, 900))
+        self.path_edit.setToolTip(text)
 
     def _browse(self) -> None:
         path, _filter = QFileDialog.getSaveFileName(

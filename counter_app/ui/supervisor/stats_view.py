@@ -122,19 +122,21 @@ class StatsView(QWidget):
             _("把表格中的数字复制为制表符分隔文本，可粘贴到表格软件")
         )
 
-        bar = QHBoxLayout()
-        for label, widget in (
-            (_("从"), self.start),
-            (_("到"), self.end),
-            (_("窗口"), self.window_edit),
-            (_("经办人"), self.clerk_edit),
-            (_("分组"), self.group),
+        # two rows of filters, so large print fits the default window
+        bar, who = QHBoxLayout(), QHBoxLayout()
+        for row, label, widget in (
+            (bar, _("从"), self.start),
+            (bar, _("到"), self.end),
+            (bar, _("分组"), self.group),
+            (who, _("窗口"), self.window_edit),
+            (who, _("经办人"), self.clerk_edit),
         ):
-            bar.addWidget(QLabel(label))
-            bar.addWidget(widget)
+            row.addWidget(QLabel(label))
+            row.addWidget(widget)
         bar.addStretch(1)
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.copy_button)
+        who.addStretch(1)
 
         self.status = QLabel(_("正在统计……"))
         self.status.setWordWrap(True)
@@ -180,6 +182,7 @@ class StatsView(QWidget):
         split.addWidget(self.tabs)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addLayout(who)
         layout.addWidget(self.coverage)
         layout.addWidget(self.summary)
         layout.addWidget(split, 1)
@@ -356,7 +359,8 @@ def _table(model: RowsModel, name: str) -> QTableView:
     view.horizontalHeader().setSectionResizeMode(
         QHeaderView.ResizeMode.ResizeToContents
     )
-    view.horizontalHeader().setStretchLastSection(True)
+    # no stretched last column: squeezed, it would cut its own heading
+    view.horizontalHeader().setStretchLastSection(False)
     return view
 
 
