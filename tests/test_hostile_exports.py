@@ -102,3 +102,10 @@ def test_control_characters_from_older_or_remote_records_do_not_break_xlsx(
     rows, cells = export_both(seeded_store, supervisor, today, tmp_path)
     assert "王明" in rows[1] and "事项" in rows[1]
     assert "王明" in [c.value for c in cells]
+
+
+def test_spreadsheet_text_holds_only_what_xml_can() -> None:
+    from counter_app.services.exports import spreadsheet_text
+
+    assert spreadsheet_text("王\ufffe明\uffff\x00\x1b\ud800") == "王明\ufffd"
+    assert spreadsheet_text("=1+1") == "'=1+1" and spreadsheet_text("-3") == "-3"

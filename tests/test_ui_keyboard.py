@@ -148,6 +148,10 @@ def test_f7_only_where_the_item_allows_commitment(
     choose(qtbot, widget, "gtgsh", "XK00101001")
     type_into(qtbot, widget, "name", "李子墨")
     type_into(qtbot, widget, "id_number", ID_1)
+    # Everything in hand but the proof the promise replaces (经营场所使用证明).
+    mark_all_original(qtbot, widget)
+    set_state_by_keys(qtbot, widget, "经营场所使用证明", "缺少")
+    widget.applicant.fields["id_number"].setFocus()
     with qtbot.waitSignal(widget.decided, timeout=5000):
         qtbot.keyClick(focused(), Qt.Key.Key_F7)
     [stored] = rows(app, "SELECT decision FROM applications")

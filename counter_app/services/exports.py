@@ -148,12 +148,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def spreadsheet_text(value: str) -> str:
     """``value`` as a spreadsheet cell shows it and never runs it: broken
-    Unicode as U+FFFD, control characters (which XLSX cannot hold) dropped,
+    Unicode as U+FFFD, control characters and U+FFFE/U+FFFF (which XLSX's
+    XML cannot hold) dropped,
     and a leading formula character quoted with an apostrophe."""
     text = "".join(
         "\ufffd" if "\ud800" <= c <= "\udfff" else c
         for c in value
-        if c in "\n" or not (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0)
+        if c in "\n"
+        or not (ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 or c in "\ufffe\uffff")
     )
     if text.startswith(_FORMULA_START) and not _is_number(text):
         return "'" + text
