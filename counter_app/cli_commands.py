@@ -84,6 +84,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
     from counter_app.cli_audit import register_audit
     from counter_app.cli_export import register_export
+    from counter_app.cli_maintenance import register_maintenance
     from counter_app.cli_sync import register_sync
     from counter_app.cli_users import register_user
 
@@ -91,6 +92,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     register_sync(sub, table)
     register_export(sub, table)
     register_audit(sub, table)
+    register_maintenance(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
