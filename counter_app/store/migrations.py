@@ -587,3 +587,34 @@ def m0013_provisional_site(db: Database) -> None:
             " ON CONFLICT(key) DO NOTHING",
             [key, value],
         )
+
+
+@migrations(name="0015_catalog_terms")
+def m0015_catalog_terms(db: Database) -> None:
+    # County catalogs hold up to 3,000 items: one- and two-character queries
+    # read each term's items already ranked, instead of a LIKE scan scored
+    # in Python; catalog_fts is rebuilt lower-cased so SQL can rank longer
+    # queries (store/catalog.py explains both).
+    from counter_app.store.catalog import reindex_catalog
+
+    db.executescript(
+        """
+        -- item is the code as an integer that sorts like it (4 bytes, not
+        -- 10 characters, on ~150 rows per item; store.catalog.code_key);
+        -- rank is 100 - score.
+        CREATE TABLE catalog_terms (
+            term TEXT NOT NULL,
+            rank INTEGER NOT NULL,
+            item INTEGER NOT NULL,
+            PRIMARY KEY (term, rank, item)
+        ) WITHOUT ROWID;
+        CREATE INDEX catalog_terms_item ON catalog_terms(item);
+        CREATE TRIGGER catalog_items_terms AFTER DELETE ON catalog_items
+        BEGIN
+            DELETE FROM catalog_terms WHERE item =
+                (instr('GGJFQRQTXK', substr(old.code, 1, 2)) / 2) * 100000000
+                + CAST(substr(old.code, 3) AS INTEGER);
+        END;
+        """
+    )
+    reindex_catalog(db)

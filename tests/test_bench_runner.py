@@ -1,0 +1,52 @@
+"""The bench command's reading of figures (CI runs ``python -m bench --quick``
+itself, which fails when a benchmark no longer prints a figure)."""
+
+from __future__ import annotations
+
+from bench.__main__ import BENCHES, Figure, read_figure, table
+
+OUTPUT = """
+41 items (stored in 0.4 s)
+baseline: primary-key lookup of one item   median   0.006 ms
+worst p99 at 41 items: 0.300 ms ('证'); ×50 baseline; target < 5 ms: met; worst p99 cpu 0.200 ms
+3000 items (stored in 9.0 s)
+baseline: primary-key lookup of one item   median   0.008 ms
+worst p99 at 3,000 items: 6.000 ms ('证'); ×750 baseline; target < 5 ms: MISSED; worst p99 cpu 1.500 ms
+"""
+
+
+def test_the_last_size_is_read_with_its_own_baseline_and_verdict() -> None:
+    catalog = next(b for b in BENCHES if b.name == "catalog")
+    wall, cpu = (read_figure(f, OUTPUT) for f in catalog.figures)
+    assert wall["figure"] == "catalog search worst p99, 3,000 items"
+    assert (wall["value"], wall["baseline"], wall["met"]) == (6.0, 0.008, False)
+    assert wall["ratio"] == 750.0
+    assert (cpu["value"], cpu["met"]) == (1.5, True)
+
+
+def test_targets_on_ratios_and_scaled_baselines() -> None:
+    ratio = Figure(
+        "wire", r"payload (?P<base>[\d.]+) MB, wire (?P<value>[\d.]+) MB", "MB",
+        target=1.1, on_ratio=True,
+    )  # fmt: skip
+    row = read_figure(ratio, "payload 4.0 MB, wire 4.8 MB")
+    assert row["ratio"] == 1.2 and row["met"] is False
+    scaled = Figure(
+        "pdf", r"csv (?P<base>[\d.]+) ms pdf (?P<value>[\d.]+) s", "s",
+        base_scale=0.001, target=1.0,
+    )  # fmt: skip
+    row = read_figure(scaled, "csv 5.0 ms pdf 0.5 s")
+    assert row["baseline"] == 0.005 and row["ratio"] == 100.0 and row["met"] is True
+
+
+def test_a_missing_figure_is_reported_not_invented() -> None:
+    row = read_figure(BENCHES[0].figures[0], "Traceback (most recent call last):")
+    assert row["value"] is None and row["met"] is None
+    text = table(
+        [
+            {"bench": "catalog", "rows": [row], "error": "exit status 1"},
+            {"bench": "intake", "rows": [], "skipped": "needs pytestqt"},
+        ]
+    )
+    assert "FAILED: exit status 1" in text
+    assert "skipped: needs pytestqt" in text
