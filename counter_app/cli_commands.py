@@ -86,8 +86,8 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     from counter_app.cli_audit import register_audit
     from counter_app.cli_backup import register_backup
     from counter_app.cli_export import register_export
-    from counter_app.cli_site import register_site
     from counter_app.cli_maintenance import register_maintenance
+    from counter_app.cli_site import register_site
     from counter_app.cli_sync import register_sync
     from counter_app.cli_users import register_user
 
