@@ -367,6 +367,16 @@ class ApplicationsPanel(QWidget):
         """Widths for the current font; the item column stays bounded."""
         self.table.resizeColumnsToContents()
         self.table.setColumnWidth(2, min(self.table.columnWidth(2), 260))
+        # The last column stretches into what is left, and takes the default
+        # width when nothing is: never narrower than its own header.
+        header = self.table.horizontalHeader()
+        last = self.model.columnCount() - 1
+        header.setMinimumSectionSize(
+            max(
+                header.minimumSectionSize(),
+                header.sectionSizeFromContents(last).width(),
+            )
+        )
         self._fitted = True
 
     def keep_selection(self, application_id: str) -> None:
