@@ -63,9 +63,12 @@ def rows(count: int, *, multi_day: bool) -> list[list[str]]:
                 rng.choice(ITEMS),
                 rng.choice(SURNAMES) + rng.choice(GIVEN),
                 f"320102********{n % 1000:03d}X",
+                "代理：王五" if n % 7 == 0 else ("帮办" if n % 11 == 0 else ""),
                 decision,
                 str(rng.randint(1, 6)) if decision == "受理" else "",
-                "2026-12-05（预计）" if n % 9 == 0 else "2026-12-05",
+                "2026-12-05（预计）"
+                if n % 9 == 0
+                else ("2026-11-20\n超期 3 个工作日" if n % 13 == 0 else "2026-12-05"),
                 rng.choice(STATUSES),
                 str(rng.randint(1, 5)) if n % 5 == 0 else "",
                 f"{window}/陈堃",
