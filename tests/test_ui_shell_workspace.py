@@ -3,7 +3,6 @@ window's actions through their dialogs — real widgets, offscreen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,39 +14,14 @@ from counter_app.services.demo import demo_context
 from counter_app.services.intake import MaterialState
 from counter_app.store.db import Store
 from counter_app.ui import applications_list
-from counter_app.ui.app import ui_settings
-from counter_app.ui.context import AppContext
 from counter_app.ui.deliver_dialog import DeliverDialog
 from counter_app.ui.evaluation_dialog import EvaluationDialog
-from counter_app.ui.messages import MessageBridge
 from counter_app.ui.supplement_dialog import DeferredDialog, SupplementDialog
-from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.workspace import Workspace
-from tests.workspace_fixtures import RARE_NAME, add_rare_applicant, demo_store
+from tests.workspace_fixtures import RARE_NAME, add_rare_applicant, demo_store, ws
 
-__all__ = ["demo_store"]
+__all__ = ["demo_store", "ws"]
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
-
-
-@pytest.fixture
-def ws(qtbot: QtBot, demo_store: Store, tmp_path: Path) -> Iterator[Workspace]:
-    tasks = TaskRunner()
-    app = AppContext(
-        store=demo_store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-        user=demo_context(demo_store, "clerk01"),
-    )
-    workspace = Workspace(app, idle_lock_minutes=0)
-    qtbot.addWidget(workspace.window)
-    workspace.show()
-    workspace.window.find_applications()
-    model = workspace.window.list_panel.model
-    qtbot.waitUntil(lambda: model.total is not None, timeout=10_000)
-    yield workspace
-    workspace.close()
-    tasks.wait()
 
 
 def _search(qtbot: QtBot, ws: Workspace, text: str) -> list[str]:

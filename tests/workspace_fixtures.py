@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 
 from counter_app import clock
 from counter_app.domain.identifiers import IdType, make_resident_id
@@ -21,6 +23,11 @@ from counter_app.services.intake import (
 )
 from counter_app.store.catalog import get_item
 from counter_app.store.db import Store
+from counter_app.ui.app import ui_settings
+from counter_app.ui.context import AppContext
+from counter_app.ui.messages import MessageBridge
+from counter_app.ui.tasks import TaskRunner
+from counter_app.ui.workspace import Workspace
 
 RARE_NAME = "李𠮷"
 RARE_ID = make_resident_id("320102", date(1990, 5, 17), 21)
@@ -79,3 +86,25 @@ def demo_store() -> Iterator[Store]:
     add_rare_applicant(s)
     yield s
     s.close()
+
+
+@pytest.fixture
+def ws(qtbot: QtBot, demo_store: Store, tmp_path: Path) -> Iterator[Workspace]:
+    """The clerk's workspace on the demo store, list loaded."""
+    tasks = TaskRunner()
+    app = AppContext(
+        store=demo_store,
+        tasks=tasks,
+        messages=MessageBridge(),
+        settings=ui_settings(tmp_path),
+        user=demo_context(demo_store, "clerk01"),
+    )
+    workspace = Workspace(app, idle_lock_minutes=0)
+    qtbot.addWidget(workspace.window)
+    workspace.show()
+    workspace.window.find_applications()
+    model = workspace.window.list_panel.model
+    qtbot.waitUntil(lambda: model.total is not None, timeout=10_000)
+    yield workspace
+    workspace.close()
+    tasks.wait()
