@@ -20,6 +20,8 @@ APT_PACKAGES=(
   cups cups-client cups-bsd printer-driver-cups-pdf sane-utils libsane1
   # the central platform's scale path
   postgresql
+  # fast SM4 for sealing scans (counter_app/store/gcrypt_sm4.py)
+  libgcrypt20
 )
 
 # Debian's python3 needs python3-venv for `python3 -m venv`.

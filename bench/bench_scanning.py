@@ -102,7 +102,7 @@ def _compare(label: str, paths: list[Path], rounds: int) -> None:
             store.close()
     plain, sealed = (statistics.median(times[k]) for k in ("plain", "encrypted"))
     print(f"  {label}: plain {plain * 1000:6.2f} ms/file, encrypted"
-          f" {sealed * 1000:6.2f} ms/file  (+{(sealed / plain - 1) * 100:.0f} %,"
+          f" {sealed * 1000:6.2f} ms/file  ({(sealed / plain - 1) * 100:+.0f} %,"
           f" median of {rounds}; target <= +20 %)")  # fmt: skip
 
 

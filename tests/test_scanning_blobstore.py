@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from PIL import Image
 
 from counter_app.scanning import sniff
 from counter_app.scanning.errors import FileRejected
-from counter_app.store import blobcrypt
+from counter_app.store import blobcrypt, gcrypt_sm4
 from counter_app.store.blobstore import BlobStore, BlobUnreadable
 from tests.scanning_fixtures import pdf_bytes, tiff_bytes, write_samples
 
@@ -112,6 +113,37 @@ def test_sm4_and_aes_blobs_both_read_and_record_their_algorithm(
         reader.open(sealed[blobcrypt.SM4_GCM], name="another-name")
     with pytest.raises(blobcrypt.BlobDecryptError):
         blobcrypt.BlobCipher(bytes(32)).open(sealed[blobcrypt.AES_256_GCM], name="n")
+
+
+def _sm4_backend(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    monkeypatch.setenv("COUNTER_SM4_BACKEND", name)
+    gcrypt_sm4.library.cache_clear()
+
+
+def test_sm4_files_read_the_same_through_libgcrypt_and_openssl(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """A desk with libgcrypt and one without (Windows) read each other's scans."""
+    if gcrypt_sm4.library() is None:
+        pytest.skip("libgcrypt >= 1.10 with SM4 is not installed here")
+    request.addfinalizer(gcrypt_sm4.library.cache_clear)
+    data = os.urandom(100_000)
+    sealed = {}
+    for backend in ("gcrypt", "openssl"):
+        _sm4_backend(monkeypatch, backend)
+        assert (gcrypt_sm4.library() is None) == (backend == "openssl")
+        cipher = blobcrypt.BlobCipher(KEY, algorithm=blobcrypt.SM4_GCM)
+        sealed[backend] = cipher.seal(data, name="n")
+    for writer, reader in (("gcrypt", "openssl"), ("openssl", "gcrypt")):
+        _sm4_backend(monkeypatch, reader)
+        cipher = blobcrypt.BlobCipher(KEY)
+        assert cipher.open(sealed[writer], name="n") == data
+        tampered = bytearray(sealed[writer])
+        tampered[40] ^= 1
+        with pytest.raises(blobcrypt.BlobDecryptError):
+            cipher.open(bytes(tampered), name="n")
+        with pytest.raises(blobcrypt.BlobDecryptError):
+            cipher.open(sealed[writer], name="other")
 
 
 def test_another_key_names_and_reads_nothing(store: BlobStore, tmp_path: Path) -> None:
