@@ -292,6 +292,26 @@ BENCHES: list[Bench] = [
         needs=["PySide6"],
     ),
     Bench(
+        "platform-load",
+        "-m bench.platform_load",
+        ["--desks", "600", "--seconds", "60", "--compress", "4", "--ramp", "1,2,4,8"],
+        ["--desks", "30", "--seconds", "8", "--compress", "100"],
+        [
+            Figure(
+                f"platform {what} p99, {{desks}} desks (SQLite)",
+                r"(?P<desks>[\d,]+) desks at ×[\d.]+: .*"
+                + what
+                + " p99 "
+                + _NUM
+                + " ms",
+                "ms",
+                base=r"baseline: GET /time median\s+" + _BASE + " ms",
+                target=250.0,
+            )
+            for what in ("push", "pull")
+        ],
+    ),
+    Bench(
         "scan-latency",
         "-m counter_app.ui.scan.latency_probe",
         [],
