@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from counter_app.i18n import _
+from counter_app.i18n import _, ngettext
 from counter_app.ui.statusbar import SyncSnapshot, SyncStatusProvider
 from sync.engine import SyncEvent
 from sync.service import SyncService, SyncStatus
@@ -26,11 +26,23 @@ def snapshot_of(status: SyncStatus) -> SyncSnapshot:
     if status.running:
         notes.append(_("正在同步…"))
     if status.dead_letters:
-        notes.append(_("{n} 项被中心拒绝").format(n=status.dead_letters))
+        notes.append(
+            ngettext(
+                "{n} 项被中心拒绝", "{n} 项被中心拒绝", status.dead_letters
+            ).format(n=status.dead_letters)
+        )
     if status.conflicts:
-        notes.append(_("{n} 项版本冲突待处理").format(n=status.conflicts))
+        notes.append(
+            ngettext(
+                "{n} 项版本冲突待处理", "{n} 项版本冲突待处理", status.conflicts
+            ).format(n=status.conflicts)
+        )
     if status.quarantined:
-        notes.append(_("{n} 项中心变更暂未应用").format(n=status.quarantined))
+        notes.append(
+            ngettext(
+                "{n} 项中心变更暂未应用", "{n} 项中心变更暂未应用", status.quarantined
+            ).format(n=status.quarantined)
+        )
     if status.skew_warning:
         notes.append(
             _("本机时钟与中心相差约 {minutes} 分钟").format(
