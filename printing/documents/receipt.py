@@ -15,10 +15,8 @@ from printing.blocks import (
     para,
     seal_block,
     signature_box,
-    title,
-)
-from printing.blocks import (
     signed_on,
+    title,
 )
 from printing.documents.common import contact_lines, heading, item_label
 from printing.layout import Document, render
