@@ -6,6 +6,8 @@ burst becomes the ID number."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -29,7 +31,7 @@ from tests.intake_fixtures import (  # noqa: F401 - pytest fixtures
 )
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
-RARE_ID = make_resident_id("433101", __import__("datetime").date(1992, 8, 1), 46)
+RARE_ID = make_resident_id("433101", date(1992, 8, 1), 46)
 
 
 def put(app: AppContext, key: str) -> None:
@@ -179,3 +181,64 @@ def test_keyboard_wedge_reader_types_the_number(qtbot: QtBot, app: AppContext) -
     qtbot.waitUntil(lambda: w.card.button.isEnabled(), timeout=5000)
     assert "键盘方式" in w.card.message.text()
     idle(qtbot, app)
+
+
+def test_collector_card_checked_at_delivery(
+    qtbot: QtBot, app: AppContext, clerk_app_id: str
+) -> None:
+    from counter_app.ui.deliver_dialog import DeliverDialog
+
+    dialog = DeliverDialog(app, application_id=clerk_app_id, applicant_name="张伟")
+    qtbot.addWidget(dialog)
+    check = dialog.collector
+
+    def read(key: str) -> None:
+        put(app, key)
+        check.button.click()
+        qtbot.waitUntil(lambda: check.button.isEnabled(), timeout=5000)
+
+    read("resident")
+    assert dialog.recipient_id.text() == RESIDENT_ID
+    assert "申请人本人" in check.result.text()
+    read("rare_name")  # someone else's valid card: said plainly
+    assert dialog.recipient_name.text() == "李𠮷祥"
+    assert "不是申请人" in check.result.text()
+    assert check.result.property("tone") == "error"
+    dialog.recipient_name.setText("张伟")
+    dialog.recipient_id.setText(RESIDENT_ID)
+    read("expired")  # refused; what is in the fields stays
+    assert "过期" in check.result.text()
+    assert (dialog.recipient_name.text(), dialog.recipient_id.text()) == (
+        "张伟",
+        RESIDENT_ID,
+    )
+    idle(qtbot, app)
+
+
+RESIDENT_ID = make_resident_id("110105", date(1985, 3, 12), 123)
+
+
+@pytest.fixture
+def clerk_app_id(app: AppContext) -> str:
+    """An accepted application of the simulator's 张伟."""
+    from counter_app.domain.status import Decision
+    from counter_app.services import applications as apps
+    from counter_app.services.intake import (
+        Applicant,
+        IntakeForm,
+        MaterialEntry,
+        MaterialState,
+    )
+    from counter_app.store.catalog import get_item
+
+    item = get_item(app.store.db, "XK00101001")
+    form = IntakeForm(
+        item_codes=[item.code],
+        applicant=Applicant(name="张伟", id_number=RESIDENT_ID),
+        materials=[
+            MaterialEntry(m.key, MaterialState.ORIGINAL, 1, 0)
+            for m in item.materials_for({})
+        ],
+    )
+    ctx = app.require_user()
+    return apps.decide(app.store, ctx, form, Decision.ACCEPT)[0].application_id

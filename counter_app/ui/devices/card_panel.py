@@ -94,6 +94,7 @@ class CardPanel(QWidget):
         self.card: CardData | None = None
         self.button = tr(QPushButton(self), N_("读卡 (F4)"))
         self.button.setObjectName("read_card")
+        self.button.setAccessibleName(_("读卡"))
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F4 from anywhere
         self.photo = QLabel(self)
         self.photo.setObjectName("card_photo")

@@ -138,6 +138,7 @@ class DevicesDialog(QDialog):
         )
         note.setWordWrap(True)
         close = QPushButton(_("关闭"), self)
+        close.setAccessibleName(_("关闭"))
         close.clicked.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addLayout(grid)

@@ -59,6 +59,12 @@ class SignatureDialog(QDialog):
         self.save_button.setObjectName("signature_save")
         self.save_button.setEnabled(False)
         cancel = QPushButton(_("取消"), self)
+        for button, name in (
+            (self.redo_button, _("重签")),
+            (self.save_button, _("保存签名")),
+            (cancel, _("取消")),
+        ):
+            button.setAccessibleName(name)
         self.redo_button.clicked.connect(self.pad.clear)
         self.save_button.clicked.connect(self.save)
         cancel.clicked.connect(self.reject)
@@ -126,6 +132,7 @@ def sign_button(
         return None
     button = QPushButton(_("申请人签名(&G)"), parent)
     button.setObjectName("sign")
+    button.setAccessibleName(_("申请人签名"))
     ids = list(application_ids)
 
     def mark_signed() -> None:
