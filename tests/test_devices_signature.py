@@ -30,6 +30,7 @@ from counter_app.ui.devices.signature_dialog import SignatureDialog
 from counter_app.ui.documents import open_application_document
 from counter_app.ui.messages import MessageBridge
 from counter_app.ui.tasks import TaskRunner
+from tests.printing_fixtures import pdf_pages
 from tests.test_ui_documents import accepted
 
 pytestmark = pytest.mark.gui
@@ -60,12 +61,13 @@ def draw_zigzag(qtbot, pad) -> None:  # type: ignore[no-untyped-def]
     QTest.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=points[-1])
 
 
-def ink_pixels(pdf: bytes, tmp_path: Path) -> list[tuple[int, int]]:
-    """(x, y) of the dark-blue ink on page 1 rendered at 100 dpi."""
+def ink_pixels(pdf: bytes, tmp_path: Path, page: int = 1) -> list[tuple[int, int]]:
+    """(x, y) of the dark-blue ink on ``page`` rendered at 100 dpi."""
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) not installed")
+    n = str(page)
     png = subprocess.run(
-        ["pdftoppm", "-r", "100", "-png", "-singlefile", "-f", "1", "-l", "1", "-"],
+        ["pdftoppm", "-r", "100", "-png", "-singlefile", "-f", n, "-l", n, "-"],
         input=pdf,
         capture_output=True,
         check=True,
@@ -183,3 +185,31 @@ def test_signature_cannot_be_changed_or_repeated(
     dialog.save_button.click()
     qtbot.waitUntil(lambda: not dialog.error.isHidden())
     assert "不能更改" in dialog.error.text() and dialog.pad.has_ink()
+
+
+def _ink_png() -> bytes:
+    from PIL import ImageDraw
+
+    im = Image.new("RGB", (480, 160), "white")
+    ImageDraw.Draw(im).line(
+        [(40 + i * 40, 60 if i % 2 else 110) for i in range(11)],
+        fill=(10, 30, 140),
+        width=4,
+    )
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["receipt", "notice", "commitment", "delivery"])
+def test_each_signed_document_prints_the_signature(kind: str, tmp_path: Path) -> None:
+    from printing import DOCUMENTS, samples
+
+    make = getattr(samples, kind)
+    plain = DOCUMENTS[kind](make())
+    signed_pdf = DOCUMENTS[kind](make(signature_png=_ink_png()))
+    assert ink_pixels(plain, tmp_path) == []
+    pages = pdf_pages(signed_pdf)
+    ink = [ink_pixels(signed_pdf, tmp_path, page=p) for p in range(1, pages + 1)]
+    assert sum(len(i) for i in ink) > 50, kind
+    assert not any(ink[:-1]), kind  # on the last page, with the closing lines
