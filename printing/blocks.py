@@ -239,7 +239,10 @@ def signature_box(label: str, png: bytes, when: str, styles: Styles) -> Table:
     scale = min((box_w - 2 * mm) / w, (box_h - 2 * mm) / h)
     image = Image(io.BytesIO(png), width=w * scale, height=h * scale)
     table = Table(
-        [[para(label + _("："), styles.body), image], ["", para(when, styles.small)]],
+        [
+            [para(_("{label}：").format(label=label), styles.body), image],
+            ["", para(when, styles.small)],
+        ],
         colWidths=[40 * mm, box_w],
         rowHeights=[box_h, None],
         hAlign="LEFT",

@@ -113,7 +113,7 @@ def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
     if data.signature_png:
         closing += [
             signature_box(
-                _("申请人签名"), data.signature_png, signed_on(data.accepted_on), styles
+                _("申请人签收"), data.signature_png, signed_on(data.accepted_on), styles
             ),
             Spacer(1, 2 * mm),
         ]
