@@ -213,3 +213,47 @@ def test_each_signed_document_prints_the_signature(kind: str, tmp_path: Path) ->
     ink = [ink_pixels(signed_pdf, tmp_path, page=p) for p in range(1, pages + 1)]
     assert sum(len(i) for i in ink) > 50, kind
     assert not any(ink[:-1]), kind  # on the last page, with the closing lines
+
+
+def test_pad_takes_touch_and_pen_input(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+    from PySide6.QtWidgets import QApplication
+
+    from counter_app.ui.devices.signature_pad import SignaturePad
+
+    pad = SignaturePad()
+    qtbot.addWidget(pad)
+    pad.show()
+    finger = QTest.createTouchDevice()
+    QTest.touchEvent(pad, finger).press(0, QPoint(20, 20)).commit()
+    for x in (60, 100, 140):
+        QTest.touchEvent(pad, finger).move(0, QPoint(x, 40)).commit()
+    QTest.touchEvent(pad, finger).release(0, QPoint(140, 40)).commit()
+    assert len(pad.strokes()) == 1 and len(pad.strokes()[0]) >= 4
+    assert pad.has_ink()
+
+    pen = QPointingDevice(
+        "pen",
+        7,
+        QInputDevice.DeviceType.Stylus,
+        QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        3,
+    )
+
+    def tablet(kind: QEvent.Type, x: float, y: float, pressure: float) -> None:
+        event = QTabletEvent(
+            kind, pen, QPointF(x, y), QPointF(x, y), pressure,
+            0.0, 0.0, 0.0, 0.0, 0.0, Qt.KeyboardModifier.NoModifier,
+            Qt.MouseButton.LeftButton, Qt.MouseButton.LeftButton,
+        )  # fmt: skip
+        QApplication.sendEvent(pad, event)
+
+    tablet(QEvent.Type.TabletPress, 200, 100, 0.3)
+    tablet(QEvent.Type.TabletMove, 250, 110, 0.6)
+    tablet(QEvent.Type.TabletRelease, 300, 120, 0.0)
+    assert pad.strokes()[1] == [(200.0, 100.0, 0.3), (250.0, 110.0, 0.6)]
+    pad.clear()
+    assert pad.strokes() == [] and not pad.has_ink()
