@@ -242,3 +242,26 @@ def clerk_app_id(app: AppContext) -> str:
     )
     ctx = app.require_user()
     return apps.decide(app.store, ctx, form, Decision.ACCEPT)[0].application_id
+
+
+def test_agent_card_fills_the_agent(
+    qtbot: QtBot, app: AppContext, widget: IntakeWidget
+) -> None:
+    choose(qtbot, widget, "gtgsh", "XK00101001")
+    put(app, "hk_macao_residence")
+    widget.card.agent_button.click()
+    qtbot.waitUntil(lambda: widget.card.agent_button.isEnabled(), timeout=5000)
+    assert "代理人" in widget.card.message.text()
+    assert widget.applicant.fields["agent_name"].text() == ""
+    widget.conditions.boxes["agent"].setChecked(True)
+    assert not widget.applicant.agent_box.isHidden()
+    put(app, "hk_macao_residence")
+    widget.card.agent_button.click()
+    qtbot.waitUntil(lambda: widget.card.agent_button.isEnabled(), timeout=5000)
+    f = widget.applicant.fields
+    assert f["agent_name"].text() == "陈嘉欣"
+    assert f["agent_id_number"].text().startswith("810000")
+    assert widget.applicant.agent_id_type.currentData() == "hk_macao_residence"
+    assert widget.applicant.errors["agent_id_number"].isHidden()
+    assert f["name"].text() == ""  # the applicant's fields untouched
+    idle(qtbot, app)

@@ -87,6 +87,7 @@ def keep_card_photo_op(
 
 class CardPanel(QWidget):
     card_read = Signal(object)  # CardData, checked
+    agent_read = Signal(object)  # the agent's card, checked
 
     def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,6 +97,10 @@ class CardPanel(QWidget):
         self.button.setObjectName("read_card")
         self.button.setAccessibleName(_("读卡"))
         self.button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F4 from anywhere
+        self.agent_button = tr(QPushButton(self), N_("读代理人证件 (Shift+F4)"))
+        self.agent_button.setObjectName("read_agent_card")
+        self.agent_button.setAccessibleName(_("读代理人证件"))
+        self.agent_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.photo = QLabel(self)
         self.photo.setObjectName("card_photo")
         self.photo.setFixedSize(*PHOTO_SIZE)
@@ -114,25 +119,33 @@ class CardPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.button)
+        layout.addWidget(self.agent_button)
         layout.addWidget(self.photo, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addWidget(self.details)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        self.button.clicked.connect(self.start_read)
+        self.button.clicked.connect(lambda: self.start_read())
+        self.agent_button.clicked.connect(lambda: self.start_read(agent=True))
         self.photo.hide()
         self._reading = False
 
-    def start_read(self) -> None:
+    def start_read(self, *, agent: bool = False) -> None:
+        """Read the applicant's card (or, ``agent``, the agent's)."""
         if self._reading:
             return
         reader = card_reader(self.app)
         today = clock.today()
         self._reading = True
         self.button.setEnabled(False)
+        self.agent_button.setEnabled(False)
         self._say(_("正在读卡，请勿移动证件……"), "")
         self.app.tasks.run_io(
-            lambda: check_card(reader.read(), today=today),
-            success=self._read,
+            lambda: (
+                check_card(reader.read(), today=today, field="agent_id_number")
+                if agent
+                else check_card(reader.read(), today=today)
+            ),
+            success=self._agent_read if agent else self._read,
             failure=self._failed,
         )
 
@@ -141,6 +154,14 @@ class CardPanel(QWidget):
         self.show_card(card)
         self._say(_("已读取{name}的证件").format(name=card.name), "ok")
         self.card_read.emit(card)
+
+    def _agent_read(self, card: CardData) -> None:
+        self._done()
+        self._say(_("已读取代理人{name}的证件").format(name=card.name), "ok")
+        self.agent_read.emit(card)
+
+    def say(self, text: str, tone: str) -> None:
+        self._say(text, tone)
 
     def _failed(self, exc: BaseException) -> None:
         self._done()
@@ -153,6 +174,7 @@ class CardPanel(QWidget):
     def _done(self) -> None:
         self._reading = False
         self.button.setEnabled(True)
+        self.agent_button.setEnabled(True)
 
     def _say(self, text: str, tone: str) -> None:
         self.message.setText(text)

@@ -290,6 +290,15 @@ class ApplicantForm(QWidget):
             self.fields["address"].setText(card.address)
         self.changed.emit()
 
+    def fill_agent_from_card(self, card: CardData) -> None:
+        """The agent's card (代理人): name, document type and number."""
+        self.fields["agent_name"].setText(card.name)
+        combo = self.agent_id_type
+        combo.setCurrentIndex(max(0, combo.findData(card.card_type.value)))
+        self.fields["agent_id_number"].setText(card.id_number)
+        self._check_agent_id()
+        self.changed.emit()
+
     def set_id_number(self, number: str, id_type: str) -> None:
         """An ID number from a device (card, keyboard-wedge reader)."""
         self.id_type.setCurrentIndex(max(0, self.id_type.findData(id_type)))

@@ -66,6 +66,7 @@ def _error_label(name: str) -> QLabel:
 INTAKE_KEYS = [
     ("Ctrl+K", N_("咨询（打印一次性告知单）")),
     ("F4", N_("读卡：用身份证读卡器填写申请人信息")),
+    ("Shift+F4", N_("读代理人证件：填写代理人信息")),
     ("Ctrl+Shift+A", N_("全部已收原件")),
     ("Enter", N_("申请人信息：进入下一项")),
     ("Tab / Shift+Tab", N_("材料清单：离开清单，进入下一项/上一项")),
@@ -118,6 +119,7 @@ class IntakeWidget(QWidget):
         self.conditions.changed.connect(self.flow.recheck)
         self.certs.arrived.connect(self._lookup_reuse)
         self.card.card_read.connect(self.applicant.fill_from_card)
+        self.card.agent_read.connect(self._agent_card)
         self.decided.connect(self._keep_card_photo)
         if device_settings(app).card_reader == "wedge":
             self.wedge = WedgeFilter(app, list(self.applicant.fields.values()))
@@ -140,6 +142,7 @@ class IntakeWidget(QWidget):
             ("Ctrl+K", self.side.consult),
             ("Ctrl+Shift+A", self.table.mark_all_original),
             ("F4", self.card.start_read),
+            ("Shift+F4", lambda: self.card.start_read(agent=True)),
         ]
         # through the button, so a key does nothing where the button is off
         shortcuts += [(key, self.buttons[d].click) for d, key in DECISION_KEYS.items()]
@@ -374,6 +377,15 @@ class IntakeWidget(QWidget):
         if not self.keeper.done and self.keeper.timer.isActive():
             self.keeper.timer.stop()
             self.keeper.save_now()
+
+    def _agent_card(self, card: object) -> None:
+        if self.applicant.agent_box.isHidden():  # no agent on this intake
+            self.card.say(
+                _("本次受理未选择“由代理人（受托人）办理”，请先勾选后再读代理人证件"),
+                "error",
+            )
+            return
+        self.applicant.fill_agent_from_card(card)  # type: ignore[arg-type]
 
     def _keep_card_photo(self, results: list[DecisionResult]) -> None:
         typed = self.applicant.fields["id_number"].text()
