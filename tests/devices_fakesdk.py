@@ -122,3 +122,44 @@ def build_fake_sdk(
     )
     assert done.returncode == 0, done.stderr
     return lib
+
+
+def build_file_sdk(tmp: Path, text_block: bytes, *, photo: bool = True) -> Path:
+    """A library without getters: ``Read_Content`` writes ``wz.txt`` (and
+    ``zp.bmp``) into ``$FAKE_SDK_OUT``, as older SDKs do in their folder."""
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        pytest.skip("no C compiler (gcc/cc) to build the fake reader library")
+    bmp = photo_bmp() if photo else b""
+    src = _TEMPLATE.replace("PREFIX", "").replace("EXPECTED_PORT", str(PORT))
+    src = src.replace(
+        "int Read_Content(int active)", "int Read_Content_plain(int active)"
+    )
+    src += f"""
+static const char wz[] = {_c_bytes(text_block)};
+static const char bmp[] = {_c_bytes(bmp) if bmp else '""'};
+static void put(const char *dir, const char *name, const char *data, int n) {{
+    char path[1024]; FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    f = fopen(path, "wb"); if (!f) return;
+    fwrite(data, 1, n, f); fclose(f);
+}}
+int Read_Content(int active) {{
+    const char *dir = getenv("FAKE_SDK_OUT");
+    if (!Read_Content_plain(active) || !dir) return 0;
+    put(dir, "wz.txt", wz, {len(text_block)});
+    if ({len(bmp)} > 0) put(dir, "zp.bmp", bmp, {len(bmp)});
+    return 1;
+}}
+"""
+    c_file = tmp / "filesdk.c"
+    c_file.write_text("#include <stdio.h>\n" + src, encoding="ascii")
+    lib = tmp / "libfilesdk.so"
+    done = subprocess.run(
+        [cc, "-shared", "-fPIC", "-O0", "-o", str(lib), str(c_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return lib

@@ -248,3 +248,56 @@ def test_settings_from_environment_and_bad_values() -> None:
     bad = DeviceSettings.from_mapping({"card_reader": "magic", "sdk_port": "x"})
     assert bad.card_reader == "simulator" and bad.sdk_port == 1001
     assert len(bad.problems) == 2
+
+
+def test_sdk_writing_files_is_read_and_the_files_deleted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from counter_app.devices.basetext import make_base_text, parse_base_text
+    from tests.devices_fakesdk import build_file_sdk
+
+    hk = make_resident_id("810000", date(1992, 11, 20), 3)
+    block = make_base_text(
+        {
+            "name": "陈𠮷欣",  # a surrogate pair in UTF-16: still one character
+            "sex": "2",
+            "nation": "",
+            "birth": "19921120",
+            "address": "广东省深圳市福田区福华三路100号",
+            "id": hk,
+            "authority": "深圳市公安局福田分局",
+            "start": "20230601",
+            "end": "20280601",
+            "pass_id": "H12345678",
+            "issues": "01",
+            "cert_type": "J",
+        }
+    )
+    assert parse_base_text(block)["pass_id"] == "H12345678"
+    out = tmp_path / "out"
+    out.mkdir()
+    lib = build_file_sdk(tmp_path, block)
+    monkeypatch.setenv("FAKE_SDK_OUT", str(out))
+    reader = SdkReader(_settings(lib, sdk_output_dir=out))
+    card = check_card(reader.read(), today=TODAY)
+    assert card.card_type is IdType.HK_MACAO_RESIDENCE
+    assert (card.name, card.sex, card.id_number) == ("陈𠮷欣", "F", hk)
+    assert card.permit_number == "H12345678" and card.issue_count == 1
+    assert card.valid_to == date(2028, 6, 1)
+    with Image.open(io.BytesIO(card.photo)) as im:
+        assert im.size == (102, 126)
+    assert list(out.iterdir()) == []  # wz.txt and zp.bmp deleted once read
+    elsewhere = tmp_path / "elsewhere"  # the SDK writes where we do not look
+    elsewhere.mkdir()
+    monkeypatch.setenv("FAKE_SDK_OUT", str(elsewhere))
+    with pytest.raises(CardError, match=r"wz\.txt"):
+        reader.read()
+
+
+def test_base_text_of_a_foreigner_card_is_refused_plainly() -> None:
+    from counter_app.devices.basetext import make_base_text, parse_base_text
+
+    with pytest.raises(CardError, match="外国人永久居留身份证"):
+        parse_base_text(make_base_text({"cert_type": "I"}))
+    with pytest.raises(CardError, match="不完整"):
+        parse_base_text(b"\x00" * 100)

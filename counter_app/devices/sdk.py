@@ -7,18 +7,23 @@ on the reader) → ``Read_Content(1)`` (text and photo) → getters
 returns 1 on success. Text comes in the vendor's encoding (GB 18030 by
 default, a superset of GBK that also holds Ext. B names such as 𠮷).
 Some libraries prefix every name (``CVR_InitComm``): ``sdk_symbol_prefix``.
-Optional getters (certificate type, English name, photo …) may be absent.
+Optional getters (certificate type, English name, photo …) may be absent;
+a library with no getters at all writes ``wz.txt`` and ``zp.bmp`` instead
+(``sdk_output_dir``), read and deleted at once.
 """
 
 from __future__ import annotations
 
 import ctypes
 import io
+import os
 import threading
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+from counter_app.devices.basetext import parse_base_text
 from counter_app.devices.card import CardData, CardError
 from counter_app.devices.settings import DeviceSettings
 from counter_app.domain.identifiers import IdType
@@ -28,11 +33,9 @@ from counter_app.i18n import _
 _CALLS = threading.Lock()
 _BUF = 4096
 PHOTO_BUF = 64 * 1024
-REQUIRED = (
-    "InitComm",
-    "Authenticate",
-    "Read_Content",
-    "CloseComm",
+REQUIRED = ("InitComm", "Authenticate", "Read_Content", "CloseComm")
+# Without these the SDK writes wz.txt (and zp.bmp) where it runs instead.
+GETTERS = (
     "GetPeopleName",
     "GetPeopleSex",
     "GetPeopleBirthday",
@@ -77,6 +80,9 @@ class SdkReader:
                 )
             ) from None
         missing = [n for n in REQUIRED if self._symbol(lib, n) is None]
+        getters = [n for n in GETTERS if self._symbol(lib, n) is None]
+        if len(getters) < len(GETTERS):  # some getters: then all of them
+            missing += getters
         if missing:
             raise CardError(
                 _(
@@ -130,6 +136,8 @@ class SdkReader:
             raise CardError(_("读卡器上没有证件：请将证件平放在读卡区，再按读卡"))
         if self._symbol(lib, "Read_Content")(ctypes.c_int(1)) != 1:
             raise CardError(_("读取证件失败：请将证件重新放平，稍停一秒再读"))
+        if self._symbol(lib, "GetPeopleName") is None:
+            return self._from_files()
         text = self._text_getter(lib)
         kind = text("GetCertType", optional=True).strip().upper()
         number = text("GetPeopleIDCode")
@@ -147,7 +155,7 @@ class SdkReader:
         return CardData(
             card_type=card_type,
             name=text("GetPeopleName").strip(),
-            sex="F" if sex.strip() in ("女", "2", "F") else "M",
+            sex=_sex(sex),
             birth_date=_date(text("GetPeopleBirthday"), _("出生日期")),
             id_number=number,
             valid_from=_date(text("GetStartDate"), _("有效期起始日期")),
@@ -159,6 +167,54 @@ class SdkReader:
             nationality=text("GetNationality", optional=True),
             permit_number=text("GetPassCheckID", optional=True),
             photo=self._photo(lib),
+        )
+
+    def _from_files(self) -> CardData:
+        """SDKs without getters: ``wz.txt`` (the chip's text block) and
+        ``zp.bmp`` in their output folder, deleted once read — personal
+        data does not stay on disk."""
+        folder = Path(self.settings.sdk_output_dir or os.getcwd())
+        text_file, photo_file = folder / "wz.txt", folder / "zp.bmp"
+        try:
+            raw = text_file.read_bytes()
+        except OSError as exc:
+            raise CardError(
+                _("读卡器驱动未输出证件信息文件 {path}：{reason}").format(
+                    path=str(text_file), reason=exc.strerror or str(exc)
+                )
+            ) from None
+        finally:
+            text_file.unlink(missing_ok=True)
+        try:
+            bmp = photo_file.read_bytes()
+        except OSError:
+            bmp = b""
+        finally:
+            photo_file.unlink(missing_ok=True)
+        f = parse_base_text(raw)
+        number = f["id"]
+        card_type = IdType.RESIDENT_ID
+        if f["cert_type"] == "J":
+            card_type = (
+                IdType.TAIWAN_RESIDENCE
+                if number.startswith("83")
+                else IdType.HK_MACAO_RESIDENCE
+            )
+        end = f["end"]
+        return CardData(
+            card_type=card_type,
+            name=f["name"],
+            sex=_sex(f["sex"]),
+            birth_date=_date(f["birth"], _("出生日期")),
+            id_number=number,
+            valid_from=_date(f["start"], _("有效期起始日期")),
+            valid_to=None if "长期" in end else _date(end, _("有效期截止日期")),
+            ethnicity=f["nation"],
+            address=f["address"],
+            authority=f["authority"],
+            permit_number=f.get("pass_id", ""),
+            issue_count=int(f["issues"]) if f.get("issues", "").isdigit() else 0,
+            photo=_png(bmp),
         )
 
     def _text_getter(self, lib: ctypes.CDLL) -> Callable[..., str]:
@@ -188,12 +244,24 @@ class SdkReader:
         size = ctypes.c_int(PHOTO_BUF)
         if fn(buf, ctypes.byref(size)) != 1 or size.value <= 0:
             return b""
-        from PIL import Image, UnidentifiedImageError
+        return _png(buf.raw[: size.value])
 
-        try:
-            with Image.open(io.BytesIO(buf.raw[: size.value])) as im:
-                out = io.BytesIO()
-                im.convert("RGB").save(out, "PNG")
-                return out.getvalue()
-        except (UnidentifiedImageError, OSError):
-            return b""  # a card without a usable photo still fills the form
+
+def _sex(text: str) -> str:
+    return "F" if text.strip() in ("女", "2", "F") else "M"
+
+
+def _png(bmp: bytes) -> bytes:
+    """The photo as PNG; b"" when there is none or it cannot be read (a
+    card without a usable photo still fills the form)."""
+    if not bmp:
+        return b""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(bmp)) as im:
+            out = io.BytesIO()
+            im.convert("RGB").save(out, "PNG")
+            return out.getvalue()
+    except (UnidentifiedImageError, OSError):
+        return b""

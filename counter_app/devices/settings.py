@@ -26,6 +26,8 @@ class DeviceSettings:
     sdk_port: int = DEFAULT_PORT
     sdk_symbol_prefix: str = ""  # some SDKs export CVR_InitComm …
     sdk_encoding: str = "gb18030"  # GB 18030 covers 𠮷 and every Ext. B name
+    # SDKs without getters write wz.txt/zp.bmp here ("" = current folder).
+    sdk_output_dir: str = ""
     simulator_file: str = ""  # recorded cards; "" = the shipped set
     # A keyboard-wedge reader types 18 characters within this many ms.
     wedge_max_ms: int = 60
@@ -47,6 +49,7 @@ class DeviceSettings:
             sdk_port=port,
             sdk_symbol_prefix=values.get("sdk_symbol_prefix", "").strip(),
             sdk_encoding=values.get("sdk_encoding", "").strip() or cls.sdk_encoding,
+            sdk_output_dir=values.get("sdk_output_dir", "").strip(),
             simulator_file=values.get("simulator_file", "").strip(),
             wedge_max_ms=wedge,
             problems=tuple(problems),
