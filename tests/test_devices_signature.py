@@ -257,3 +257,33 @@ def test_pad_takes_touch_and_pen_input(qtbot) -> None:  # type: ignore[no-untype
     assert pad.strokes()[1] == [(200.0, 100.0, 0.3), (250.0, 110.0, 0.6)]
     pad.clear()
     assert pad.strokes() == [] and not pad.has_ink()
+
+
+def test_signature_appears_in_the_timeline(
+    qtbot, app_ctx: AppContext, clerk: DeskContext
+) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QTableWidget
+
+    from counter_app.services import queries
+    from counter_app.ui.detail_timeline import fill_timeline
+
+    store = app_ctx.store
+    app_id = accepted(store, clerk)
+    save_signature(
+        store,
+        clerk,
+        application_ids=[app_id],
+        document="delivery",
+        strokes=[[(10, 10, 1), (60, 40, 1), (120, 20, 1), (200, 60, 1), (260, 30, 1)]],
+        png=_ink_png(),
+        width=480,
+        height=160,
+    )
+    view = queries.read_record(store, clerk, app_id)
+    table = QTableWidget(0, 4)
+    qtbot.addWidget(table)
+    fill_timeline(table, view.timeline, view.actors)
+    rows = [
+        [table.item(r, c).text() for c in range(4)] for r in range(table.rowCount())
+    ]
+    assert any(r[2] == "申请人签名" and r[3] == "文书：送达回证" for r in rows), rows
