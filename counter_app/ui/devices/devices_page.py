@@ -148,6 +148,7 @@ class DevicesDialog(QDialog):
         self.buttons["reader"].clicked.connect(self.test_reader)
         self.buttons["signature"].clicked.connect(self.test_signature)
         self.buttons["scanner"].clicked.connect(self.detect)
+        self.buttons["scanner"].setText(_("重新检测"))  # its test: SANE lists it
         self.buttons["printer"].clicked.connect(self.test_printer)
         self.detect()
 
