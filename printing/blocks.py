@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.graphics.barcode.qr import QrCode
@@ -14,7 +15,7 @@ from counter_app.i18n import _
 from printing.fonts import BODY, markup
 from printing.model import MaterialLine, MissingField, TooLong
 from printing.styles import Styles
-from printing.text import blank_date, printable
+from printing.text import blank_date, fmt_date, printable
 
 GRID = colors.Color(0.35, 0.35, 0.35)
 # A table row never splits across pages: on A4 a cell taller than this could
@@ -214,3 +215,46 @@ def signature_line(label: str, styles: Styles, *, narrow: bool = False) -> Parag
     sign = _("{label}：＿＿＿＿＿＿＿＿＿＿").format(label=label)
     when = _("日期：{date}").format(date=blank_date())
     return para(sign + ("\n" if narrow else "　") + when, styles.body)
+
+
+SIGNATURE_BOX = (60 * mm, 20 * mm)
+
+
+def signed_on(day: date) -> str:
+    """The date under a captured signature."""
+    return _("日期：{date}").format(date=fmt_date(day))
+
+
+def signature_box(label: str, png: bytes, when: str, styles: Styles) -> Table:
+    """The signature captured on the pad, in a framed box beside its label,
+    scaled to fit and never stretched; the date it was signed below."""
+    import io
+
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    box_w, box_h = SIGNATURE_BOX
+    reader = ImageReader(io.BytesIO(png))
+    w, h = reader.getSize()
+    scale = min((box_w - 2 * mm) / w, (box_h - 2 * mm) / h)
+    image = Image(io.BytesIO(png), width=w * scale, height=h * scale)
+    table = Table(
+        [
+            [para(_("{label}：").format(label=label), styles.body), image],
+            ["", para(when, styles.small)],
+        ],
+        colWidths=[40 * mm, box_w],
+        rowHeights=[box_h, None],
+        hAlign="LEFT",
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), BODY),
+                ("BOX", (1, 0), (1, 0), 0.5, GRID),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("ALIGN", (1, 0), (1, 0), "CENTER"),
+            ]
+        )
+    )
+    return table

@@ -141,6 +141,8 @@ class ReceiptData:
     # 容缺/告知承诺: what was accepted on a promise, one line each.
     promise_lines: Sequence[str] = field(default_factory=tuple)
     decision_label: str = ""
+    # The applicant's signature captured at the window (PNG), if any.
+    signature_png: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,7 @@ class NoticeData:
     issued_on: date
     application_no: str = ""
     legal_basis: str = N_("《中华人民共和国行政许可法》第三十二条第一款第（四）项")
+    signature_png: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,7 @@ class CommitmentData:
     check_text: str
     liability: Sequence[str]
     agent_name: str = ""
+    signature_png: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -279,6 +283,7 @@ class DeliveryData:
     deliverer: str
     note: str = ""
     receiver_role: str = ""  # 申请人本人 / 代理人（关系）
+    signature_png: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,14 @@ basis is the one the decision rests on, and every seal names the center."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from counter_app import clock
 from counter_app.domain.catalog import Item
 from counter_app.domain.identifiers import mask_identifier
+from counter_app.domain.signature import SIGNABLE
 from counter_app.domain.status import DECISION_LABELS, Decision
 from counter_app.i18n import N_, _
 from counter_app.services.context import DeskContext
@@ -19,6 +21,7 @@ from counter_app.services.intake import (
     MaterialState,
     reject_basis,
 )
+from counter_app.services.signatures import signature_png
 from counter_app.store import records, settings
 from counter_app.store.catalog import get_item
 from counter_app.store.db import Store
@@ -71,7 +74,12 @@ def build(store: Store, ctx: DeskContext, *, kind: str, record: dict[str, Any]) 
     builder = _BUILDERS.get(kind)
     if builder is None:
         raise ValueError(kind)
-    return builder(store, head, record, item)
+    data: Any = builder(store, head, record, item)
+    if kind in SIGNABLE:  # a signature captured on the pad is printed
+        png = signature_png(store, record["id"], kind)
+        if png:
+            data = replace(data, signature_png=png)
+    return data
 
 
 def _receipt(

@@ -618,3 +618,42 @@ def m0015_catalog_terms(db: Database) -> None:
         """
     )
     reindex_catalog(db)
+
+
+@migrations(name="0017_signatures_and_card_photos")
+def m0017_signatures_and_card_photos(db: Database) -> None:
+    # The applicant's handwritten signature on a document (receipt, notice,
+    # commitment, delivery), as the strokes drawn and the PNG shown, kept in
+    # the (encrypted) database. One per application and document; never
+    # changed once saved (redone only before saving).
+    # application_photos: the photo read from the ID card, kept only for
+    # items whose materials ask for a photo.
+    db.executescript(
+        """
+        CREATE TABLE signatures (
+            id TEXT PRIMARY KEY,
+            application_id TEXT NOT NULL,
+            document TEXT NOT NULL,
+            signer TEXT NOT NULL,
+            strokes TEXT NOT NULL,
+            width INTEGER NOT NULL,
+            height INTEGER NOT NULL,
+            png BLOB NOT NULL,
+            png_sha256 TEXT NOT NULL,
+            signed_at TEXT NOT NULL,
+            clerk TEXT NOT NULL,
+            UNIQUE (application_id, document)
+        );
+        CREATE TRIGGER signatures_no_update BEFORE UPDATE ON signatures
+        BEGIN SELECT RAISE(ABORT, 'a saved signature cannot be changed'); END;
+        CREATE TRIGGER signatures_no_delete BEFORE DELETE ON signatures
+        BEGIN SELECT RAISE(ABORT, 'a saved signature cannot be changed'); END;
+        CREATE TABLE application_photos (
+            application_id TEXT PRIMARY KEY,
+            material_key TEXT NOT NULL,
+            photo BLOB NOT NULL,
+            source TEXT NOT NULL,
+            stored_at TEXT NOT NULL
+        );
+        """
+    )

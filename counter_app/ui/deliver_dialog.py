@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 from counter_app.i18n import _
 from counter_app.services import applications
 from counter_app.ui.context import AppContext
+from counter_app.ui.devices.collector import CollectorCheck
 from counter_app.ui.dialogbase import FormDialog
 
 
@@ -57,6 +58,14 @@ class DeliverDialog(FormDialog):
             _("领取人证件号码"),
         )
         self.add_field("tracking_no", _("运单号(&T)："), self.tracking_no, _("运单号"))
+        self.collector = CollectorCheck(
+            app,
+            application_id=application_id,
+            name_field=self.recipient_name,
+            id_field=self.recipient_id,
+            parent=self,
+        )
+        self.form.addRow("", self.collector)
         if outstanding:
             # 容缺 materials still out: only a supervisor may hand over, with a reason.
             warning = QLabel(

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
 
+from counter_app.domain.signature import SIGNABLE
 from counter_app.domain.status import STATUS_LABELS, Status
 from counter_app.i18n import N_, _
 from counter_app.services.daily_log import LEVEL_LABELS
@@ -25,6 +26,8 @@ EVENT_LABELS = {
     "evaluation": N_("评价"),
     "correction": N_("更正"),
     "due_date.settled": N_("办结时限确定"),
+    "signature.saved": N_("申请人签名"),
+    "card_photo.stored": N_("保存证件照片"),
 }
 # Audit-only events: kept in the log, left out of the timeline.
 HIDDEN_PREFIXES = ("record.read", "print.", "material.")
@@ -38,6 +41,7 @@ DETAIL_LABELS = {
     "level": N_("评价等级"),
     "due_date": N_("期限"),
     "note": N_("备注"),
+    "document": N_("文书"),
 }
 METHOD_LABELS = {"window": N_("窗口领取"), "ems": N_("EMS 邮寄")}
 
@@ -80,6 +84,8 @@ def event_note(detail: dict[str, Any]) -> str:
             continue
         if key == "method":
             value = _(METHOD_LABELS.get(str(value), str(value)))
+        if key == "document":
+            value = _(SIGNABLE.get(str(value), str(value)))
         if key == "level" and str(value).isdigit() and int(value) in LEVEL_LABELS:
             parts.append(_(LEVEL_LABELS[int(value)]))  # 不满意, not 评价等级：2
             continue

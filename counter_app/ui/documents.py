@@ -30,6 +30,7 @@ from counter_app.services import documents
 from counter_app.services.applications import DecisionResult
 from counter_app.services.consultations import Consultation
 from counter_app.ui.context import AppContext
+from counter_app.ui.devices.signature_dialog import sign_button
 from counter_app.ui.printer import default_printer, print_pdf, printer_names
 from printing import ROLL_DOCUMENTS
 from printing.model import Paper
@@ -183,6 +184,15 @@ class DocumentDialog(QDialog):
         row.addWidget(self.printers, 1)
         row.addWidget(QLabel(_("纸张：")))
         row.addWidget(self.paper)
+        self.sign_button = sign_button(
+            app,
+            kind=kind,
+            application_ids=application_ids,
+            after_save=self._reload,
+            parent=self,
+        )
+        if self.sign_button is not None:
+            row.addWidget(self.sign_button)
         row.addWidget(self.print_button)
         row.addWidget(self.save_button)
         row.addWidget(close)

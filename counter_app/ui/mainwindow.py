@@ -226,6 +226,7 @@ class MainWindow(QMainWindow):
             _("设置"), "Ctrl+,", self.settings_requested.emit
         )
         tools.addAction(self.settings_action)
+        tools.addAction(_("设备…"), self.show_devices)
         self.sync_menu = add_sync_menu(self, self.app, self.sync_provider)
         self.supervisor_menu = add_supervisor_menu(self, self.app)
         help_menu = bar.addMenu(_("帮助(&H)"))
@@ -253,6 +254,11 @@ class MainWindow(QMainWindow):
         if callable(intake_keys):
             lines += [f"{key}\t{text}" for key, text in intake_keys()]
         return lines
+
+    def show_devices(self) -> None:
+        from counter_app.ui.devices.devices_page import DevicesDialog
+
+        DevicesDialog(self.app, self).open()
 
     def show_shortcuts(self) -> None:
         dialog = QDialog(self)

@@ -11,7 +11,14 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from counter_app.i18n import _
-from printing.blocks import para, seal_block, signature_line, title
+from printing.blocks import (
+    para,
+    seal_block,
+    signature_box,
+    signature_line,
+    signed_on,
+    title,
+)
 from printing.documents.common import a4_only, contact_lines, heading
 from printing.layout import Document, render
 from printing.model import CommitmentData, Paper, mask_id, require
@@ -93,7 +100,14 @@ def _story(data: CommitmentData, width: float, styles: Styles) -> list[Flowable]
             styles.text,
         ),
         Spacer(1, 4 * mm),
-        signature_line(_("申请人（承诺人）签字"), styles),
+        signature_box(
+            _("申请人（承诺人）签字"),
+            data.signature_png,
+            signed_on(data.accepted_on),
+            styles,
+        )
+        if data.signature_png
+        else signature_line(_("申请人（承诺人）签字"), styles),
     ]
     if data.agent_name:
         promise.append(signature_line(_("代理人签字"), styles))

@@ -8,7 +8,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from counter_app.i18n import _
-from printing.blocks import field_table, seal_block, title
+from printing.blocks import field_table, seal_block, signature_box, signed_on, title
 from printing.documents.common import a4_only, contact_lines
 from printing.layout import Document, render
 from printing.model import DeliveryData, Paper, mask_id, require
@@ -48,9 +48,18 @@ def _story(data: DeliveryData, width: float, styles: Styles) -> list[Flowable]:
         (_("签收人签名"), "\n\n" + _("签收日期：") + blank_date()),
         (_("备注"), data.note or ""),
     ]
+    signature: list[Flowable] = []
+    if data.signature_png:  # signed on the pad: the box below, not a blank
+        del rows[-2]
+        when = signed_on(data.delivered_on)
+        signature = [
+            Spacer(1, 4 * mm),
+            signature_box(_("签收人签名"), data.signature_png, when, styles),
+        ]
     story: list[Flowable] = [
         title(_("送达回证"), styles),
         field_table(rows, width, styles),
+        *signature,
         Spacer(1, 8 * mm),
     ]
     story += seal_block(data.letterhead.organ, fmt_date(data.delivered_on), styles)

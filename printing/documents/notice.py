@@ -13,7 +13,9 @@ from printing.blocks import (
     para,
     proportional,
     seal_block,
+    signature_box,
     signature_line,
+    signed_on,
     title,
 )
 from printing.documents.common import a4_only, contact_lines
@@ -106,9 +108,16 @@ def _story(data: NoticeData, width: float, styles: Styles) -> list[Flowable]:
     closing: list[Flowable] = [Spacer(1, 6 * mm)]
     closing += seal_block(data.letterhead.organ, fmt_date(data.issued_on), styles)
     closing += contact_lines(data.letterhead, styles)
-    closing += [Spacer(1, 6 * mm), signature_line(_("申请人签收"), styles)]
+    closing += [Spacer(1, 6 * mm), _sign(data, styles)]
     story.append(KeepTogether(closing))
     return story
+
+
+def _sign(data: NoticeData, styles: Styles) -> Flowable:
+    if data.signature_png:
+        label, when = _("申请人签收"), signed_on(data.issued_on)
+        return signature_box(label, data.signature_png, when, styles)
+    return signature_line(_("申请人签收"), styles)
 
 
 def render_notice(

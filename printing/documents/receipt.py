@@ -14,6 +14,8 @@ from printing.blocks import (
     materials_table,
     para,
     seal_block,
+    signature_box,
+    signed_on,
     title,
 )
 from printing.documents.common import contact_lines, heading, item_label
@@ -108,6 +110,13 @@ def _story(data: ReceiptData, width: float, styles: Styles) -> list[Flowable]:
         ),
     ]
     closing: list[Flowable] = [Spacer(1, 3 * mm)]
+    if data.signature_png:
+        closing += [
+            signature_box(
+                _("申请人签收"), data.signature_png, signed_on(data.accepted_on), styles
+            ),
+            Spacer(1, 2 * mm),
+        ]
     closing += seal_block(data.letterhead.organ, fmt_date(data.accepted_on), styles)
     closing += contact_lines(data.letterhead, styles)
     # The roll has one page: nothing to keep together there.

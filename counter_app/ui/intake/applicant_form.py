@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from counter_app.devices.card import CardData
 from counter_app.domain.identifiers import (
     ID_TYPE_LABELS,
     IdType,
@@ -278,3 +279,29 @@ class ApplicantForm(QWidget):
 
     def clear(self) -> None:
         self.set_applicant(Applicant(name=""))
+
+    def fill_from_card(self, card: CardData) -> None:
+        """A card read on the reader (already checked): its holder becomes
+        the applicant; fields the card lacks keep what was typed."""
+        self.kind.setCurrentIndex(max(0, self.kind.findData("person")))
+        self.set_id_number(card.id_number, card.card_type.value)
+        self.fields["name"].setText(card.name)
+        if card.address:
+            self.fields["address"].setText(card.address)
+        self.changed.emit()
+
+    def fill_agent_from_card(self, card: CardData) -> None:
+        """The agent's card (代理人): name, document type and number."""
+        self.fields["agent_name"].setText(card.name)
+        combo = self.agent_id_type
+        combo.setCurrentIndex(max(0, combo.findData(card.card_type.value)))
+        self.fields["agent_id_number"].setText(card.id_number)
+        self._check_agent_id()
+        self.changed.emit()
+
+    def set_id_number(self, number: str, id_type: str) -> None:
+        """An ID number from a device (card, keyboard-wedge reader)."""
+        self.id_type.setCurrentIndex(max(0, self.id_type.findData(id_type)))
+        self.fields["id_number"].setText(number)
+        self._check_id()
+        self.changed.emit()

@@ -22,9 +22,16 @@ from PySide6.QtWidgets import (
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import DECISION_LABELS, Decision
 from counter_app.i18n import N_, _
+from counter_app.services.applications import DecisionResult
 from counter_app.services.certificates import reuse_offers
 from counter_app.services.intake import IntakeForm
 from counter_app.ui.context import AppContext
+from counter_app.ui.devices.card_panel import (
+    CardPanel,
+    WedgeFilter,
+    keep_card_photo_op,
+)
+from counter_app.ui.devices.registry import device_settings
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
 from counter_app.ui.intake.decision_flow import (
@@ -58,6 +65,8 @@ def _error_label(name: str) -> QLabel:
 
 INTAKE_KEYS = [
     ("Ctrl+K", N_("咨询（打印一次性告知单）")),
+    ("F4", N_("读卡：用身份证读卡器填写申请人信息")),
+    ("Shift+F4", N_("读代理人证件：填写代理人信息")),
     ("Ctrl+Shift+A", N_("全部已收原件")),
     ("Enter", N_("申请人信息：进入下一项")),
     ("Tab / Shift+Tab", N_("材料清单：离开清单，进入下一项/上一项")),
@@ -94,6 +103,7 @@ class IntakeWidget(QWidget):
         self.flow = DecisionFlow(self)
         self.side = SidePanel(self)
         self.certs = CertificateFetcher(app, self)
+        self.card = CardPanel(app, self)
         self._build()
         self.keeper = DraftKeeper(self)
         self.setFocusProxy(self.search.edit)
@@ -108,6 +118,12 @@ class IntakeWidget(QWidget):
         self.table.changed.connect(self.flow.recheck)
         self.conditions.changed.connect(self.flow.recheck)
         self.certs.arrived.connect(self._lookup_reuse)
+        self.card.card_read.connect(self.applicant.fill_from_card)
+        self.card.agent_read.connect(self._agent_card)
+        self.decided.connect(self._keep_card_photo)
+        if device_settings(app).card_reader == "wedge":
+            self.wedge = WedgeFilter(app, list(self.applicant.fields.values()))
+            self.wedge.number.connect(self.applicant.set_id_number)
 
     def _build(self) -> None:
         row = self.flow.button_row()
@@ -125,6 +141,8 @@ class IntakeWidget(QWidget):
             ("Ctrl+Return", self.buttons[Decision.ACCEPT].click),
             ("Ctrl+K", self.side.consult),
             ("Ctrl+Shift+A", self.table.mark_all_original),
+            ("F4", self.card.start_read),
+            ("Shift+F4", lambda: self.card.start_read(agent=True)),
         ]
         # through the button, so a key does nothing where the button is off
         shortcuts += [(key, self.buttons[d].click) for d, key in DECISION_KEYS.items()]
@@ -134,8 +152,12 @@ class IntakeWidget(QWidget):
             sc.activated.connect(slot)
         main = QWidget(self)
         col = QVBoxLayout(main)
-        for part in (self.top_error, self.search, self.conditions, self.applicant):
+        for part in (self.top_error, self.search, self.conditions):
             col.addWidget(part)
+        person = QHBoxLayout()
+        person.addWidget(self.applicant, 1)
+        person.addWidget(self.card)
+        col.addLayout(person)
         head = QHBoxLayout()
         head.addWidget(tr(QLabel(self), N_("材料清单")))
         head.addWidget(self.materials_error, 1)
@@ -314,6 +336,7 @@ class IntakeWidget(QWidget):
         self.consultation_id = self.valid_id = ""
         self.intake_id = str(uuid.uuid4())
         self.certs.reset()
+        self.card.reset()
         self.search.clear()
         self.conditions.clear()
         self.applicant.clear()
@@ -354,6 +377,25 @@ class IntakeWidget(QWidget):
         if not self.keeper.done and self.keeper.timer.isActive():
             self.keeper.timer.stop()
             self.keeper.save_now()
+
+    def _agent_card(self, card: object) -> None:
+        if self.applicant.agent_box.isHidden():  # no agent on this intake
+            self.card.say(
+                _("本次受理未选择“由代理人（受托人）办理”，请先勾选后再读代理人证件"),
+                "error",
+            )
+            return
+        self.applicant.fill_agent_from_card(card)  # type: ignore[arg-type]
+
+    def _keep_card_photo(self, results: list[DecisionResult]) -> None:
+        typed = self.applicant.fields["id_number"].text()
+        items = self.selection.items if self.selection else ()
+        keep = keep_card_photo_op(self.card.card, typed, items, results)
+        if keep is not None:
+            ctx = self.app.require_user()
+            self.app.tasks.run_op(
+                lambda: keep(self.app.store, ctx), failure=self.show_error
+            )
 
     def hideEvent(self, event: QHideEvent) -> None:
         self.flush_draft()
