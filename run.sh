@@ -20,6 +20,8 @@ APT_PACKAGES=(
   cups cups-client cups-bsd printer-driver-cups-pdf sane-utils libsane1
   # the central platform's scale path
   postgresql
+  # the hall pages (kiosk, display, pad) tested in a real headless browser
+  chromium chromium-driver
 )
 
 # Debian's python3 needs python3-venv for `python3 -m venv`.

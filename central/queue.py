@@ -78,6 +78,10 @@ class Queue:
         now = self.clock().astimezone(SITE_ZONE)
         return now.date().isoformat(), now.isoformat(timespec="seconds")
 
+    def _announced(self) -> str:
+        # to the microsecond: the display orders calls of the same second
+        return self.clock().astimezone(SITE_ZONE).isoformat(timespec="microseconds")
+
     def _lock_site(self, conn: Conn, site_code: str) -> None:
         # Issuing and calling read then write: one at a time per site
         # (SQLite writers are serialized already).
@@ -164,7 +168,7 @@ class Queue:
                 "UPDATE queue_tickets SET status = 'called', window_code = ?,"
                 " called_at = COALESCE(called_at, ?), announced_at = ?,"
                 " calls = calls + 1 WHERE id = ?",
-                (desk.window_code, now, now, row["id"]),
+                (desk.window_code, now, self._announced(), row["id"]),
             )
             return self._get(conn, desk, row["id"])
 
@@ -182,7 +186,7 @@ class Queue:
                 raise self.error(409, p.ERROR_QUEUE_CONFLICT, "该号码不在本窗口叫号中")
             if action == "recall":
                 sql = "UPDATE queue_tickets SET announced_at = ?, calls = calls + 1"
-                params: tuple[Any, ...] = (now,)
+                params: tuple[Any, ...] = (self._announced(),)
             elif action == "transfer":
                 sql = (
                     "UPDATE queue_tickets SET status = 'waiting', window_code = NULL,"

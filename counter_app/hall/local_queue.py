@@ -75,7 +75,7 @@ class LocalQueue:
                 "UPDATE hall_tickets SET status = 'called', window_code = ?,"
                 " called_at = COALESCE(called_at, ?), announced_at = ?,"
                 " calls = calls + 1 WHERE id = ?",
-                [window_code, now, now, row[0]],
+                [window_code, now, _announced(), row[0]],
             )
             return _ticket(_row(db, row[0]))
 
@@ -84,7 +84,7 @@ class LocalQueue:
             changed = db.execute(
                 "UPDATE hall_tickets SET announced_at = ?, calls = calls + 1"
                 " WHERE id = ? AND status = 'called'",
-                [clock.now_iso(), ticket.id],
+                [_announced(), ticket.id],
             ).rowcount
             if not changed:
                 raise QueueError(_("号码 {n} 不在叫号中。").format(n=ticket.number))
@@ -135,6 +135,11 @@ class LocalQueue:
             for t in self.types
         ]
         return HallState(types=types, called=called, source=self.source)
+
+
+def _announced() -> str:
+    # to the microsecond: the display orders calls of the same second
+    return clock.now().isoformat(timespec="microseconds")
 
 
 def _row(db: Any, ticket_id: str) -> dict[str, Any]:

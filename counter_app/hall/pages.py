@@ -161,14 +161,14 @@ def display_page(hall_name: str) -> str:
 
 _PAD_CSS = """
 #idle,#thanks{text-align:center;font-size:44px;padding-top:120px;color:#1f4e8c}
-#info{font-size:26px;text-align:center;margin-bottom:18px}
+#info{font-size:26px;text-align:center;margin:0 0 14px}
 #levels{display:grid;grid-template-columns:repeat(5,1fr);gap:14px}
-.level-btn{min-height:130px;font-size:30px;font-weight:bold}
+.level-btn{min-height:110px;font-size:30px;font-weight:bold}
 .level-btn.on,.reason-btn.on{background:#1f6feb;color:#fff;border-color:#1f6feb}
-#reasons{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin-top:22px}
-.reason-btn{min-height:80px;font-size:24px}
-#actions{display:flex;justify-content:center;gap:40px;margin-top:28px}
-#submit,#skip{min-width:280px;min-height:100px;font-size:34px}
+#reasons{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin-top:12px}
+.reason-btn{min-height:68px;font-size:24px}
+#actions{display:flex;justify-content:center;gap:40px;margin-top:16px}
+#submit,#skip{min-width:280px;min-height:90px;font-size:34px}
 #submit{background:#1a7f37;color:#fff;border-color:#1a7f37}
 #submit:disabled{background:#9bb8a3;border-color:#9bb8a3}
 #message{color:#b42318}
