@@ -1,0 +1,134 @@
+"""The window's 叫号 panel on real widgets: call, recall, skip, transfer;
+the ticket stored with the decided application; the pad asked to rate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from pytestqt.qtbot import QtBot
+
+from counter_app.hall import config as hall_config
+from counter_app.hall.local_queue import LocalQueue
+from counter_app.hall.service import ticket_of
+from counter_app.services.demo import demo_context, seed_users
+from counter_app.services.setup import ensure_seeded
+from counter_app.store.db import Store
+from counter_app.ui.app import ui_settings
+from counter_app.ui.context import AppContext
+from counter_app.ui.hall_panel import HallPanel
+from counter_app.ui.messages import MessageBridge
+from counter_app.ui.tasks import TaskRunner
+from tests.central_fixtures import free_port
+from tests.hall_fixtures import accept_one
+
+pytestmark = [pytest.mark.gui]
+
+
+@pytest.fixture
+def app_ctx(tmp_path: Path) -> Iterator[AppContext]:
+    store = Store.memory()
+    ensure_seeded(store)
+    seed_users(store)
+    tasks = TaskRunner()
+    ctx = AppContext(
+        store=store,
+        tasks=tasks,
+        messages=MessageBridge(),
+        settings=ui_settings(tmp_path),
+        user=demo_context(store, "clerk01"),
+    )
+    yield ctx
+    tasks.wait()
+    store.close()
+
+
+def _panel(qtbot: QtBot, app: AppContext) -> HallPanel:
+    panel = HallPanel(app)
+    qtbot.addWidget(panel)
+    qtbot.waitUntil(lambda: panel.next_button.isEnabled())
+    return panel
+
+
+def test_call_recall_skip_transfer(qtbot: QtBot, app_ctx: AppContext) -> None:
+    hall_config.save(app_ctx.store, {"hall.window_types": "A,B"})
+    queue = LocalQueue(app_ctx.store)
+    a, b, c = queue.issue("A"), queue.issue("B"), queue.issue("C")
+    panel = _panel(qtbot, app_ctx)
+    assert "本机排队" in panel.source_label.text()
+    assert not panel.recall_button.isEnabled()  # nothing called yet
+    with qtbot.waitSignal(panel.called) as called:
+        panel.next_button.click()
+    assert called.args == [a.number]
+    qtbot.waitUntil(lambda: panel.recall_button.isEnabled())
+    panel.recall_button.click()
+    qtbot.waitUntil(lambda: panel.history.toPlainText().count(a.number) == 2)
+    assert f"请 {a.number} 号到 01 号窗口办理" in panel.history.toPlainText()
+    qtbot.waitUntil(lambda: panel.skip_button.isEnabled())
+    panel.skip_button.click()
+    qtbot.waitUntil(lambda: panel.ticket_label.text() == "—")
+
+    with qtbot.waitSignal(panel.called) as called:
+        panel.next_button.click()
+    assert called.args == [b.number]
+    qtbot.waitUntil(lambda: panel.transfer_button.isEnabled())
+    with qtbot.waitSignal(app_ctx.messages.warning_shown):
+        panel.transfer_button.click()  # no window given
+    panel.transfer_edit.setText("02")
+    panel.transfer_button.click()
+    qtbot.waitUntil(lambda: panel.current is None and panel.next_button.isEnabled())
+    moved = queue.call_next(window_code="02", types=[])
+    assert moved is not None and moved.number == b.number
+    # C is not served at this window
+    with qtbot.waitSignal(app_ctx.messages.info_shown) as info:
+        panel.next_button.click()
+    assert info.args == ["目前没有等候的号码。"]
+    assert c.number not in panel.history.toPlainText()
+
+
+def test_decision_stores_the_ticket_and_asks_the_pad(
+    qtbot: QtBot, app_ctx: AppContext
+) -> None:
+    port = free_port()
+    hall_config.save(
+        app_ctx.store, {"hall.port": str(port), "hall.bind_host": "127.0.0.1"}
+    )
+    ticket = LocalQueue(app_ctx.store).issue("A")
+    panel = _panel(qtbot, app_ctx)
+    try:
+        qtbot.waitUntil(lambda: panel.pad is not None)
+        assert panel.pad is not None
+        url = f"http://127.0.0.1:{port}/pad?t={panel.pad.token}"
+        assert url in panel.pad_label.text()
+        with qtbot.waitSignal(panel.called):
+            panel.next_button.click()
+        user = app_ctx.require_user()
+        result = accept_one(app_ctx.store, user)
+        panel.decided([result])
+        qtbot.waitUntil(
+            lambda: panel.pad is not None and panel.pad.pending() is not None
+        )
+        app_ctx.tasks.wait()
+        row = ticket_of(app_ctx.store, result.application_id)
+        assert row is not None and row["ticket_no"] == ticket.number
+        pending = panel.pad.pending()
+        assert pending is not None and pending.acceptance_no == result.acceptance_no
+        base = f"http://127.0.0.1:{port}/api/pad"
+        state = requests.get(base, params={"t": panel.pad.token}, timeout=5).json()
+        assert state["request"]["item_name"] == "居住证申领"
+        body = {"t": panel.pad.token, "request_id": pending.request_id, "level": 5}
+        with qtbot.waitSignal(panel.pad_outcome) as outcome:
+            answer = requests.post(base + "/rate", json=body, timeout=5)
+            assert answer.status_code == 200, answer.text
+        assert outcome.args[0].level == 5
+        level, channel = app_ctx.store.db.execute(
+            "SELECT level, channel FROM evaluations WHERE application_id = ?",
+            [result.application_id],
+        ).fetchone()
+        assert (level, channel) == (5, "pad_web")
+    finally:
+        panel.shutdown()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/pad", timeout=2)
