@@ -25,8 +25,12 @@ from counter_app.hall.tickets import (
     SOURCE_LOCAL,
     QueueUnavailable,
 )
+from counter_app.services import statistics
 from counter_app.services.context import DeskContext
+from counter_app.services.daily_log import LogFilter, daily_log
+from counter_app.services.statistics import StatsFilter
 from counter_app.store.db import Store
+from counter_app.ui.supervisor.stats_view import queue_summary
 from sync import protocol as p
 from tests.central_fixtures import (
     CentralServer,
@@ -95,7 +99,7 @@ def test_local_queue_calls_in_order_by_type_and_transfer_first(store: Store) -> 
 
 
 def test_ticket_is_stored_with_the_application_with_its_times(
-    seeded_store: Store, clerk: DeskContext
+    seeded_store: Store, clerk: DeskContext, supervisor: DeskContext
 ) -> None:
     q = LocalQueue(seeded_store)
     ticket = q.issue("A")
@@ -115,6 +119,24 @@ def test_ticket_is_stored_with_the_application_with_its_times(
     assert row["ticket_no"] == ticket.number and row["source"] == SOURCE_LOCAL
     assert row["wait_seconds"] == 7 * 60
     assert 3 * 60 <= int(str(row["service_seconds"])) <= 3 * 60 + 5
+
+    # an application without a ticket counts in neither figure
+    accept_one(seeded_store, clerk)
+    stats = statistics.report(
+        seeded_store, supervisor, StatsFilter(clock.today(), clock.today())
+    )
+    assert stats.queue.tickets == 1
+    assert stats.queue.average_wait == 420 and stats.queue.longest_wait == 420
+    assert stats.queue.by_window == {"01": (1, 420.0)}
+    summary = queue_summary(stats)
+    assert "排队取号 1 件，平均等候 7.0 分钟" in summary
+    assert "平均办理 3.0 分钟" in summary
+    log = daily_log(seeded_store, supervisor, LogFilter.day(clock.today()))
+    [entry] = [e for e in log.entries if e.ticket_no]
+    assert (entry.ticket_no, entry.wait_seconds) == (ticket.number, 420)
+    pairs = dict(log.totals.pairs())
+    assert pairs["排队取号办件"] == "1" and pairs["平均等候"] == "7.0 分钟"
+    assert pairs["平均办理（叫号至受理）"] == "3.0 分钟"
 
 
 def test_platform_queue_is_shared_by_the_site_and_closed_to_others(
