@@ -4,10 +4,14 @@ stored with the application it served."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 
 from counter_app import clock
 from counter_app.domain.hall import (
@@ -239,3 +243,77 @@ def test_local_numbers_restart_each_day(store: Store) -> None:
 def test_migration_tables(tmp_path: Path, store: Store) -> None:
     tables = set(store.db.table_names())
     assert {"hall_tickets", "application_tickets"} <= tables
+
+
+def test_site_types_set_on_the_platform(
+    central_server: CentralServer,  # noqa: F811
+) -> None:
+    central_server.cli("queue-types", "--site", "320102001", "A=综合受理", "E=公积金")
+    kiosk = central_server.new_desk(site="320102001", window="90")
+    queue = CentralQueue(kiosk.base_url, token=kiosk.token)
+    assert [(t.code, t.name) for t in queue.hall_state().types] == [
+        ("A", "综合受理"),
+        ("E", "公积金"),
+    ]
+    assert queue.issue("E").number == "E001"
+    with pytest.raises(QueueError, match="没有该类业务"):
+        queue.issue("B")
+    done = central_server.cli("queue-types", "--site", "1", "AA=x", check=False)
+    assert done.returncode == 2 and "业务类型" in done.stderr
+
+
+def test_hall_command_sets_and_serves_the_kiosk(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "PYTHON_KEYRING_BACKEND": "keyrings.alt.file.PlaintextKeyring",
+        "COUNTER_TEST_KEYRING": "1",
+    }
+    main = [sys.executable, "main.py", "--data-dir", str(tmp_path / "desk"), "hall"]
+    root = Path(__file__).resolve().parent.parent
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*main, *args],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    bad = run("set", "queue_mode=sometimes")
+    assert bad.returncode == 2 and "叫号方式“sometimes”无效" in bad.stderr
+    shown = run("set", "window_types=a,b", "port=18765", "bind_host=127.0.0.1")
+    assert shown.returncode == 0, shown.stderr
+    assert "window_types=a,b" in shown.stdout and "queue_mode=auto" in shown.stdout
+    assert "评价器配对链接：http://127.0.0.1:18765/pad?t=" in shown.stdout
+    port = free_port()
+    proc = subprocess.Popen(
+        [*main, "serve", "--port", str(port), "--host", "127.0.0.1"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.strip() == f"取号机：http://127.0.0.1:{port}/kiosk", line
+        base = f"http://127.0.0.1:{port}"
+        assert "取号" in requests.get(base + "/kiosk", timeout=5).text
+        answer = requests.post(
+            base + "/api/tickets", json={"business_type": "B"}, timeout=5
+        ).json()
+        assert answer["ticket"]["number"] == f"B{LOCAL_FIRST_SEQ}"  # not enrolled
+        assert answer["ticket"]["source"] == SOURCE_LOCAL
+        bad_type = requests.post(
+            base + "/api/tickets", json={"business_type": "BB"}, timeout=5
+        )
+        assert bad_type.status_code == 409 and "业务类型" in bad_type.json()["message"]
+        assert requests.get(base + "/pad", timeout=5).status_code == 404
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()

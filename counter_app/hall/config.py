@@ -66,7 +66,9 @@ def load(store: Store) -> HallConfig:
         window_types=parse_types(_get(store, "hall.window_types")),
         external_urls={str(k): str(v) for k, v in urls.items()},
         bind_host=_get(store, "hall.bind_host"),
-        port=int(_get(store, "hall.port") or 0),
+        port=int(_get(store, "hall.port") or 0)
+        if _get(store, "hall.port").isdigit()
+        else 0,
         kiosk=_get(store, "hall.kiosk") == "1",
         kiosk_printer=_get(store, "hall.kiosk_printer"),
         pad_token=_get(store, "hall.pad_token"),
@@ -80,7 +82,10 @@ def save(store: Store, values: dict[str, str]) -> None:
     with store.transaction() as db:
         for key, value in values.items():
             settings.put(db, key, value)
-    load(store)  # a bad value is refused on the next read with its name
+        load(store)  # a bad value is refused (and rolled back) with its name
+        port = settings.get(db, "hall.port") or "0"
+        if not port.isdigit() or int(port) > 65535:
+            raise QueueError(_("端口“{port}”无效：应为 0–65535。").format(port=port))
 
 
 def pad_token(store: Store) -> str:
