@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -38,9 +40,13 @@ from counter_app.ui.supervisor.stats_view import queue_summary
 from sync import protocol as p
 from tests.central_fixtures import (
     CentralServer,
+    PostgresCluster,
     central_server,  # noqa: F401 - pytest fixture
     free_port,
+    postgres_cluster,  # noqa: F401 - pytest fixture
+    start_central,
 )
+from tests.faultproxy import FaultProxy
 from tests.hall_fixtures import accept_one, vendor_queue
 
 
@@ -143,9 +149,22 @@ def test_ticket_is_stored_with_the_application_with_its_times(
     assert pairs["平均办理（叫号至受理）"] == "3.0 分钟"
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def queue_server(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[CentralServer]:
+    url = None
+    if request.param == "postgres":
+        cluster: PostgresCluster = request.getfixturevalue("postgres_cluster")
+        url = cluster.new_database()
+    with start_central(tmp_path / "central", database_url=url) as server:
+        yield server
+
+
 def test_platform_queue_is_shared_by_the_site_and_closed_to_others(
-    central_server: CentralServer,  # noqa: F811
+    queue_server: CentralServer,
 ) -> None:
+    central_server = queue_server  # noqa: F811
     kiosk = central_server.new_desk(site="320102001", window="90")
     w1 = central_server.new_desk(site="320102001", window="01")
     w2 = central_server.new_desk(site="320102001", window="02")
@@ -317,3 +336,43 @@ def test_hall_command_sets_and_serves_the_kiosk(tmp_path: Path) -> None:
         proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_fallback_serves_the_cut_off_tickets_when_the_link_returns(
+    central_server: CentralServer,  # noqa: F811
+    store: Store,
+) -> None:
+    desk = central_server.new_desk(site="320102001", window="01")
+    port = int(desk.base_url.rsplit(":", 1)[1])
+    with FaultProxy(port) as proxy:
+        q = FallbackQueue(CentralQueue(proxy.url, token=desk.token), LocalQueue(store))
+        proxy.refuse()
+        cut_off = q.issue("A")
+        assert q.degraded and cut_off.number == f"A{LOCAL_FIRST_SEQ}"
+        proxy.accept_again()
+        q.issue("A")  # still local: the platform is tried again after a pause
+        assert q.source == SOURCE_LOCAL
+        q._retry_at = 0.0  # the pause is over
+        online = q.issue("A")
+        assert not q.degraded and online.number == "A001"
+        first = q.call_next(window_code="01", types=["A"])
+        assert first is not None and first.number == cut_off.number
+        q.finish(first)
+        q.call_next(window_code="01", types=["A"])  # the second local one
+        third = q.call_next(window_code="01", types=["A"])
+        assert third is not None and (third.number, third.source) == ("A001", "central")
+
+
+def test_concurrent_kiosks_never_share_a_number(
+    queue_server: CentralServer,
+) -> None:
+    central_server = queue_server  # noqa: F811
+    kiosks = [central_server.new_desk(site="320102001", window=w) for w in ("91", "92")]
+    queues = [CentralQueue(k.base_url, token=k.token) for k in kiosks]
+
+    def take(i: int) -> list[str]:
+        return [queues[i % 2].issue("A").number for _n in range(5)]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = [n for batch in pool.map(take, range(6)) for n in batch]
+    assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 31)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import string
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -193,15 +194,22 @@ class FallbackQueue:
     not. A ticket is acted on where it was issued; ``degraded`` tells the
     panel which one is in use."""
 
+    #: After a failure the platform is tried again after this many seconds
+    #: (the display polls every 1.5 s; each try could wait a timeout).
+    RETRY_SECONDS = 20.0
+
     def __init__(self, primary: QueueBackend, local: QueueBackend) -> None:
         self.primary, self.local = primary, local
         self.degraded = False
+        self._retry_at = 0.0
 
     @property
     def source(self) -> str:
         return self.local.source if self.degraded else self.primary.source
 
     def _both(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        if self.degraded and time.monotonic() < self._retry_at:
+            return getattr(self.local, name)(*args, **kwargs)
         try:
             result = getattr(self.primary, name)(*args, **kwargs)
         except QueueUnavailable as exc:
@@ -210,6 +218,7 @@ class FallbackQueue:
                     "queue: platform unreachable, using the local queue: %s", exc
                 )
             self.degraded = True
+            self._retry_at = time.monotonic() + self.RETRY_SECONDS
             return getattr(self.local, name)(*args, **kwargs)
         self.degraded = False
         return result
@@ -221,10 +230,11 @@ class FallbackQueue:
         return self._both("issue", business_type)  # type: ignore[no-any-return]
 
     def call_next(self, *, window_code: str, types: list[str]) -> Ticket | None:
-        if self.degraded:  # tickets the desk issued while cut off go first
-            local = self.local.call_next(window_code=window_code, types=types)
-            if local is not None:
-                return local
+        # Tickets issued here while the platform was unreachable go first,
+        # also once it answers again.
+        local = self.local.call_next(window_code=window_code, types=types)
+        if local is not None:
+            return local
         return self._both(  # type: ignore[no-any-return]
             "call_next", window_code=window_code, types=types
         )
