@@ -14,10 +14,11 @@ from sqlite_utils import Database
 
 from counter_app import clock
 from counter_app.domain.errors import DomainError
+from counter_app.domain.evaluation import LEVELS
 from counter_app.domain.identifiers import mask_identifier
 from counter_app.domain.status import DECISION_LABELS, Decision, Status, status_label
 from counter_app.domain.workdays import WorkCalendar, days_left
-from counter_app.i18n import N_, _
+from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.store.calendar import load_calendar
 from counter_app.store.db import Store
@@ -27,13 +28,7 @@ RUNNING = (Status.SUBMITTED.value, Status.IN_REVIEW.value)
 KIND_APPLICATION = "application"
 KIND_CONSULTATION = "consultation"
 RECEIVED_STATES = ("original", "copy", "e_cert", "reused")
-LEVEL_LABELS: dict[int, str] = {
-    5: N_("非常满意"),
-    4: N_("满意"),
-    3: N_("基本满意"),
-    2: N_("不满意"),
-    1: N_("非常不满意"),
-}
+LEVEL_LABELS: dict[int, str] = dict(LEVELS)
 
 
 @dataclass(frozen=True)
