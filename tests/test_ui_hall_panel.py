@@ -3,6 +3,8 @@ the ticket stored with the decided application; the pad asked to rate."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,3 +134,46 @@ def test_decision_stores_the_ticket_and_asks_the_pad(
         panel.shutdown()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/pad", timeout=2)
+
+
+def test_settings_dialog_saves_for_a_supervisor_and_shows_the_pairing_qr(
+    qtbot: QtBot, app_ctx: AppContext, tmp_path: Path
+) -> None:
+    port = free_port()
+    hall_config.save(
+        app_ctx.store, {"hall.port": str(port), "hall.bind_host": "127.0.0.1"}
+    )
+    panel = _panel(qtbot, app_ctx)
+    try:
+        qtbot.waitUntil(lambda: panel.server is not None)
+        panel.settings_button.click()
+        dialog = panel.settings_dialog
+        assert dialog.isVisible()
+        pixmap = dialog.pairing.pixmap()
+        assert not pixmap.isNull()
+        png = tmp_path / "pair.png"
+        assert pixmap.save(str(png))
+        if shutil.which("zbarimg") is None:
+            pytest.skip("zbarimg not installed (apt zbar-tools)")
+        decoded = subprocess.run(
+            ["zbarimg", "-q", "--raw", str(png)], capture_output=True, text=True
+        )
+        assert panel.server is not None
+        assert decoded.stdout.strip() == panel.server.url("pad")
+
+        # a clerk may look but not change
+        dialog.types.setText("B")
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: "负责人" in dialog.general_error.text())
+        assert hall_config.load(app_ctx.store).window_types == ["A"]
+
+        app_ctx.user = demo_context(app_ctx.store, "chief01")
+        dialog.types.setText("b, c")
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(
+            lambda: panel.config is not None and panel.config.window_types == ["B", "C"]
+        )
+        qtbot.waitUntil(lambda: panel.server is not None)
+    finally:
+        panel.shutdown()

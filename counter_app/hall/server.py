@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import tempfile
 import threading
 from collections.abc import Callable
@@ -56,6 +57,17 @@ class TicketPrinter:
             submit_pdf(path, printer=self.printer, title=ticket.number)
 
 
+def lan_address() -> str:
+    """This machine's address on its network, for the tablet's link (no
+    packet is sent: a UDP socket only picks its route)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1, never reached
+            return str(probe.getsockname()[0])
+    except OSError:
+        return "127.0.0.1"
+
+
 class HallServer:
     def __init__(
         self,
@@ -82,7 +94,7 @@ class HallServer:
     def url(self, page: str, *, host: str = "") -> str:
         address = host or str(self.httpd.server_address[0])
         if address in ("0.0.0.0", "::"):
-            address = "127.0.0.1"
+            address = lan_address()
         query = f"?t={self.pad.token}" if page == "pad" and self.pad else ""
         return f"http://{address}:{self.port}/{page}{query}"
 

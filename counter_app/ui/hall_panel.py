@@ -104,6 +104,10 @@ class HallPanel(QWidget):
         )
         self.pad_label.setAccessibleName(_("评价器"))
         layout.addWidget(self.pad_label)
+        self.settings_button = self._button(
+            _("叫号设置…"), _("叫号与评价器设置"), self.open_settings
+        )
+        layout.addWidget(self.settings_button)
         self.setMaximumWidth(240)
         self._update_buttons()
         store = app.store
@@ -171,6 +175,30 @@ class HallPanel(QWidget):
         if self.server is not None:
             self.server.stop()
             self.server = None
+        self.pad = None
+
+    def reload(self) -> None:
+        """New settings: stop the server, start again with them."""
+        self.shutdown()
+        self.backend, self.current = None, None
+        self.pad_label.clear()
+        self.ticket_label.setText("—")
+        self._update_buttons()
+        store = self.app.store
+        self.app.tasks.run_op(
+            lambda: self._prepare(store), success=self._prepared, failure=self._failed
+        )
+
+    def open_settings(self) -> None:
+        from counter_app.ui.hall_settings import HallSettingsDialog
+
+        if self.config is None:
+            return
+        url = self.server.url("pad") if self.server is not None else ""
+        dialog = HallSettingsDialog(self.app, self.config, pad_url=url, parent=self)
+        dialog.accepted.connect(self.reload)
+        self.settings_dialog = dialog
+        dialog.open()
 
     def _show_source(self) -> None:
         source = getattr(self.backend, "source", "")
