@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from counter_app.hall import config as hall_config
 from counter_app.hall.local_queue import LocalQueue
 from counter_app.hall.service import ticket_of
+from counter_app.i18n import set_language
 from counter_app.services.demo import demo_context, seed_users
 from counter_app.services.setup import ensure_seeded
 from counter_app.store.db import Store
@@ -177,3 +178,30 @@ def test_settings_dialog_saves_for_a_supervisor_and_shows_the_pairing_qr(
         qtbot.waitUntil(lambda: panel.server is not None)
     finally:
         panel.shutdown()
+
+
+@pytest.mark.qt_log_ignore("qt.multimedia", "pipewire")
+def test_calls_are_spoken_in_the_interface_language_else_chimed(
+    qtbot: QtBot, app_ctx: AppContext
+) -> None:
+    """Qt's own "mock" engine has English voices only: an English desk
+    speaks the call, a Chinese one chimes."""
+    from PySide6.QtTextToSpeech import QTextToSpeech
+
+    if "mock" not in QTextToSpeech.availableEngines():
+        pytest.skip("Qt's mock text-to-speech engine is not installed")
+    hall_config.save(app_ctx.store, {"hall.voice": "mock"})
+    queue = LocalQueue(app_ctx.store)
+    queue.issue("A")
+    queue.issue("A")
+    panel = _panel(qtbot, app_ctx)
+    assert panel.voice is not None and panel.voice.tts is not None
+    with qtbot.waitSignal(panel.called):
+        panel.next_button.click()
+    assert panel.last_announcement == "chime"  # no Chinese voice
+    set_language("en")
+    qtbot.waitUntil(lambda: panel.next_button.isEnabled())
+    with qtbot.waitSignal(panel.voice.tts.stateChanged) as spoken:
+        panel.next_button.click()
+    assert spoken.args == [QTextToSpeech.State.Speaking]
+    assert panel.last_announcement == "speech"

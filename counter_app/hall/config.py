@@ -29,6 +29,9 @@ DEFAULTS = {
     "hall.kiosk": "0",  # 1: this machine also serves the kiosk and display
     "hall.kiosk_printer": "",
     "hall.pad_token": "",
+    # 叫号语音 at the window: "" off, "default" the system's text-to-speech,
+    # or an engine's name (QTextToSpeech.availableEngines()).
+    "hall.voice": "",
 }
 
 
@@ -42,6 +45,7 @@ class HallConfig:
     kiosk: bool = False
     kiosk_printer: str = ""
     pad_token: str = ""
+    voice: str = ""
 
 
 def _get(store: Store, key: str) -> str:
@@ -72,6 +76,7 @@ def load(store: Store) -> HallConfig:
         kiosk=_get(store, "hall.kiosk") == "1",
         kiosk_printer=_get(store, "hall.kiosk_printer"),
         pad_token=_get(store, "hall.pad_token"),
+        voice=_get(store, "hall.voice"),
     )
 
 

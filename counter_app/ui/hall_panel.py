@@ -58,6 +58,8 @@ class HallPanel(QWidget):
         self.current: Ticket | None = None
         self.server: HallServer | None = None
         self.pad: PadSession | None = None
+        self.voice: Any = None  # HallVoice, when the setting asks for one
+        self.last_announcement = ""  # "speech" or "chime"
         self._busy = False
         self._relay = _Relay(self)
         self._relay.outcome.connect(self._pad_done)
@@ -134,6 +136,11 @@ class HallPanel(QWidget):
     ) -> None:
         self.config, self.backend, token = result
         self._show_source()
+        self.voice = None
+        if self.config.voice:
+            from counter_app.ui.hall_voice import HallVoice
+
+            self.voice = HallVoice(self.config.voice, self)
         if self.config.port:
             self.start_server(token)
         self._update_buttons()
@@ -255,10 +262,11 @@ class HallPanel(QWidget):
         self._update_buttons()
 
     def _announce(self, ticket: Ticket) -> None:
+        text = call_text(ticket.number, ticket.window_code or self._window())
         self.ticket_label.setText(ticket.number)
-        self.history.appendPlainText(
-            call_text(ticket.number, ticket.window_code or self._window())
-        )
+        self.history.appendPlainText(text)
+        if self.voice is not None:
+            self.last_announcement = self.voice.announce(text)
 
     def recall(self) -> None:
         backend, ticket = self.backend, self.current

@@ -94,6 +94,13 @@ class HallSettingsDialog(FormDialog):
         self.add_field("kiosk", _("取号机"), self.kiosk, _("取号机"))
         self.printer = QLineEdit(current.kiosk_printer)
         self.add_field("printer", _("号票打印机"), self.printer, _("号票打印机"))
+        self.voice = QComboBox()
+        self.voice.addItem(_("不播报"), "")
+        self.voice.addItem(_("系统语音（无对应语音时提示音）"), "default")
+        if current.voice not in ("", "default"):
+            self.voice.addItem(current.voice, current.voice)
+        self.voice.setCurrentIndex(max(0, self.voice.findData(current.voice)))
+        self.add_field("voice", _("叫号语音"), self.voice, _("叫号语音"))
         self.pairing = QLabel()
         self.pairing.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.pairing.setWordWrap(True)
@@ -123,6 +130,7 @@ class HallSettingsDialog(FormDialog):
             "hall.bind_host": self.host.text().strip() or "0.0.0.0",
             "hall.kiosk": "1" if self.kiosk.isChecked() else "0",
             "hall.kiosk_printer": self.printer.text().strip(),
+            "hall.voice": str(self.voice.currentData()),
         }
 
     def build_op(self) -> Callable[[], Any] | None:
