@@ -23,6 +23,7 @@ from counter_app.domain.hall import (
     seconds_between,
     ticket_number,
 )
+from counter_app.hall import config as hall_config
 from counter_app.hall.local_queue import LocalQueue
 from counter_app.hall.remote import CentralQueue, ExternalQueue, FallbackQueue
 from counter_app.hall.service import link_ticket, ticket_of
@@ -376,3 +377,33 @@ def test_concurrent_kiosks_never_share_a_number(
     with ThreadPoolExecutor(max_workers=6) as pool:
         numbers = [n for batch in pool.map(take, range(6)) for n in batch]
     assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 31)]
+
+
+def test_external_templates_are_checked_before_they_are_stored(store: Store) -> None:
+    for urls, words in (
+        ('{"recall": "http://qs/r?n={number}"}', "缺少“call”"),
+        ('{"call": "http://qs/c?w={window"}', "无效"),
+        ('{"call": "file:///etc/passwd"}', "无效"),
+        ('{"call": "http://qs/c", "launch": "http://qs/x"}', "“launch”无效"),
+        ("[1]", "对照表"),
+    ):
+        with pytest.raises(QueueError, match=words):
+            hall_config.save(
+                store, {"hall.queue_mode": "external", "hall.external_urls": urls}
+            )
+    assert hall_config.load(store).queue_mode == "auto"  # nothing was stored
+
+
+def test_the_desk_queue_issues_the_site_types_while_cut_off(
+    central_server: CentralServer,  # noqa: F811
+    store: Store,
+) -> None:
+    central_server.cli("queue-types", "--site", "320102001", "E=公积金")
+    desk = central_server.new_desk(site="320102001", window="01")
+    port = int(desk.base_url.rsplit(":", 1)[1])
+    with FaultProxy(port) as proxy:
+        q = FallbackQueue(CentralQueue(proxy.url, token=desk.token), LocalQueue(store))
+        assert [t.code for t in q.hall_state().types] == ["E"]
+        proxy.refuse()
+        assert q.issue("E").number == f"E{LOCAL_FIRST_SEQ}"
+        assert [t.name for t in q.hall_state().types] == ["公积金"]

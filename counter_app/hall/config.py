@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from counter_app.domain.hall import QueueError, parse_types
 from counter_app.hall.local_queue import LocalQueue
 from counter_app.hall.pad import new_token
-from counter_app.hall.remote import CentralQueue, ExternalQueue, FallbackQueue
+from counter_app.hall.remote import (
+    CentralQueue,
+    ExternalQueue,
+    FallbackQueue,
+    check_templates,
+)
 from counter_app.hall.tickets import QueueBackend
 from counter_app.i18n import _
 from counter_app.store import settings
@@ -65,6 +70,8 @@ def load(store: Store) -> HallConfig:
         ) from exc
     if not isinstance(urls, dict):
         raise QueueError(_("外部叫号地址模板应为“操作: 地址”的对照表。"))
+    if mode == "external":
+        check_templates({str(k): str(v) for k, v in urls.items()})
     return HallConfig(
         queue_mode=mode,
         window_types=parse_types(_get(store, "hall.window_types")),

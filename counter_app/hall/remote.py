@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 import requests
 
-from counter_app.domain.hall import QueueError
+from counter_app.domain.hall import BusinessType, QueueError
+from counter_app.hall.local_queue import LocalQueue
 from counter_app.hall.tickets import (
     SOURCE_CENTRAL,
     SOURCE_EXTERNAL,
@@ -102,6 +103,32 @@ class CentralQueue:
 EXTERNAL_ACTIONS = ("issue", "call", "recall", "skip", "done", "transfer", "hall")
 
 
+def check_templates(templates: Mapping[str, str]) -> None:
+    """Refuse a template set the queue could not use, naming the action."""
+    if not templates.get("call"):
+        raise QueueError(
+            _("外部叫号系统缺少“{action}”地址模板。").format(action="call")
+        )
+    allowed = {"window", "types", "type", "ticket", "number", "to"}
+    for action, template in templates.items():
+        try:
+            names = {f for _t, f, _s, _c in string.Formatter().parse(template) if f}
+        except ValueError as exc:
+            names, detail = set(), str(exc)
+        else:
+            detail = ", ".join(sorted(names - allowed))
+        if (
+            action not in EXTERNAL_ACTIONS
+            or detail
+            or not template.startswith(("http://", "https://"))
+        ):
+            raise QueueError(
+                _("外部叫号地址模板“{action}”无效：{detail}").format(
+                    action=action, detail=detail or template
+                )
+            )
+
+
 class ExternalQueue:
     """A center's existing queue system, driven by configured URL templates
     (POST, JSON answers: a ticket as ``{"id", "number", …}``; ``call``
@@ -110,20 +137,7 @@ class ExternalQueue:
     source = SOURCE_EXTERNAL
 
     def __init__(self, templates: Mapping[str, str], *, window_code: str) -> None:
-        missing = [a for a in ("call",) if not templates.get(a)]
-        if missing:
-            raise QueueError(
-                _("外部叫号系统缺少“{action}”地址模板。").format(action=missing[0])
-            )
-        for action, template in templates.items():
-            names = {f for _t, f, _s, _c in string.Formatter().parse(template) if f}
-            unknown = names - {"window", "types", "type", "ticket", "number", "to"}
-            if action not in EXTERNAL_ACTIONS or unknown:
-                raise QueueError(
-                    _("外部叫号地址模板“{action}”无效：{detail}").format(
-                        action=action, detail=", ".join(sorted(unknown)) or action
-                    )
-                )
+        check_templates(templates)
         self.templates = dict(templates)
         self.window_code = window_code
         self.session = requests.Session()
@@ -252,4 +266,8 @@ class FallbackQueue:
         return self._of(ticket).transfer(ticket, window_code=window_code)
 
     def hall_state(self) -> HallState:
-        return self._both("hall_state")  # type: ignore[no-any-return]
+        state: HallState = self._both("hall_state")
+        if not self.degraded and isinstance(self.local, LocalQueue) and state.types:
+            # while cut off, the desk issues the site's types, not defaults
+            self.local.types = tuple(BusinessType(t.code, t.name) for t in state.types)
+        return state
