@@ -11,8 +11,12 @@ import argparse
 import sys
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from counter_app.i18n import _
+
+if TYPE_CHECKING:
+    from counter_app.store.db import Store
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -77,21 +81,21 @@ def cmd_hall(args: argparse.Namespace) -> int:
         store.close()
 
 
-def _value(store: object, key: str) -> str:
+def _value(store: Store, key: str) -> str:
     from counter_app.hall import config
     from counter_app.store import settings
 
-    return settings.get(store.db, key) or config.DEFAULTS[key]  # type: ignore[attr-defined]
+    return settings.get(store.db, key) or config.DEFAULTS[key]
 
 
-def _serve(store: object, args: argparse.Namespace) -> int:
+def _serve(store: Store, args: argparse.Namespace) -> int:
     from counter_app.hall import config
     from counter_app.hall.server import HallServer, TicketPrinter
     from counter_app.store import settings
 
-    current = config.load(store)  # type: ignore[arg-type]
-    backend = config.make_backend(store, current)  # type: ignore[arg-type]
-    center = settings.get(store.db, "center_name")  # type: ignore[attr-defined]
+    current = config.load(store)
+    backend = config.make_backend(store, current)
+    center = settings.get(store.db, "center_name")
     printer_name = args.printer if args.printer is not None else current.kiosk_printer
     server = HallServer(
         host=args.host or current.bind_host,
