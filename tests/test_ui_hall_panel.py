@@ -205,3 +205,32 @@ def test_calls_are_spoken_in_the_interface_language_else_chimed(
         panel.next_button.click()
     assert spoken.args == [QTextToSpeech.State.Speaking]
     assert panel.last_announcement == "speech"
+
+
+def test_a_rebuilt_window_keeps_the_ticket_and_the_pad(
+    qtbot: QtBot, app_ctx: AppContext
+) -> None:
+    from counter_app.ui.workspace import Workspace
+
+    port = free_port()
+    hall_config.save(
+        app_ctx.store, {"hall.port": str(port), "hall.bind_host": "127.0.0.1"}
+    )
+    ticket = LocalQueue(app_ctx.store).issue("A")
+    ws = Workspace(app_ctx, idle_lock_minutes=0)
+    ws.show()
+    panel = ws.window.queue
+    qtbot.waitUntil(lambda: panel.server is not None and panel.next_button.isEnabled())
+    with qtbot.waitSignal(panel.called):
+        panel.next_button.click()
+    ws.rebuild()  # as after a language switch
+    fresh = ws.window.queue
+    assert fresh is not panel and panel.server is None
+    qtbot.waitUntil(
+        lambda: fresh.server is not None and fresh.recall_button.isEnabled()
+    )
+    assert fresh.current is not None and fresh.current.number == ticket.number
+    assert fresh.ticket_label.text() == ticket.number
+    assert requests.get(f"http://127.0.0.1:{port}/pad", timeout=5).status_code == 200
+    ws.close()
+    qtbot.waitUntil(lambda: fresh.server is None)

@@ -184,6 +184,14 @@ class HallPanel(QWidget):
             self.server = None
         self.pad = None
 
+    def take_over(self, previous: HallPanel) -> None:
+        """The window was rebuilt (a language switch): keep the ticket being
+        served and the calls made."""
+        self.current = previous.current
+        self.ticket_label.setText(previous.ticket_label.text())
+        self.history.setPlainText(previous.history.toPlainText())
+        self._update_buttons()
+
     def reload(self) -> None:
         """New settings: stop the server, start again with them."""
         self.shutdown()
