@@ -22,6 +22,8 @@ APT_PACKAGES=(
   postgresql
   # fast SM4 for sealing scans (counter_app/store/gcrypt_sm4.py)
   libgcrypt20
+  # the hall pages (kiosk, display, pad) tested in a real headless browser
+  chromium chromium-driver
 )
 
 # Debian's python3 needs python3-venv for `python3 -m venv`.

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sync import protocol as p
 
 from . import admin, audit, certificates, feed, ops, wire
+from . import queue as hall_queue
 from .blobs import (
     DEFAULT_PARTIAL_QUOTA_BYTES,
     DEFAULT_STALE_HOURS,
@@ -297,6 +298,10 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
             }
             raise ApiError(exc.status, exc.error, str(exc), headers) from None
         return JSONResponse(dict(status), headers=_blob_headers(status))
+
+    hall_queue.add_routes(
+        app, db, clock=settings.clock, current_desk=current_desk, error=ApiError
+    )
 
     @app.get(p.PATH_STATUS_PAGE + "/{acceptance_no}", response_class=HTMLResponse)
     def status_page(

@@ -194,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--every", type=float, default=5.0, metavar="SECONDS")
     sim.add_argument("--seed", type=int)
     sim.add_argument("--rounds", type=int, help="stop after N rounds")
+    queue_types = command(
+        "queue-types", "show or set a site's hall queue business types (排队叫号)"
+    )
+    queue_types.add_argument("--site", required=True)
+    queue_types.add_argument(
+        "types", nargs="*", metavar="CODE=NAME", help="e.g. A=综合受理 B=社保医保"
+    )
     return parser
 
 
@@ -298,6 +305,25 @@ def _purge_uploads(db: Database, args: argparse.Namespace) -> int:
     return store.purge_stale()
 
 
+def _queue_types(db: Database, args: argparse.Namespace) -> None:
+    from . import queue
+
+    if args.types:
+        types = []
+        for pair in args.types:
+            code, _sep, name = pair.partition("=")
+            code, name = code.strip(), name.strip()
+            if len(code) != 1 or not "A" <= code <= "Z" or not 0 < len(name) <= 20:
+                raise ValueError(f"业务类型应为“字母=名称”（名称不超过 20 字）：{pair}")
+            types.append((code, name))
+        if len({c for c, _n in types}) != len(types):
+            raise ValueError("业务类型字母重复")
+        queue.set_types(db, args.site, types)
+    with db.transaction(write=False) as conn:
+        for code, name in queue.site_types(conn, args.site):
+            print(f"{code}={name}")
+
+
 def run(args: argparse.Namespace) -> int:
     db = open_database(db_path=args.db, database_url=args.database_url)
     try:
@@ -363,6 +389,8 @@ def run(args: argparse.Namespace) -> int:
             intact, lines = audit.verify_desk(db, args.desk)
             print("\n".join(lines))
             return 0 if intact else 1
+        elif args.command == "queue-types":
+            _queue_types(db, args)
         elif args.command == "backoffice-sim":
             demo.run_backoffice(
                 db, every=args.every, seed=args.seed, rounds=args.rounds

@@ -199,6 +199,35 @@ CREATE TABLE IF NOT EXISTS desk_prefixes (
     PRIMARY KEY (site_code, window_code)
 );
 CREATE INDEX IF NOT EXISTS desk_prefixes_desk ON desk_prefixes(desk_id);
+-- 排队叫号 (central/queue.py): one queue per site and day, a ticket
+-- called to one window, the day being the site's (China's) calendar day.
+CREATE TABLE IF NOT EXISTS queue_tickets (
+    id TEXT PRIMARY KEY,
+    site_code TEXT NOT NULL,
+    day TEXT NOT NULL,
+    business_type TEXT NOT NULL,
+    number TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    window_code TEXT,
+    target_window TEXT,
+    issued_by TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    called_at TEXT,
+    announced_at TEXT,
+    finished_at TEXT,
+    calls INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (site_code, day, number)
+);
+CREATE INDEX IF NOT EXISTS queue_tickets_waiting
+    ON queue_tickets(site_code, day, status, business_type, seq);
+CREATE TABLE IF NOT EXISTS queue_types (
+    site_code TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (site_code, code)
+);
 """
 
 #: Columns added after release: (table, column, type). Added on start to a

@@ -175,3 +175,25 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
         "server_time": p.utc_now_iso(),
     }
     return JSONResponse(body, status_code=422)
+
+
+# --- 排队叫号 (central/queue.py) -------------------------------------------
+QueueType = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+
+
+class QueueIssueIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    business_type: QueueType
+
+
+class QueueCallIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    types: Annotated[list[QueueType], Field(max_length=p.MAX_QUEUE_TYPES)]
+
+
+class QueueTransferIn(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    window_code: Annotated[str, StringConstraints(pattern=p.WINDOW_CODE_PATTERN)]

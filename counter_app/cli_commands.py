@@ -86,6 +86,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     from counter_app.cli_audit import register_audit
     from counter_app.cli_backup import register_backup
     from counter_app.cli_export import register_export
+    from counter_app.cli_hall import register_hall
     from counter_app.cli_maintenance import register_maintenance
     from counter_app.cli_site import register_site
     from counter_app.cli_sync import register_sync
@@ -93,6 +94,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 
     register_user(add)
     register_site(add)
+    register_hall(add)
     register_sync(sub, table)
     register_export(sub, table)
     register_audit(sub, table)

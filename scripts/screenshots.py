@@ -6,7 +6,8 @@ Starts ``Xvfb :99 -screen 0 1440x900x24`` itself, seeds a demo store in a
 temporary directory, and saves: the sign-in dialog, the main window on the
 受理 tab, the 办件 list with a detail, the deliver and evaluation dialogs, the
 list in the high-contrast large-font theme, the shortcuts, the settings and
-the lock screen.
+the lock screen; then the hall's kiosk, display and pad pages in headless
+chromium (scripts/hall_pages.py).
 """
 
 from __future__ import annotations
@@ -54,11 +55,25 @@ def main(argv: list[str] | None = None) -> int:
     xvfb = start_xvfb()
     data_dir = Path(tempfile.mkdtemp(prefix="counter-shots-"))
     try:
-        return capture(args.out, args.lang, data_dir, args.applications)
+        status = capture(args.out, args.lang, data_dir, args.applications)
     finally:
         xvfb.terminate()
         xvfb.wait(timeout=10)
         shutil.rmtree(data_dir, ignore_errors=True)
+    return status or capture_hall_pages(args.out)
+
+
+def capture_hall_pages(out: Path) -> int:
+    """The kiosk, display and pad pages in headless chromium."""
+    from scripts.hall_pages import BrowserUnavailable, capture_hall
+
+    try:
+        for path in capture_hall(out):
+            print(path)
+    except BrowserUnavailable as exc:
+        print(f"hall pages skipped: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def capture(out: Path, lang: str, data_dir: Path, applications: int) -> int:

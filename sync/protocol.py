@@ -871,3 +871,17 @@ def _max_chars(key: str) -> int:
     if key == "org_name":
         return MAX_ORG_NAME_CHARS
     return MAX_TEXT_CHARS
+
+
+# --- 排队叫号: the site's hall queue on the platform (central/queue.py) ------
+PATH_QUEUE: Final = API_PREFIX + "/queue"
+#: GET: the hall's types, waiting counts and recent calls (own site).
+PATH_QUEUE_HALL: Final = PATH_QUEUE + "/hall"
+#: POST {business_type}: issue a ticket (a kiosk desk).
+PATH_QUEUE_TICKETS: Final = PATH_QUEUE + "/tickets"
+#: POST {types}: call the next ticket to the calling desk's window.
+PATH_QUEUE_CALL: Final = PATH_QUEUE + "/call"
+#: POST: PATH_QUEUE_TICKETS + "/{id}/" + one of these (transfer: {window_code}).
+QUEUE_ACTIONS: Final = ("recall", "skip", "done", "transfer")
+ERROR_QUEUE_CONFLICT: Final = "queue_conflict"
+MAX_QUEUE_TYPES: Final = 26

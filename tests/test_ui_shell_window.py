@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from counter_app import clock, i18n
+from counter_app.hall.local_queue import LocalQueue
 from counter_app.i18n import _
 from counter_app.services.demo import demo_context, seed_users
 from counter_app.services.setup import ensure_seeded
@@ -116,9 +117,16 @@ def test_shortcuts_help_and_queue(qtbot: QtBot, app_ctx: AppContext) -> None:
     ws.window.help_action.trigger()
     assert ws.window.help_dialog.isVisible()
     ws.window.help_dialog.accept()
+    # 叫号: the desk's own queue (not enrolled); tickets from the hall
+    queue = LocalQueue(app_ctx.store)
+    first, second = queue.issue("A"), queue.issue("A")
+    panel = ws.window.queue
+    qtbot.waitUntil(lambda: panel.next_button.isEnabled())
     ws.window.next_action.trigger()
+    qtbot.waitUntil(lambda: panel.ticket_label.text() == first.number)
+    qtbot.waitUntil(lambda: panel.next_button.isEnabled())
     ws.window.next_action.trigger()
-    assert ws.window.queue.ticket_label.text() == "A002"
+    qtbot.waitUntil(lambda: panel.ticket_label.text() == second.number)
     ws.window.find_action.trigger()
     assert ws.window.tabs.currentIndex() == 1
     assert ws.window.focusWidget() is ws.window.list_panel.search

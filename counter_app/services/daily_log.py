@@ -14,10 +14,11 @@ from sqlite_utils import Database
 
 from counter_app import clock
 from counter_app.domain.errors import DomainError
+from counter_app.domain.evaluation import LEVELS
 from counter_app.domain.identifiers import mask_identifier
 from counter_app.domain.status import DECISION_LABELS, Decision, Status, status_label
 from counter_app.domain.workdays import WorkCalendar, days_left
-from counter_app.i18n import N_, _
+from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.store.calendar import load_calendar
 from counter_app.store.db import Store
@@ -27,13 +28,7 @@ RUNNING = (Status.SUBMITTED.value, Status.IN_REVIEW.value)
 KIND_APPLICATION = "application"
 KIND_CONSULTATION = "consultation"
 RECEIVED_STATES = ("original", "copy", "e_cert", "reused")
-LEVEL_LABELS: dict[int, str] = {
-    5: N_("非常满意"),
-    4: N_("满意"),
-    3: N_("基本满意"),
-    2: N_("不满意"),
-    1: N_("非常不满意"),
-}
+LEVEL_LABELS: dict[int, str] = dict(LEVELS)
 
 
 @dataclass(frozen=True)
@@ -104,6 +99,10 @@ class LogEntry:
     # Working days overdue (positive) by the desk's one rule; None = not.
     overdue_days: int | None = None
     follow_up: str | None = None
+    # 排队叫号: the ticket the applicant was served under (migration 0018)
+    ticket_no: str = ""
+    wait_seconds: int | None = None
+    service_seconds: int | None = None
 
     @property
     def bad_rating(self) -> bool:
@@ -180,8 +179,28 @@ class LogTotals:
     bad_ratings: int = 0
     bad_followed: int = 0
     overdue: int = 0
+    queued: int = 0
+    wait_seconds: int = 0
+    service_seconds: int = 0
+    service_count: int = 0
 
     def pairs(self) -> list[tuple[str, str]]:
+        return self._pairs() + self._queue_pairs()
+
+    def _queue_pairs(self) -> list[tuple[str, str]]:
+        """Waiting and service times, on days the hall queue was used."""
+        if not self.queued:
+            return []
+        pairs = [
+            (_("排队取号办件"), str(self.queued)),
+            (_("平均等候"), minutes_text(self.wait_seconds / self.queued)),
+        ]
+        if self.service_count:
+            average = self.service_seconds / self.service_count
+            pairs.append((_("平均办理（叫号至受理）"), minutes_text(average)))
+        return pairs
+
+    def _pairs(self) -> list[tuple[str, str]]:
         return [
             (_("咨询"), str(self.consultations)),
             (_("办件"), str(self.applications)),
@@ -332,7 +351,13 @@ def _application_entries(
         "   ORDER BY e.created_at DESC LIMIT 1),"
         " (SELECT COALESCE(e.follow_up, '') FROM evaluations e"
         "   WHERE e.application_id = a.id ORDER BY e.created_at DESC LIMIT 1),"
-        " a.agent_name, a.assisted"
+        " a.agent_name, a.assisted,"
+        " (SELECT t.ticket_no FROM application_tickets t"
+        "   WHERE t.application_id = a.id),"
+        " (SELECT t.wait_seconds FROM application_tickets t"
+        "   WHERE t.application_id = a.id),"
+        " (SELECT t.service_seconds FROM application_tickets t"
+        "   WHERE t.application_id = a.id)"
         f" FROM applications a WHERE {where} ORDER BY a.created_at, a.acceptance_no"
     )
     for row in db.execute(sql, params):
@@ -357,6 +382,9 @@ def _application_entries(
             follow_up,
             agent_name,
             assisted,
+            ticket_no,
+            wait_seconds,
+            service_seconds,
         ) = row
         code = uscc if applicant_type == "organisation" and uscc else id_number
         due_day = date.fromisoformat(due) if due else None
@@ -386,6 +414,9 @@ def _application_entries(
             assisted=bool(assisted),
             overdue_days=overdue,
             follow_up=follow_up or None,
+            ticket_no=ticket_no or "",
+            wait_seconds=wait_seconds,
+            service_seconds=service_seconds,
         )
 
 
@@ -449,6 +480,10 @@ def _totals(entries: Iterable[LogEntry]) -> LogTotals:
             "bad_ratings",
             "bad_followed",
             "overdue",
+            "queued",
+            "wait_seconds",
+            "service_seconds",
+            "service_count",
         ),
         0,
     )
@@ -476,7 +511,17 @@ def _totals(entries: Iterable[LogEntry]) -> LogTotals:
                 counts["bad_followed"] += bool(e.follow_up)
         if e.overdue_days:
             counts["overdue"] += 1
+        if e.wait_seconds is not None:
+            counts["queued"] += 1
+            counts["wait_seconds"] += e.wait_seconds
+        if e.service_seconds is not None:
+            counts["service_count"] += 1
+            counts["service_seconds"] += e.service_seconds
     return LogTotals(**counts)
+
+
+def minutes_text(seconds: float) -> str:
+    return _("{minutes} 分钟").format(minutes=f"{seconds / 60:.1f}")
 
 
 def _local(text: str) -> datetime:

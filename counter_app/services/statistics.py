@@ -138,6 +138,18 @@ class Satisfaction:
 
 
 @dataclass(frozen=True)
+class QueueTimes:
+    """排队叫号: applications served under a ticket, with the waiting time
+    (ticket to call) and the service time (call to decision), by window."""
+
+    tickets: int = 0
+    average_wait: float | None = None
+    longest_wait: int | None = None
+    average_service: float | None = None
+    by_window: dict[str, tuple[int, float | None]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StatsReport:
     filters: StatsFilter
     today: date
@@ -150,6 +162,7 @@ class StatsReport:
     on_time: OnTime
     satisfaction: Satisfaction
     coverage: list[WindowCoverage] = field(default_factory=list)
+    queue: QueueTimes = field(default_factory=QueueTimes)
 
 
 def effective_filter(ctx: DeskContext, wanted: StatsFilter) -> StatsFilter:
@@ -186,6 +199,33 @@ def report(store: Store, ctx: DeskContext, wanted: StatsFilter) -> StatsReport:
         on_time=on_time(db, ctx.site_code, f),
         satisfaction=satisfaction(db, f, calendar),
         coverage=coverage(db, ctx, windows, all_windows=not f.window_code),
+        queue=queue_times(db, ctx.site_code, f),
+    )
+
+
+def queue_times(db: Database, site_code: str, f: StatsFilter) -> QueueTimes:
+    where, params = _filters(f, site_code, prefix="a.")
+    span = [f.start.isoformat(), f.end.isoformat()]
+    rows = db.execute(
+        "SELECT a.window_code, COUNT(*), AVG(t.wait_seconds), MAX(t.wait_seconds),"
+        " SUM(t.service_seconds), COUNT(t.service_seconds)"
+        " FROM application_tickets t JOIN applications a ON a.id = t.application_id"
+        f" WHERE a.day BETWEEN ? AND ? AND {where} AND t.wait_seconds IS NOT NULL"
+        " GROUP BY a.window_code ORDER BY a.window_code",
+        span + params,
+    ).fetchall()
+    if not rows:
+        return QueueTimes()
+    tickets = sum(int(r[1]) for r in rows)
+    waits = sum(float(r[2]) * int(r[1]) for r in rows)
+    service_total = sum(int(r[4] or 0) for r in rows)
+    service_count = sum(int(r[5]) for r in rows)
+    return QueueTimes(
+        tickets=tickets,
+        average_wait=waits / tickets,
+        longest_wait=max(int(r[3]) for r in rows),
+        average_service=service_total / service_count if service_count else None,
+        by_window={str(r[0]): (int(r[1]), float(r[2])) for r in rows},
     )
 
 

@@ -657,3 +657,46 @@ def m0017_signatures_and_card_photos(db: Database) -> None:
         );
         """
     )
+
+
+@migrations(name="0018_hall_queue")
+def m0018_hall_queue(db: Database) -> None:
+    # 排队叫号: the desk's own queue for when the platform cannot be reached
+    # (counter_app/hall/local_queue.py), and the ticket each application was
+    # served under, so waiting and service times reach the statistics.
+    db.executescript(
+        """
+        CREATE TABLE hall_tickets (
+            id TEXT PRIMARY KEY,
+            day TEXT NOT NULL,
+            business_type TEXT NOT NULL,
+            number TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            status TEXT NOT NULL
+                CHECK (status IN ('waiting', 'called', 'done', 'skipped')),
+            window_code TEXT,
+            target_window TEXT,
+            issued_at TEXT NOT NULL,
+            called_at TEXT,
+            announced_at TEXT,
+            finished_at TEXT,
+            calls INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (day, number)
+        );
+        CREATE INDEX hall_tickets_waiting
+            ON hall_tickets(day, status, business_type, seq);
+        CREATE TABLE application_tickets (
+            application_id TEXT PRIMARY KEY
+                REFERENCES applications(id) ON DELETE CASCADE,
+            ticket_no TEXT NOT NULL,
+            business_type TEXT NOT NULL,
+            source TEXT NOT NULL,
+            window_code TEXT,
+            issued_at TEXT NOT NULL,
+            called_at TEXT NOT NULL,
+            wait_seconds INTEGER,
+            service_seconds INTEGER
+        );
+        CREATE INDEX application_tickets_no ON application_tickets(ticket_no);
+        """
+    )

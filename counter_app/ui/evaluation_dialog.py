@@ -17,27 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app.i18n import N_, _
+from counter_app.domain.evaluation import BAD_REASONS, GOOD_REASONS, LEVELS
+from counter_app.i18n import _
 from counter_app.services import applications
 from counter_app.ui.context import AppContext
 from counter_app.ui.dialogbase import FormDialog
 
-LEVELS = (
-    (5, N_("非常满意")),
-    (4, N_("满意")),
-    (3, N_("基本满意")),
-    (2, N_("不满意")),
-    (1, N_("非常不满意")),
-)
-REASONS = (
-    N_("办事效率高"),
-    N_("服务态度好"),
-    N_("一次办成"),
-    N_("等候时间长"),
-    N_("材料要求不清楚"),
-    N_("服务态度差"),
-    N_("多次跑腿"),
-)
+# The clerk's dialog offers the reasons in this order (指引清楚 only on the
+# applicant's own screens).
+REASONS = (*GOOD_REASONS[:3], *BAD_REASONS)
 
 
 def record_evaluation(

@@ -20,19 +20,11 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app.domain.errors import DomainError
-from counter_app.i18n import N_, _
+from counter_app.domain.evaluation import BAD_REASONS, CHANNEL_PAD, GOOD_REASONS, LEVELS
+from counter_app.i18n import _
 from counter_app.services import applications
 from counter_app.ui.context import AppContext
 
-LEVELS = (
-    (5, N_("非常满意")),
-    (4, N_("满意")),
-    (3, N_("基本满意")),
-    (2, N_("不满意")),
-    (1, N_("非常不满意")),
-)
-GOOD_REASONS = (N_("办事效率高"), N_("服务态度好"), N_("一次办成"), N_("指引清楚"))
-BAD_REASONS = (N_("等候时间长"), N_("材料要求不清楚"), N_("服务态度差"), N_("多次跑腿"))
 CLOSE_AFTER_MS = 3000
 
 STYLE = """
@@ -158,7 +150,7 @@ class EvaluationScreen(QDialog):
                 application_id=app_id,
                 level=level,
                 reasons=reasons,
-                channel="pad",
+                channel=CHANNEL_PAD,
             ),
             success=self._done,
             failure=self._failed,

@@ -21,12 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from counter_app import clock
 from counter_app.i18n import _
 from counter_app.ui.applications_list import ApplicationsPanel
 from counter_app.ui.context import AppContext
 from counter_app.ui.detail import DetailView
 from counter_app.ui.errors import show_error
+from counter_app.ui.hall_panel import HallPanel
 from counter_app.ui.integrations import add_supervisor_menu, add_sync_menu
 from counter_app.ui.statusbar import SyncStatusProvider, SyncStatusWidget
 
@@ -51,61 +51,6 @@ def _placeholder(text: str) -> QWidget:
     return label
 
 
-class QueuePanel(QWidget):
-    """叫号: a simple local queue of ticket numbers A001, A002, …, restarting
-    each day."""
-
-    called = Signal(str)
-
-    def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
-        layout = QVBoxLayout(self)
-        title = QLabel(_("叫号"))
-        title.setAccessibleName(_("叫号"))
-        layout.addWidget(title)
-        self.ticket_label = QLabel(self.current() or "—")
-        self.ticket_label.setObjectName("ticketLabel")
-        self.ticket_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.ticket_label.setAccessibleName(_("当前号码"))
-        layout.addWidget(self.ticket_label)
-        self.next_button = QPushButton(_("下一位 (F2)"))
-        self.next_button.setAccessibleName(_("下一位"))
-        self.next_button.clicked.connect(self.call_next)
-        layout.addWidget(self.next_button)
-        self.history = QPlainTextEdit()
-        self.history.setReadOnly(True)
-        self.history.setAccessibleName(_("已叫号码"))
-        self.history.setMaximumWidth(220)
-        layout.addWidget(self.history, 1)
-
-    def _state(self) -> tuple[str, int]:
-        s = self.app.settings
-        return str(s.value("queue/day", "")), int(str(s.value("queue/last", 0) or 0))
-
-    def current(self) -> str:
-        day, last = self._state()
-        if day != clock.today().isoformat() or last == 0:
-            return ""
-        return ticket(last)
-
-    def call_next(self) -> str:
-        day, last = self._state()
-        today = clock.today().isoformat()
-        last = last + 1 if day == today else 1
-        self.app.settings.setValue("queue/day", today)
-        self.app.settings.setValue("queue/last", last)
-        number = ticket(last)
-        self.ticket_label.setText(number)
-        self.history.appendPlainText(_("{ticket} 请到窗口").format(ticket=number))
-        self.called.emit(number)
-        return number
-
-
-def ticket(n: int) -> str:
-    return f"A{n:03d}"
-
-
 class MainWindow(QMainWindow):
     lock_requested = Signal()
     switch_user_requested = Signal()
@@ -124,7 +69,7 @@ class MainWindow(QMainWindow):
         self.heading = heading
         self.setObjectName("mainWindow")
         self.setAccessibleName(_("Counter 窗口工作台"))
-        self.queue = QueuePanel(app)
+        self.queue = HallPanel(app)
         self.intake = intake if intake is not None else make_intake_widget(app)
         self.list_panel = ApplicationsPanel(app)
         self.detail = DetailView(app)
@@ -345,8 +290,9 @@ class MainWindow(QMainWindow):
         self.detail.load(application_id)
         self.detail.setFocus()
 
-    def _intake_decided(self, _results: object) -> None:
+    def _intake_decided(self, results: object) -> None:
         self.list_panel.model.refresh()
+        self.queue.decided(results)
 
     def set_locked(self, locked: bool) -> None:
         self.stack.setCurrentIndex(1 if locked else 0)
@@ -417,4 +363,5 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_layout()
+        self.queue.shutdown()
         super().closeEvent(event)

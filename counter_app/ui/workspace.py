@@ -169,7 +169,11 @@ class Workspace(QObject):
         retranslate = getattr(intake, "retranslate", None)
         if callable(retranslate):  # what is typed stays, the words change
             retranslate()
+        # the hall server stops here and starts again in the new window;
+        # the ticket being served moves across
+        old.queue.shutdown()
         self.window = self._new_window(intake)
+        self.window.queue.take_over(old.queue)
         self.window.show()
         old.hide()
         old.deleteLater()

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from counter_app import clock
 from counter_app.i18n import N_, _
 from counter_app.services import statistics
+from counter_app.services.daily_log import minutes_text
 from counter_app.services.statistics import GroupBy, StatsFilter, StatsReport, VolumeRow
 from counter_app.ui.context import AppContext
 from counter_app.ui.supervisor.models import RowsModel
@@ -250,6 +251,7 @@ class StatsView(QWidget):
                 open_bad=open_bad,
                 days=sat.follow_up_days,
             )
+            + queue_summary(report)
         )
         self.overdue_model.set_rows(
             [_due_cells(i, -i.working_days) for i in report.overdue.items]
@@ -396,3 +398,19 @@ def _deadline_text(day: date, provisional: bool) -> str:
 
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
+
+
+def queue_summary(report: StatsReport) -> str:
+    """排队叫号 figures, when the hall queue was used in the period."""
+    q = report.queue
+    if not q.tickets or q.average_wait is None:
+        return ""
+    service = q.average_service
+    return _(
+        "；排队取号 {n} 件，平均等候 {wait}，最长等候 {longest}，平均办理 {service}"
+    ).format(
+        n=q.tickets,
+        wait=minutes_text(q.average_wait),
+        longest=minutes_text(q.longest_wait or 0),
+        service=minutes_text(service) if service is not None else "—",
+    )
