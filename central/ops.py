@@ -99,12 +99,6 @@ def _apply_one(ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op) -> p.OpResult:
     return result
 
 
-class _Refused(Exception):
-    def __init__(self, result: p.OpResult) -> None:
-        super().__init__(result["result"])
-        self.result = result
-
-
 def _rejected(op: p.Op, reason: str, detail: str = "", message: str = "") -> p.OpResult:
     result = p.OpResult(op_id=op["op_id"], result="rejected", reason=reason)
     if detail:
