@@ -230,7 +230,10 @@ BENCHES: list[Bench] = [
         "feed",
         "bench_feed.py",
         [],
-        ["--sizes", "2000", "8000", "--sample-pages", "5"],
+        [
+            *("--sizes", "2000", "8000", "--sample-pages", "5"),
+            *("--log-rows", "10000", "100000"),
+        ],
         [
             Figure(
                 "feed snapshot page, {size} vs 2,000 site applications",
@@ -241,6 +244,16 @@ BENCHES: list[Bench] = [
                 base=r"time per page at 2,000 site applications: median "
                 + _BASE
                 + " ms",
+                target=1.3,
+                on_ratio=True,
+            ),
+            Figure(
+                "incremental pull, {rows} log rows of other sites",
+                r"over (?P<rows>[\d,]+) log rows of other sites: median "
+                + _NUM
+                + " ms",
+                "ms",
+                base=r"over 10,000 log rows of other sites: median " + _BASE + " ms",
                 target=1.3,
                 on_ratio=True,
             ),

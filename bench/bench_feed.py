@@ -3,13 +3,19 @@ the platform's feed, at several site sizes.
 
     .venv/bin/python bench/bench_feed.py [--sizes 2000 8000 32000 300000]
         [--page 500] [--sample-pages 20] [--http-up-to 32000]
+        [--log-rows 10000 100000 1000000]
 
 For each size, a fresh SQLite platform database is filled with bulk SQL
 (not through HTTP): a 300-item catalog, 3 calendar years, 30 users, the
 site's applications spread over 10 windows (the pulling desk is one of
 them: a replaced PC), and a tenth as many at a neighbouring site.
 
-Prints, per size: the time per snapshot page in process (read + JSON
+First, incremental pulls: ~200 changes for one desk's site while the log
+since its cursor holds 10k, 100k, 1M changes of other sites (the cost
+should follow what is returned, not the log), beside the single-OR
+audience query the feed used before.
+
+Then the first pull. Prints, per size: the time per snapshot page in process (read + JSON
 encoding) at the start and deep inside the applications (keyset: it should
 not grow with the site), and up to ``--http-up-to`` applications the whole
 first pull through a real ``python -m central serve`` over loopback
@@ -228,6 +234,71 @@ def run_size(size: int, args: argparse.Namespace, root: Path) -> float:
     return median
 
 
+# The audience condition before the split (one OR over the whole range;
+# NOT INDEXED: the schema then had no index it could use).
+_OLD_AUDIENCE = (
+    "SELECT c.seq, c.kind, c.body FROM changes c NOT INDEXED"
+    " WHERE c.seq > ? AND c.seq <= ?"
+    " AND ((c.site_code IS NULL AND c.desk_id IS NULL) OR c.desk_id = ?"
+    " OR (c.desk_id IS NULL AND c.site_code = ?"
+    " AND (c.origin_desk_id IS NULL OR c.origin_desk_id <> ?)))"
+    " ORDER BY c.seq LIMIT ?"
+)
+
+
+def run_log(rows: int, root: Path, *, mine: int = 200) -> None:
+    """An incremental pull of ``mine`` changes for one desk while the log
+    since its cursor holds ``rows`` changes of 3,000 other sites."""
+    path = root / f"log-{rows}" / "central.db"
+    db = Database(sqlite_path=path)
+    db.create_schema()
+    every = max(1, rows // mine)
+    body = json.dumps({"record": {"pad": "办" * 100}}, ensure_ascii=False)
+    now = p.utc_now_iso()
+
+    def log() -> Any:
+        for i in range(rows):
+            site = SITE if i % every == 0 else f"S{i % 3000:07d}"
+            origin = f"d-{site}-{i % 10}"
+            yield ("site_application", site, None, origin, str(i), body, now)
+
+    t0 = time.perf_counter()
+    with db.transaction() as conn:
+        conn.raw.executemany(
+            "INSERT INTO changes (kind, site_code, desk_id, origin_desk_id,"
+            " entity_id, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            log(),
+        )
+    with db.transaction() as conn:
+        conn.raw.execute("ANALYZE")
+        epoch = conn.scalar("SELECT value FROM meta WHERE key = 'epoch'")
+    made = time.perf_counter() - t0
+    desk = feed.Desk("reader", SITE, WINDOWS[0], "reader")
+    times, got = [], 0
+    for _ in range(5):
+        t0 = time.perf_counter()
+        cursor, got = f"{epoch}.0", 0
+        while True:
+            page = feed.read_changes(db, desk, since=cursor, limit=500)
+            got += len(page["changes"])
+            cursor = page["cursor"]
+            if not page["more"]:
+                break
+        times.append((time.perf_counter() - t0) * 1000)
+    with db.transaction(write=False) as conn:
+        t0 = time.perf_counter()
+        old = conn.all(_OLD_AUDIENCE, (0, rows, desk.id, SITE, desk.id, 501))
+        old_ms = (time.perf_counter() - t0) * 1000
+    db.close()
+    path.unlink(missing_ok=True)
+    print(
+        f"incremental pull of {got} changes over {rows:,} log rows of other"
+        f" sites: median {statistics.median(times):.1f} ms (one-OR query before"
+        f" the split: {old_ms:.1f} ms for {len(old)}; log made in {made:.1f} s)",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -236,8 +307,13 @@ def main() -> None:
     parser.add_argument("--page", type=int, default=p.DEFAULT_CHANGES_LIMIT)
     parser.add_argument("--sample-pages", type=int, default=20)
     parser.add_argument("--http-up-to", type=int, default=32000)
+    parser.add_argument(
+        "--log-rows", type=int, nargs="*", default=[10_000, 100_000, 1_000_000]
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-feed-"))
+    for rows in args.log_rows:
+        run_log(rows, root)
     medians = [run_size(size, args, root) for size in args.sizes]
     smallest, largest = args.sizes[0], args.sizes[-1]
     print(

@@ -32,7 +32,7 @@ DEFAULT_RETENTION_DAYS = 30
 
 # The audience condition as three disjoint range scans, each on an index
 # and cut at the page size, merged in seq order.
-_AUDIENCE_PAGE = (
+AUDIENCE_PAGE = (
     "SELECT seq, kind, body FROM ("
     " SELECT * FROM (SELECT seq, kind, body FROM changes"
     "  WHERE desk_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?) AS own"
@@ -105,7 +105,7 @@ def read_changes(
             )
         n = limit + 1
         rows = conn.all(
-            _AUDIENCE_PAGE,
+            AUDIENCE_PAGE,
             (
                 *(desk.id, parsed, top, n),
                 *(desk.site_code, parsed, top, desk.id, n),
@@ -229,14 +229,21 @@ def _users(conn: Conn, desk: Desk, after: str | None, n: int) -> list[_Entry]:
     return [(3, str(r["username"]), kind, dict(user_body(r))) for r in rows]
 
 
+# Keyset pages of a site's applications (migration 2's indexes).
+OWN_APPLICATIONS_PAGE = (
+    "SELECT * FROM applications WHERE site_code = ? AND desk_id = ? AND id > ?"
+    " ORDER BY id LIMIT ?"
+)
+SITE_APPLICATIONS_PAGE = (
+    "SELECT * FROM applications WHERE site_code = ? AND id > ? AND desk_id <> ?"
+    " ORDER BY id LIMIT ?"
+)
+
+
 def _own_applications(
     conn: Conn, desk: Desk, after: str | None, n: int
 ) -> list[_Entry]:
-    rows = conn.all(
-        "SELECT * FROM applications WHERE site_code = ? AND desk_id = ? AND id > ?"
-        " ORDER BY id LIMIT ?",
-        (desk.site_code, desk.id, after or "", n),
-    )
+    rows = conn.all(OWN_APPLICATIONS_PAGE, (desk.site_code, desk.id, after or "", n))
     kind = p.CHANGE_APPLICATION_STATUS
     return [(4, str(r["id"]), kind, dict(status_body(conn, r))) for r in rows]
 
@@ -244,11 +251,7 @@ def _own_applications(
 def _site_applications(
     conn: Conn, desk: Desk, after: str | None, n: int
 ) -> list[_Entry]:
-    rows = conn.all(
-        "SELECT * FROM applications WHERE site_code = ? AND id > ? AND desk_id <> ?"
-        " ORDER BY id LIMIT ?",
-        (desk.site_code, after or "", desk.id, n),
-    )
+    rows = conn.all(SITE_APPLICATIONS_PAGE, (desk.site_code, after or "", desk.id, n))
     kind = p.CHANGE_SITE_APPLICATION
     return [(5, str(r["id"]), kind, dict(site_body(r))) for r in rows]
 

@@ -245,3 +245,19 @@ def test_retention_archives_closed_old_applications_out_of_the_snapshot(
         ops.set_status(db, application_id="old-delivered", status=p.STATUS_APPROVED)
     # 0 days means never.
     assert retention.archive_closed(db, older_than_days=0, now=now) == 0
+
+
+def test_every_page_query_is_an_index_range_scan(db: Database) -> None:
+    """No page reads a table whole: the change log by audience and seq, the
+    snapshot by site (and desk) and key (SQLite's plan)."""
+    queries = [
+        (feed.AUDIENCE_PAGE, ("d", 0, 9, 5, "S1", 0, 9, "d", 5, 0, 9, 5, 5)),
+        (feed.SITE_APPLICATIONS_PAGE, ("S1", "", "d", 5)),
+        (feed.OWN_APPLICATIONS_PAGE, ("S1", "d", "", 5)),
+    ]
+    with db.transaction(write=False) as conn:
+        for sql, params in queries:
+            plan = [r["detail"] for r in conn.all("EXPLAIN QUERY PLAN " + sql, params)]
+            reads = [d for d in plan if " changes" in d or " applications" in d]
+            assert reads and all(d.startswith("SEARCH") for d in reads), plan
+            assert all("USING INDEX" in d for d in reads), plan
