@@ -26,6 +26,7 @@ largest size's median page time over the smallest's (target ≤ 1.3).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import statistics
@@ -41,9 +42,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 
 from central import admin, feed
-from central.db import Database
+from central.db import Conn, Database
 from sync import protocol as p
-from tests.central_fixtures import start_central
+from tests.central_fixtures import PostgresCluster, start_central, start_postgres
 
 SITE, NEIGHBOUR = "S3301020", "S3301030"
 WINDOWS = [f"W{i:02d}" for i in range(1, 11)]
@@ -82,28 +83,44 @@ def _record(rng: random.Random, app_id: str, number: str, status: str) -> str:
     )
 
 
+def _bulk(conn: Conn, sql: str, rows: Any) -> None:
+    if conn.postgres:
+        with conn.raw.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), rows)
+    else:
+        conn.raw.executemany(sql, rows)
+
+
+def _database(path: Path, pg: PostgresCluster | None) -> Database:
+    if pg is not None:
+        return Database(url=pg.new_database())
+    return Database(sqlite_path=path)
+
+
 def fill(db: Database, *, size: int, desk_ids: list[str]) -> float:
     """Bulk rows for one site of ``size`` applications; returns seconds."""
     rng = random.Random(size)
     t0 = time.perf_counter()
     now = p.utc_now_iso()
     with db.transaction() as conn:
-        raw = conn.raw
-        raw.executemany(
+        _bulk(
+            conn,
             "INSERT INTO catalog_items (code, body, version) VALUES (?, ?, 'v1')",
             (
                 (f"XK{i:08d}", json.dumps({"code": f"XK{i:08d}", "pad": "材" * 300}))
                 for i in range(300)
             ),
         )
-        raw.executemany(
+        _bulk(
+            conn,
             "INSERT INTO calendar_years (year, body) VALUES (?, ?)",
             (
                 (y, json.dumps({"year": y, "days": ["x"] * 40}))
                 for y in (2025, 2026, 2027)
             ),
         )
-        raw.executemany(
+        _bulk(
+            conn,
             "INSERT INTO users (username, display_name, role, site_code,"
             " password_verifier, updated_at) VALUES (?, ?, 'clerk', ?, ?, ?)",
             ((f"u{i:03d}", f"用户{i}", SITE, "v" * 120, now) for i in range(30)),
@@ -124,17 +141,17 @@ def fill(db: Database, *, size: int, desk_ids: list[str]) -> float:
             " acceptance_no, status, version, body, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)"
         )
-        raw.executemany(sql, apps(SITE, size, desk_ids))
+        _bulk(conn, sql, apps(SITE, size, desk_ids))
         others = [f"n-{w}" for w in WINDOWS]
-        raw.executemany(sql, apps(NEIGHBOUR, size // 10, others))
-        raw.execute(
+        _bulk(conn, sql, apps(NEIGHBOUR, size // 10, others))
+        conn.execute(
             "INSERT INTO status_history (application_id, status, source, note, at)"
             " SELECT id, status, 'desk', '', updated_at FROM applications"
             " WHERE desk_id = ?",
             (desk_ids[0],),
         )
     with db.transaction() as conn:
-        conn.raw.execute("ANALYZE")
+        conn.execute("ANALYZE")
     return time.perf_counter() - t0
 
 
@@ -161,9 +178,12 @@ def sample(
     return times
 
 
-def http_first_pull(db_path: Path, token: str, limit: int) -> tuple[float, int, int]:
+def http_first_pull(
+    db: Database, db_path: Path, token: str, limit: int
+) -> tuple[float, int, int]:
     """The whole first pull over loopback: seconds, pages, changes."""
-    with start_central(db_path.parent) as srv:  # serves workdir/central.db
+    # Serves db.url, or else workdir/central.db.
+    with start_central(db_path.parent, database_url=db.url) as srv:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {token}"
         cursor, pages, changes = None, 0, 0
@@ -186,9 +206,11 @@ def limit_pages(args: argparse.Namespace) -> int:
     return int(args.page * args.sample_pages)
 
 
-def run_size(size: int, args: argparse.Namespace, root: Path) -> float:
+def run_size(
+    size: int, args: argparse.Namespace, root: Path, pg: PostgresCluster | None
+) -> float:
     path = root / f"site-{size}" / "central.db"
-    db = Database(sqlite_path=path)
+    db = _database(path, pg)
     db.create_schema()
     new = admin.create_desk(db, site_code=SITE, window_code=WINDOWS[0], name="窗口1")
     token = admin.enroll(db, code=new.enrollment_code, desk_name="窗口1")["token"]
@@ -223,7 +245,7 @@ def run_size(size: int, args: argparse.Namespace, root: Path) -> float:
         flush=True,
     )
     if size <= args.http_up_to:
-        total, count, changes = http_first_pull(path, token, args.page)
+        total, count, changes = http_first_pull(db, path, token, args.page)
         print(
             f"  first pull over HTTP, {size:,} site applications: {total:.2f} s"
             f" ({count} pages, {changes:,} changes, {total / count * 1000:.0f} ms"
@@ -246,11 +268,13 @@ _OLD_AUDIENCE = (
 )
 
 
-def run_log(rows: int, root: Path, *, mine: int = 200) -> None:
+def run_log(
+    rows: int, root: Path, pg: PostgresCluster | None, *, mine: int = 200
+) -> None:
     """An incremental pull of ``mine`` changes for one desk while the log
     since its cursor holds ``rows`` changes of 3,000 other sites."""
     path = root / f"log-{rows}" / "central.db"
-    db = Database(sqlite_path=path)
+    db = _database(path, pg)
     db.create_schema()
     every = max(1, rows // mine)
     body = json.dumps({"record": {"pad": "办" * 100}}, ensure_ascii=False)
@@ -264,13 +288,14 @@ def run_log(rows: int, root: Path, *, mine: int = 200) -> None:
 
     t0 = time.perf_counter()
     with db.transaction() as conn:
-        conn.raw.executemany(
+        _bulk(
+            conn,
             "INSERT INTO changes (kind, site_code, desk_id, origin_desk_id,"
             " entity_id, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             log(),
         )
     with db.transaction() as conn:
-        conn.raw.execute("ANALYZE")
+        conn.execute("ANALYZE")
         epoch = conn.scalar("SELECT value FROM meta WHERE key = 'epoch'")
     made = time.perf_counter() - t0
     desk = feed.Desk("reader", SITE, WINDOWS[0], "reader")
@@ -286,8 +311,12 @@ def run_log(rows: int, root: Path, *, mine: int = 200) -> None:
                 break
         times.append((time.perf_counter() - t0) * 1000)
     with db.transaction(write=False) as conn:
+        sql = _OLD_AUDIENCE
+        if conn.postgres:  # no OR across indexes: the old schema had none
+            conn.execute("SET LOCAL enable_bitmapscan = off")
+            sql = sql.replace(" NOT INDEXED", "")
         t0 = time.perf_counter()
-        old = conn.all(_OLD_AUDIENCE, (0, rows, desk.id, SITE, desk.id, 501))
+        old = conn.all(sql, (0, rows, desk.id, SITE, desk.id, 501))
         old_ms = (time.perf_counter() - t0) * 1000
     db.close()
     path.unlink(missing_ok=True)
@@ -310,11 +339,19 @@ def main() -> None:
     parser.add_argument(
         "--log-rows", type=int, nargs="*", default=[10_000, 100_000, 1_000_000]
     )
+    parser.add_argument(
+        "--postgresql",
+        action="store_true",
+        help="a private PostgreSQL 15 cluster instead of SQLite files",
+    )
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-feed-"))
-    for rows in args.log_rows:
-        run_log(rows, root)
-    medians = [run_size(size, args, root) for size in args.sizes]
+    with contextlib.ExitStack() as stack:
+        pg = stack.enter_context(start_postgres()) if args.postgresql else None
+        print(f"back end: {'PostgreSQL 15' if pg else 'SQLite'}", flush=True)
+        for rows in args.log_rows:
+            run_log(rows, root, pg)
+        medians = [run_size(size, args, root, pg) for size in args.sizes]
     smallest, largest = args.sizes[0], args.sizes[-1]
     print(
         f"flatness: median page {medians[-1]:.1f} ms at {largest:,} vs"

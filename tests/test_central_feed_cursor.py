@@ -100,6 +100,17 @@ def test_no_change_is_skipped_or_repeated_under_concurrent_writers(
     expected = {app_id for ids in written for app_id in ids}
     assert len(expected) == WRITERS * BATCHES * BATCH
     assert got == expected
+    # One transaction per batch, its feed rows written together at commit:
+    # a batch's rows have consecutive seqs, whatever the other writers did.
+    seq_of = {
+        c["body"]["application_id"]: c["seq"]
+        for c in seen
+        if c["kind"] == p.CHANGE_SITE_APPLICATION
+    }
+    for ids in written:
+        for start in range(0, len(ids), BATCH):
+            seqs_of_batch = sorted(seq_of[i] for i in ids[start : start + BATCH])
+            assert seqs_of_batch[-1] - seqs_of_batch[0] == BATCH - 1
     pushes_seen = {
         c["body"]["desk_id"] for c in seen if c["kind"] == p.CHANGE_WINDOW_PUSH
     }
