@@ -34,7 +34,7 @@ from .limits import (
 from .retention import DEFAULT_ARCHIVE_AFTER_DAYS
 from .statuspage import desk_key_matches, key_matches, render_status_page
 
-DEFAULT_MAX_CONCURRENT = 64
+DEFAULT_MAX_CONCURRENT = 32
 
 
 def _utc_now() -> datetime:

@@ -113,10 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-concurrent",
         type=int,
-        default=64,
+        default=32,
         metavar="N",
         help="API requests in progress per worker past which the answer is"
-        " 429 with Retry-After (0: no limit; default 64)",
+        " 429 with Retry-After (0: no limit; default 32)",
     )
     serve.add_argument(
         "--archive-after-days",
