@@ -230,9 +230,14 @@ def _users(conn: Conn, desk: Desk, after: str | None, n: int) -> list[_Entry]:
 
 
 # Keyset pages of a site's applications (migration 2's indexes).
+# The last status note comes in the same statement (no query per row).
+_LAST = (
+    "(SELECT s.{0} FROM status_history s WHERE s.application_id = a.id"
+    " ORDER BY s.id DESC LIMIT 1) AS last_{0}"
+)
 OWN_APPLICATIONS_PAGE = (
-    "SELECT * FROM applications WHERE site_code = ? AND desk_id = ? AND id > ?"
-    " ORDER BY id LIMIT ?"
+    f"SELECT a.*, {_LAST.format('note')}, {_LAST.format('at')} FROM applications a"
+    " WHERE a.site_code = ? AND a.desk_id = ? AND a.id > ? ORDER BY a.id LIMIT ?"
 )
 SITE_APPLICATIONS_PAGE = (
     "SELECT * FROM applications WHERE site_code = ? AND id > ? AND desk_id <> ?"
@@ -245,7 +250,7 @@ def _own_applications(
 ) -> list[_Entry]:
     rows = conn.all(OWN_APPLICATIONS_PAGE, (desk.site_code, desk.id, after or "", n))
     kind = p.CHANGE_APPLICATION_STATUS
-    return [(4, str(r["id"]), kind, dict(status_body(conn, r))) for r in rows]
+    return [(4, str(r["id"]), kind, dict(status_body_of(r, r))) for r in rows]
 
 
 def _site_applications(
@@ -325,17 +330,27 @@ def user_body(row: dict[str, Any]) -> p.UserBody:
 
 def status_body(conn: Conn, row: dict[str, Any]) -> p.StatusChangeBody:
     last = conn.one(
-        "SELECT note, at FROM status_history WHERE application_id = ?"
-        " ORDER BY id DESC LIMIT 1",
+        "SELECT note AS last_note, at AS last_at FROM status_history"
+        " WHERE application_id = ? ORDER BY id DESC LIMIT 1",
         (row["id"],),
     )
+    return status_body_of(row, last)
+
+
+def status_body_of(
+    row: dict[str, Any], last: dict[str, Any] | None
+) -> p.StatusChangeBody:
+    """``last``: the application's last status_history ``last_note`` and
+    ``last_at`` (None or NULLs: none yet)."""
+    note = last.get("last_note") if last else None
+    at = last.get("last_at") if last else None
     return p.StatusChangeBody(
         application_id=str(row["id"]),
         acceptance_no=str(row["acceptance_no"] or ""),
         status=str(row["status"]),
         version=int(row["version"]),
-        note=str(last["note"]) if last else "",
-        at=str(last["at"]) if last else str(row["updated_at"]),
+        note=str(note) if at is not None else "",
+        at=str(at) if at is not None else str(row["updated_at"]),
     )
 
 
