@@ -153,3 +153,29 @@ def test_older_code_refuses_a_newer_schema(
     assert f"数据库结构版本为 {newer}" in done.stderr
     served = _central("create-desk", *args, "--site", "S1", "--window", "W1", "x")
     assert served.returncode == 2 and "请先把中心平台程序升级" in served.stderr
+
+
+def test_archive_command_moves_old_closed_applications(tmp_path: Path) -> None:
+    path = tmp_path / "central.db"
+    db = Database(sqlite_path=path)
+    db.create_schema()
+    with db.transaction() as conn:
+        for app_id, status, at in (
+            ("old", "delivered", "2021-03-01T08:00:00.000+00:00"),
+            ("open", "in_review", "2021-03-01T08:00:00.000+00:00"),
+        ):
+            conn.execute(
+                "INSERT INTO applications (id, desk_id, site_code, window_code,"
+                " acceptance_no, status, version, body, updated_at)"
+                " VALUES (?, 'd1', 'S1', 'W1', NULL, ?, 1, '{}', ?)",
+                (app_id, status, at),
+            )
+    db.close()
+    done = _central("archive", "--db", str(path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "archived 1 closed application(s)"
+    with db.transaction(write=False) as conn:
+        hot = [r["id"] for r in conn.all("SELECT id FROM applications")]
+        cold = [r["id"] for r in conn.all("SELECT id FROM applications_archive")]
+    db.close()
+    assert (hot, cold) == (["open"], ["old"])
