@@ -227,6 +227,47 @@ BENCHES: list[Bench] = [
         needs=["PySide6", "pytestqt"],
     ),
     Bench(
+        "feed",
+        "bench_feed.py",
+        [],
+        [
+            *("--sizes", "2000", "8000", "--sample-pages", "5"),
+            *("--log-rows", "10000", "100000"),
+        ],
+        [
+            Figure(
+                "feed snapshot page, {size} vs 2,000 site applications",
+                r"time per page at (?P<size>[\d,]+) site applications: median "
+                + _NUM
+                + " ms",
+                "ms",
+                base=r"time per page at 2,000 site applications: median "
+                + _BASE
+                + " ms",
+                target=1.3,
+                on_ratio=True,
+            ),
+            Figure(
+                "incremental pull, {rows} log rows of other sites",
+                r"over (?P<rows>[\d,]+) log rows of other sites: median "
+                + _NUM
+                + " ms",
+                "ms",
+                base=r"over 10,000 log rows of other sites: median " + _BASE + " ms",
+                target=1.3,
+                on_ratio=True,
+            ),
+            Figure(
+                "first pull over HTTP, {size} site applications",
+                r"first pull over HTTP, (?P<size>[\d,]+) site applications: "
+                + _NUM
+                + " s",
+                "s",
+                target=10.0,
+            ),
+        ],
+    ),
+    Bench(
         "sync",
         "bench_sync.py",
         [],

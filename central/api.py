@@ -25,8 +25,17 @@ from .blobs import (
     parse_content_range,
 )
 from .db import Database
-from .limits import BodySizeLimit, Rate, RateLimiter, retry_after_header
+from .limits import (
+    BodySizeLimit,
+    ConcurrencyLimit,
+    Rate,
+    RateLimiter,
+    retry_after_header,
+)
+from .retention import DEFAULT_ARCHIVE_AFTER_DAYS
 from .statuspage import desk_key_matches, key_matches, render_status_page
+
+DEFAULT_MAX_CONCURRENT = 32
 
 
 def _utc_now() -> datetime:
@@ -50,6 +59,12 @@ class Settings:
     limit_status: int = 60
     limit_auth_failures: int = 30
     limit_desk: int = 6000
+    #: API requests in progress per worker past which the answer is 429
+    #: with Retry-After (0 = no limit).
+    max_concurrent: int = DEFAULT_MAX_CONCURRENT
+    #: Closed applications older than this leave the hot tables at start
+    #: (central/retention.py; 0 = never).
+    archive_after_days: int = DEFAULT_ARCHIVE_AFTER_DAYS
     #: The platform's clock (enrollment code expiry, upload expiry).
     clock: Callable[[], datetime] = field(default=_utc_now)
 
@@ -174,6 +189,8 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     app.state.limits = limits
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Outermost: an overloaded worker answers before reading anything.
+    app.add_middleware(ConcurrencyLimit, max_inflight=settings.max_concurrent)
     app.add_exception_handler(RequestValidationError, wire.validation_error)
 
     @app.exception_handler(ApiError)
@@ -205,7 +222,8 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
 
     @app.post(p.PATH_OPS)
     def post_ops(req: wire.OpsIn, desk: DeskDep) -> p.OpsResponse:
-        results: list[p.OpResult] = []
+        results: list[p.OpResult | None] = []
+        valid: list[p.Op] = []
         for item in req.ops:
             op = item.wire()
             problem = wire.op_problem(op)
@@ -219,10 +237,16 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
                     )
                 )
             else:
-                results.extend(ops.apply_ops(ctx, desk, [op]))
-        if results and all(r["result"] in p.SUCCESS_RESULTS for r in results):
-            feed.record_push(db, desk)
-        return p.OpsResponse(results=results, server_time=p.utc_now_iso())
+                results.append(None)
+                valid.append(op)
+        # One transaction for the batch (and the push record, if all is in).
+        applied = iter(
+            ops.apply_ops(ctx, desk, valid, record_push=len(valid) == len(results))
+            if valid
+            else []
+        )
+        merged = [r if r is not None else next(applied) for r in results]
+        return p.OpsResponse(results=merged, server_time=p.utc_now_iso())
 
     @app.post(p.PATH_AUDIT_HEAD)
     def post_audit_head(head: wire.AuditHeadIn, desk: DeskDep) -> p.AuditHeadResponse:
@@ -231,7 +255,7 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     @app.get(p.PATH_CHANGES)
     def get_changes(
         desk: DeskDep,
-        since: Annotated[str | None, Query(max_length=p.MAX_CODE_CHARS)] = None,
+        since: Annotated[str | None, Query(max_length=p.MAX_CURSOR_CHARS)] = None,
         limit: Annotated[int, Query(ge=1, le=p.MAX_CHANGES_LIMIT)] = (
             p.DEFAULT_CHANGES_LIMIT
         ),
@@ -354,6 +378,8 @@ def settings_to_env(
         "STALE_UPLOAD_HOURS": str(settings.stale_upload_hours),
         "PARTIAL_QUOTA_BYTES": str(settings.partial_quota_bytes),
         "LIMITS": ",".join(str(n) for n in _limits_of(settings)),
+        "MAX_CONCURRENT": str(settings.max_concurrent),
+        "ARCHIVE_AFTER_DAYS": str(settings.archive_after_days),
     }
     return {ENV_PREFIX + k: v for k, v in env.items()}
 
@@ -381,6 +407,10 @@ def app_from_env() -> FastAPI:
         stale_upload_hours=float(env.get("STALE_UPLOAD_HOURS") or DEFAULT_STALE_HOURS),
         partial_quota_bytes=int(
             env.get("PARTIAL_QUOTA_BYTES") or DEFAULT_PARTIAL_QUOTA_BYTES
+        ),
+        max_concurrent=int(env.get("MAX_CONCURRENT") or DEFAULT_MAX_CONCURRENT),
+        archive_after_days=int(
+            env.get("ARCHIVE_AFTER_DAYS") or DEFAULT_ARCHIVE_AFTER_DAYS
         ),
     )
     if env.get("LIMITS"):

@@ -125,20 +125,19 @@ def apply_event(conn: Conn, desk: Desk, op: p.Op) -> p.OpResult:
     return p.OpResult(op_id=op["op_id"], result="applied")
 
 
-def record_refusal(db: Database, desk: Desk, op: p.Op, result: p.OpResult) -> None:
+def record_refusal(conn: Conn, desk: Desk, op: p.Op, result: p.OpResult) -> None:
     """A refused event op (changed event, reused op id) is a finding too;
-    called after the op's own transaction rolled back."""
+    called in the push's transaction after the op's savepoint rolled back."""
     payload = op.get("payload") if isinstance(op.get("payload"), dict) else {}
     seq = payload.get("seq") if isinstance(payload, dict) else None
-    with db.transaction() as conn:
-        _finding(
-            conn,
-            desk.id,
-            seq if isinstance(seq, int) else 0,
-            p.BREAK_ALTERED,
-            f"refused: {result.get('reason', '')}",
-            p.utc_now_iso(),
-        )
+    _finding(
+        conn,
+        desk.id,
+        seq if isinstance(seq, int) else 0,
+        p.BREAK_ALTERED,
+        f"refused: {result.get('reason', '')}",
+        p.utc_now_iso(),
+    )
 
 
 def _finding(

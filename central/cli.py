@@ -14,7 +14,7 @@ from typing import Any
 
 from sync import protocol as p
 
-from . import admin, audit, certificates, demo, feed, ops
+from . import admin, audit, certificates, demo, feed, migrations, ops, retention
 from .blobs import DEFAULT_PARTIAL_QUOTA_BYTES, DEFAULT_STALE_HOURS
 from .db import Database, open_database
 
@@ -111,6 +111,22 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{what} per minute (0: no limit)",
         )
     serve.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=32,
+        metavar="N",
+        help="API requests in progress per worker past which the answer is"
+        " 429 with Retry-After (0: no limit; default 32)",
+    )
+    serve.add_argument(
+        "--archive-after-days",
+        type=int,
+        default=retention.DEFAULT_ARCHIVE_AFTER_DAYS,
+        metavar="DAYS",
+        help="at start, archive closed applications older than this"
+        " (default 3 years; 0: never)",
+    )
+    serve.add_argument(
         "--backoffice-every",
         type=float,
         metavar="SECONDS",
@@ -186,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     command("prune", "drop feed rows older than the retention").add_argument(
         "--retention-days", type=int, default=feed.DEFAULT_RETENTION_DAYS
     )
+    command("migrate", "bring the database schema to this version's")
+    archive = command(
+        "archive", "move closed applications past the retention out of hot tables"
+    )
+    archive.add_argument(
+        "--older-than-days",
+        type=int,
+        default=retention.DEFAULT_ARCHIVE_AFTER_DAYS,
+        help="default 3 years",
+    )
     verify = command(
         "verify-audit", "check a desk's audit chain; exit 1 on a gap or mismatch"
     )
@@ -246,6 +272,7 @@ def _serve(db: Database, args: argparse.Namespace) -> None:
     from .api import Settings, create_app, settings_to_env
 
     feed.prune(db, retention_days=args.retention_days)
+    retention.archive_closed(db, older_than_days=args.archive_after_days)
     settings = Settings(
         max_body_bytes=args.max_body_bytes,
         retention_days=args.retention_days,
@@ -258,6 +285,8 @@ def _serve(db: Database, args: argparse.Namespace) -> None:
         limit_status=args.limit_status,
         limit_auth_failures=args.limit_auth_failures,
         limit_desk=args.limit_desk,
+        max_concurrent=args.max_concurrent,
+        archive_after_days=args.archive_after_days,
     )
     if args.backoffice_every:
         threading.Thread(
@@ -324,7 +353,28 @@ def _queue_types(db: Database, args: argparse.Namespace) -> None:
             print(f"{code}={name}")
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    if args.database_url:
+        db = Database(url=args.database_url)
+    else:
+        db = Database(sqlite_path=Path(args.db or "central.db").resolve())
+    try:
+        before = migrations.check(db)
+        applied = migrations.migrate(db)
+        db.create_schema()  # the epoch and secret of a new database
+    finally:
+        db.close()
+    done = ", ".join(str(n) for n in applied) or "none"
+    print(
+        f"schema version {before} -> {migrations.LATEST} (applied: {done})",
+        flush=True,
+    )
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.command == "migrate":
+        return _migrate(args)
     db = open_database(db_path=args.db, database_url=args.database_url)
     try:
         if args.command == "serve":
@@ -383,6 +433,9 @@ def run(args: argparse.Namespace) -> int:
         elif args.command == "seed-demo":
             demo.seed_demo(db)
             print("demo certificates and users seeded")
+        elif args.command == "archive":
+            moved = retention.archive_closed(db, older_than_days=args.older_than_days)
+            print(f"archived {moved} closed application(s)")
         elif args.command == "prune":
             print(f"pruned {feed.prune(db, retention_days=args.retention_days)} row(s)")
         elif args.command == "verify-audit":
@@ -404,7 +457,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return run(args)
-    except (admin.AdminError, ops.UnknownApplication, ValueError) as exc:
+    except (
+        admin.AdminError,
+        ops.UnknownApplication,
+        ValueError,
+        migrations.SchemaTooNew,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

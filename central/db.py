@@ -1,9 +1,10 @@
 """A thin database layer over SQLite (default) and PostgreSQL (psycopg 3).
 
 Queries are written once with ``?`` placeholders and portable SQL
-(``ON CONFLICT``, ``RETURNING``); :class:`Database` translates placeholders
-and the few schema words that differ. Connections come from a small pool and
-each :meth:`Database.transaction` is one transaction.
+(``ON CONFLICT``, ``RETURNING``); :class:`Database` translates placeholders.
+PostgreSQL connections come from :mod:`psycopg_pool`, SQLite ones from a
+small pool here; each :meth:`Database.transaction` is one transaction. The
+schema is made and upgraded by :mod:`central.migrations`.
 """
 
 from __future__ import annotations
@@ -199,46 +200,15 @@ CREATE TABLE IF NOT EXISTS desk_prefixes (
     PRIMARY KEY (site_code, window_code)
 );
 CREATE INDEX IF NOT EXISTS desk_prefixes_desk ON desk_prefixes(desk_id);
--- 排队叫号 (central/queue.py): one queue per site and day, a ticket
--- called to one window, the day being the site's (China's) calendar day.
-CREATE TABLE IF NOT EXISTS queue_tickets (
-    id TEXT PRIMARY KEY,
-    site_code TEXT NOT NULL,
-    day TEXT NOT NULL,
-    business_type TEXT NOT NULL,
-    number TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    window_code TEXT,
-    target_window TEXT,
-    issued_by TEXT NOT NULL,
-    issued_at TEXT NOT NULL,
-    called_at TEXT,
-    announced_at TEXT,
-    finished_at TEXT,
-    calls INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (site_code, day, number)
-);
-CREATE INDEX IF NOT EXISTS queue_tickets_waiting
-    ON queue_tickets(site_code, day, status, business_type, seq);
-CREATE TABLE IF NOT EXISTS queue_types (
-    site_code TEXT NOT NULL,
-    code TEXT NOT NULL,
-    name TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    PRIMARY KEY (site_code, code)
-);
 """
 
-#: Columns added after release: (table, column, type). Added on start to a
-#: database made by an older version (CREATE TABLE IF NOT EXISTS keeps it).
+#: Columns the first release added on start (part of migration 1; a new
+#: column is a new migration in central/migrations.py).
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("desks", "revoked_at", "TEXT"),
     ("desks", "code_expires_at", "TEXT"),
 )
 
-_SQLITE_WORDS = {"AUTO_PK": "INTEGER PRIMARY KEY AUTOINCREMENT"}
-_POSTGRES_WORDS = {"AUTO_PK": "BIGSERIAL PRIMARY KEY"}
 _PLACEHOLDER = re.compile(r"\?")
 
 
@@ -248,6 +218,8 @@ class Conn:
     def __init__(self, raw: Any, *, postgres: bool) -> None:
         self.raw = raw
         self.postgres = postgres
+        #: Feed rows to write at commit (:meth:`flush_changes`).
+        self.pending_changes: list[tuple[Any, ...]] = []
 
     def _sql(self, sql: str) -> str:
         return _PLACEHOLDER.sub("%s", sql) if self.postgres else sql
@@ -279,6 +251,23 @@ class Conn:
         if self.postgres:
             self.raw.execute("SELECT pg_advisory_xact_lock(7301)")
 
+    def flush_changes(self) -> None:
+        """Write the feed rows this transaction emitted, taking the feed lock
+        once, last: the lock is held only from here to the commit."""
+        if not self.pending_changes:
+            return
+        self.lock_feed()
+        sql = self._sql(
+            "INSERT INTO changes (kind, site_code, desk_id, origin_desk_id,"
+            " entity_id, body, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        if self.postgres:
+            with self.raw.cursor() as cur:
+                cur.executemany(sql, self.pending_changes)
+        else:
+            self.raw.executemany(sql, self.pending_changes)
+        self.pending_changes.clear()
+
     def lock_op(self, op_id: str) -> None:
         """Serialize transactions handling the same op id, so a concurrent
         resend waits for the first and then sees it as a duplicate (under
@@ -300,12 +289,29 @@ class Database:
     _pool: queue.LifoQueue[Any] = field(default_factory=queue.LifoQueue, init=False)
     _made: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _pg_pool: Any = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         if (self.sqlite_path is None) == (self.url is None):
             raise ValueError("give exactly one of sqlite_path or url")
         if self.sqlite_path is not None:
             self.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+
+    def _postgres_pool(self) -> Any:
+        with self._lock:
+            if self._pg_pool is None:
+                from psycopg.rows import dict_row
+                from psycopg_pool import ConnectionPool
+
+                self._pg_pool = ConnectionPool(
+                    self.url or "",
+                    min_size=1,
+                    max_size=self.pool_size,
+                    kwargs={"row_factory": dict_row, "autocommit": False},
+                    timeout=60,
+                    open=True,
+                )
+            return self._pg_pool
 
     @property
     def postgres(self) -> bool:
@@ -317,11 +323,6 @@ class Database:
         return None if self.sqlite_path is None else self.sqlite_path.parent
 
     def _connect(self) -> Any:
-        if self.url is not None:
-            import psycopg
-            from psycopg.rows import dict_row
-
-            return psycopg.connect(self.url, row_factory=dict_row, autocommit=False)
         assert self.sqlite_path is not None
         raw = sqlite3.connect(
             self.sqlite_path,
@@ -363,30 +364,38 @@ class Database:
         """One transaction: committed on normal exit, rolled back on error.
         SQLite writers take the write lock up front (``BEGIN IMMEDIATE``) so
         two writers never deadlock upgrading a read lock."""
+        if self.postgres:
+            # The pool rolls back what is left open and drops broken ones.
+            with self._postgres_pool().connection() as raw:
+                conn = Conn(raw, postgres=True)
+                try:
+                    yield conn
+                    conn.flush_changes()
+                except BaseException:
+                    with suppress(Exception):  # a broken one: the pool drops it
+                        raw.rollback()
+                    raise
+                raw.commit()
+            return
         raw = self._acquire()
-        broken = False
         try:
-            if not self.postgres:
-                raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            conn = Conn(raw, postgres=self.postgres)
+            raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            conn = Conn(raw, postgres=False)
             try:
                 yield conn
+                conn.flush_changes()
             except BaseException:
-                raw.rollback() if self.postgres else raw.execute("ROLLBACK")
+                raw.execute("ROLLBACK")
                 raise
-            raw.commit() if self.postgres else raw.execute("COMMIT")
-        except Exception:
-            broken = self._is_broken(raw)
-            raise
+            raw.execute("COMMIT")
         finally:
-            self._release(raw, broken=broken)
-
-    def _is_broken(self, raw: Any) -> bool:
-        if self.postgres:
-            return bool(raw.closed or raw.broken)
-        return False
+            self._release(raw, broken=False)
 
     def close(self) -> None:
+        with self._lock:
+            pool, self._pg_pool = self._pg_pool, None
+        if pool is not None:
+            pool.close()
         while True:
             try:
                 raw = self._pool.get_nowait()
@@ -397,16 +406,12 @@ class Database:
             self._made = 0
 
     def create_schema(self) -> None:
-        words = _POSTGRES_WORDS if self.postgres else _SQLITE_WORDS
-        ddl = SCHEMA
-        for key, value in words.items():
-            ddl = ddl.replace("{" + key + "}", value)
+        """Migrate to the latest schema (central/migrations.py) and make the
+        database's epoch and secret on first start."""
+        from . import migrations
+
+        migrations.migrate(self)
         with self.transaction() as conn:
-            conn.lock_feed()
-            for statement in ddl.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            _add_columns(conn)
             for key in ("epoch", "secret"):
                 conn.execute(
                     "INSERT INTO meta (key, value) VALUES (?, ?)"
@@ -418,18 +423,6 @@ class Database:
         with self.transaction(write=False) as conn:
             value = conn.scalar("SELECT value FROM meta WHERE key = ?", (key,))
         return default if value is None else str(value)
-
-
-def _add_columns(conn: Conn) -> None:
-    for table, column, kind in ADDED_COLUMNS:
-        if conn.postgres:
-            conn.execute(
-                f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
-            )
-            continue
-        names = {str(r["name"]) for r in conn.all(f"PRAGMA table_info({table})")}
-        if column not in names:
-            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def open_database(*, db_path: str | None, database_url: str | None) -> Database:

@@ -174,3 +174,66 @@ class RateLimiter:
 
 def retry_after_header(seconds: float) -> dict[str, str]:
     return {"Retry-After": str(max(1, math.ceil(seconds)))}
+
+
+# --- overload ---------------------------------------------------------------------
+
+
+class ConcurrencyLimit:
+    """Past ``max_inflight`` API requests in progress in this process, answer
+    429 with ``Retry-After`` at once instead of queueing: a desk backs off
+    (sync/engine.py honours the header) and latency stays bounded instead of
+    running to seconds for everyone. 0 = off. Requests run on one event
+    loop, so a plain counter is exact."""
+
+    def __init__(
+        self, app: Any, *, max_inflight: int, retry_after: float = 2.0
+    ) -> None:
+        self.app = app
+        self.max_inflight = max_inflight
+        self.retry_after = retry_after
+        self.inflight = 0
+        self.refused = 0
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] != "http"
+            or self.max_inflight <= 0
+            or not str(scope.get("path", "")).startswith("/api/")
+        ):
+            await self.app(scope, receive, send)
+            return
+        if self.inflight >= self.max_inflight:
+            self.refused += 1
+            if scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+                await _drain(receive)  # so the client reads our answer, not RST
+            await self._busy(send)
+            return
+        self.inflight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.inflight -= 1
+
+    async def _busy(self, send: Any) -> None:
+        body = json.dumps(
+            {
+                "error": p.ERROR_RATE_LIMITED,
+                "message": "中心平台繁忙，请稍后自动重试",
+                "server_time": p.utc_now_iso(),
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
+        ((name, value),) = retry_after_header(self.retry_after).items()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (name.lower().encode(), value.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})

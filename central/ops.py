@@ -1,4 +1,4 @@
-"""Applying pushed operations: once per op id, one transaction per op."""
+"""Applying pushed operations: once per op id, one transaction per batch."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sync import protocol as p
 from . import audit, authz
 from .db import Conn, Database
 from .feed import Desk, emit, site_body, status_body
+from .feed import record_push as record_push_in
 from .statuspage import status_path
 
 
@@ -33,51 +34,69 @@ def _integrity_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def apply_ops(ctx: OpsContext, desk: Desk, ops: list[p.Op]) -> list[p.OpResult]:
-    return [apply_op(ctx, desk, op) for op in ops]
-
-
-def apply_op(ctx: OpsContext, desk: Desk, op: p.Op) -> p.OpResult:
-    digest = p.body_hash(op)
+def apply_ops(
+    ctx: OpsContext, desk: Desk, ops: list[p.Op], *, record_push: bool = False
+) -> list[p.OpResult]:
+    """A push batch in one transaction. Each op runs in a savepoint: a
+    refused one leaves nothing, the others stay. With ``record_push``, a
+    batch whose ops all succeeded is recorded (feed.record_push) in the same
+    transaction. The op-id locks are taken up front in sorted order (two
+    batches sharing ids cannot deadlock); the feed lock only at commit."""
     for attempt in range(2):
         try:
             with ctx.db.transaction() as conn:
-                result = _apply(ctx, conn, desk, op, digest)
-                if result["result"] != p.RESULT_APPLIED:
-                    # Nothing of a refused op stays: a resend is judged afresh.
-                    raise _Refused(result)
-                stored = {k: v for k, v in result.items() if k != "op_id"}
-                conn.execute(
-                    "INSERT INTO ops (op_id, desk_id, entity, entity_id, body_hash,"
-                    " received_at, result) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        op["op_id"],
-                        desk.id,
-                        op["entity"],
-                        op["entity_id"],
-                        digest,
-                        p.utc_now_iso(),
-                        json.dumps(stored, ensure_ascii=False),
-                    ),
-                )
-            return result
-        except _Refused as refused:
-            if op.get("entity") == p.ENTITY_EVENT and (
-                refused.result["result"] == p.RESULT_REJECTED
-            ):
-                audit.record_refusal(ctx.db, desk, op, refused.result)
-            return refused.result
+                for op_id in sorted({op["op_id"] for op in ops}):
+                    conn.lock_op(op_id)
+                results = [_apply_one(ctx, conn, desk, op) for op in ops]
+                if (
+                    record_push
+                    and results
+                    and all(r["result"] in p.SUCCESS_RESULTS for r in results)
+                ):
+                    record_push_in(conn, desk)
+            return results
         except _integrity_errors():
-            # A concurrent request carried the same op id; look again.
+            # A concurrent request carried the same key; look again.
             if attempt:
                 raise
     raise AssertionError("unreachable")
 
 
-class _Refused(Exception):
-    def __init__(self, result: p.OpResult) -> None:
-        super().__init__(result["result"])
-        self.result = result
+def apply_op(ctx: OpsContext, desk: Desk, op: p.Op) -> p.OpResult:
+    return apply_ops(ctx, desk, [op])[0]
+
+
+def _apply_one(ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op) -> p.OpResult:
+    digest = p.body_hash(op)
+    queued = len(conn.pending_changes)
+    conn.execute("SAVEPOINT op")
+    result = _apply(ctx, conn, desk, op, digest)
+    if result["result"] != p.RESULT_APPLIED:
+        # Nothing of a refused op stays: a resend is judged afresh.
+        conn.execute("ROLLBACK TO SAVEPOINT op")
+        conn.execute("RELEASE SAVEPOINT op")
+        del conn.pending_changes[queued:]
+        if op.get("entity") == p.ENTITY_EVENT and (
+            result["result"] == p.RESULT_REJECTED
+        ):
+            audit.record_refusal(conn, desk, op, result)
+        return result
+    stored = {k: v for k, v in result.items() if k != "op_id"}
+    conn.execute(
+        "INSERT INTO ops (op_id, desk_id, entity, entity_id, body_hash,"
+        " received_at, result) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            op["op_id"],
+            desk.id,
+            op["entity"],
+            op["entity_id"],
+            digest,
+            p.utc_now_iso(),
+            json.dumps(stored, ensure_ascii=False),
+        ),
+    )
+    conn.execute("RELEASE SAVEPOINT op")
+    return result
 
 
 def _rejected(op: p.Op, reason: str, detail: str = "", message: str = "") -> p.OpResult:
@@ -92,7 +111,6 @@ def _rejected(op: p.Op, reason: str, detail: str = "", message: str = "") -> p.O
 def _apply(
     ctx: OpsContext, conn: Conn, desk: Desk, op: p.Op, digest: str
 ) -> p.OpResult:
-    conn.lock_op(op["op_id"])
     seen = conn.one(
         "SELECT desk_id, body_hash, result FROM ops WHERE op_id = ?", (op["op_id"],)
     )

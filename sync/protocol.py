@@ -135,6 +135,36 @@ RECOMMENDED_CHUNK_BYTES: Final = 512 * 1024
 CLOCK_SKEW_WARNING_SECONDS: Final = 10 * 60
 DEFAULT_CHANGES_LIMIT: Final = 500
 MAX_CHANGES_LIMIT: Final = 5000
+#: A cursor's length bound: epoch, seq, and in a snapshot a rank and a key
+#: (up to an entity id's 128 characters).
+MAX_CURSOR_CHARS: Final = 256
+
+#: What a desk may rely on when it pulls ``GET /changes`` (the platform
+#: keeps it; tests/test_central_feed_cursor.py checks it on PostgreSQL with
+#: several workers and concurrent writers).
+CURSOR_CONTRACT: Final = """
+1. Order. Outside a snapshot a page holds the desk's next changes in
+   increasing ``seq``; ``seq`` order is commit order (the platform writes
+   feed rows under one lock held until commit), and a page reads only up
+   to the highest seq committed when it started. So a change committed
+   after a page was read gets a higher seq than the page's cursor and comes
+   in a later page: never skipped.
+2. No duplicates in the incremental feed: following the returned cursors,
+   each seq comes once. Asking again with the same cursor (a page lost in
+   transit, a crash before the cursor was stored) returns the same
+   changes again; applying a change is idempotent (it carries the entity's
+   whole state and ``version``), so a repeat is harmless.
+3. Snapshots (``resnapshot=true``) show the current state page by page;
+   their last cursor is the feed position taken at the first page. Changes
+   committed while the snapshot was paged are delivered afterwards even if
+   a later snapshot page already showed their effect: declared duplicates,
+   applied in seq order they end in the current state.
+4. A cursor from another epoch, or older than the pruned part of the feed,
+   answers a new snapshot. Applications archived by retention (closed and
+   older than the platform's setting, default 3 years) are never in one.
+5. Page cost does not depend on the site's size: a page is bounded index
+   range scans (change log by audience and seq; current tables by key).
+"""
 
 # --- entities, results, reasons ------------------------------------------------
 
