@@ -107,7 +107,8 @@ def test_release0_database_is_upgraded_by_the_cli_and_keeps_its_rows(
 
     done = _central("migrate", *args)
     assert done.returncode == 0, done.stderr
-    assert "schema version 0 -> 3 (applied: 1, 2, 3)" in done.stdout
+    every = ", ".join(str(m.number) for m in migrations.MIGRATIONS)
+    assert f"schema version 0 -> {migrations.LATEST} (applied: {every})" in done.stdout
 
     with db.transaction(write=False) as conn:
         assert migrations.schema_version(conn) == migrations.LATEST
@@ -117,7 +118,8 @@ def test_release0_database_is_upgraded_by_the_cli_and_keeps_its_rows(
         assert conn.scalar("SELECT COUNT(*) FROM changes") == 1
         assert "changes_site" in _indexes(conn)
     again = _central("migrate", *args)
-    assert "schema version 3 -> 3 (applied: none)" in again.stdout
+    latest = migrations.LATEST
+    assert f"schema version {latest} -> {latest} (applied: none)" in again.stdout
 
 
 def test_a_failing_migration_rolls_back(backend: tuple[Database, list[str]]) -> None:
