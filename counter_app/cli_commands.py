@@ -103,7 +103,11 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
 def cmd_gui(args: argparse.Namespace) -> int:
     from counter_app.ui.app import run_gui
 
-    return run_gui(Path(args.data_dir), language=args.lang)
+    return run_gui(
+        Path(args.data_dir),
+        language=args.lang,
+        site_config=getattr(args, "site_config", None),
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
