@@ -29,6 +29,8 @@ def open_store(args: argparse.Namespace) -> Store:
     from counter_app.store.db import Store
 
     store = Store.open(Path(args.data_dir))
+    if store.upgrade_backup is not None:
+        print(upgrade_notice(store.upgrade_backup), file=sys.stderr)
     ensure_seeded(store)
     config = getattr(args, "site_config", None)
     if config is not None:
@@ -41,6 +43,13 @@ def open_store(args: argparse.Namespace) -> Store:
             store.close()
             raise
     return store
+
+
+def upgrade_notice(path: Path) -> str:
+    return _(
+        "程序已升级，数据库已更新到新版本。升级前的数据库已自动备份到 {path}"
+        "（保留，不会自动删除）。"
+    ).format(path=path)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,6 +21,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from counter_app import i18n
+from counter_app.cli import upgrade_notice
 from counter_app.i18n import _
 from counter_app.ui.errors import describe, install_excepthook, setup_logging
 from counter_app.ui.qt_translations import install_qt_translations
@@ -66,6 +67,7 @@ class DeskStart:
     heading: str
     language: str
     idle_lock_minutes: int
+    upgrade_backup: Path | None = None
 
 
 def open_desk(data_dir: Path, site_config: SiteConfig | None = None) -> DeskStart:
@@ -78,6 +80,8 @@ def open_desk(data_dir: Path, site_config: SiteConfig | None = None) -> DeskStar
     store = Store.open(data_dir)
     try:
         ensure_seeded(store)
+        if store.upgrade_backup is not None:
+            log.warning("%s", upgrade_notice(store.upgrade_backup))
         if site_config is not None:
             from counter_app.services.site_config import apply_site_config
 
@@ -86,6 +90,7 @@ def open_desk(data_dir: Path, site_config: SiteConfig | None = None) -> DeskStar
         ident = settings.identity(store.db)
         return DeskStart(
             store=store,
+            upgrade_backup=store.upgrade_backup,
             heading=f"{ident.center_name} {ident.window_name}",
             language=settings.get(store.db, "language") or i18n.DEFAULT_LANGUAGE,
             idle_lock_minutes=settings.get_int(store.db, "idle_lock_minutes"),
@@ -128,6 +133,10 @@ def run_gui(
     def opened(desk: DeskStart) -> None:
         started["desk"] = desk
         dialog.set_heading(desk.heading)
+        if desk.upgrade_backup is not None:
+            QMessageBox.information(
+                dialog, _("程序已升级"), upgrade_notice(desk.upgrade_backup)
+            )
         ui.setValue("ui/language", language or desk.language)
         if language is None and desk.language != i18n.language():
             i18n.set_language(desk.language)
