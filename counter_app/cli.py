@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="main.py",
         description=_("Counter 政务服务窗口受理系统。不带参数时启动窗口程序。"),
     )
+    from counter_app import __version__
+
+    parser.add_argument("--version", action="version", version=f"Counter {__version__}")
     parser.add_argument(
         "--data-dir",
         default=str(default_data_dir()),

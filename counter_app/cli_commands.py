@@ -87,6 +87,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     from counter_app.cli_backup import register_backup
     from counter_app.cli_export import register_export
     from counter_app.cli_maintenance import register_maintenance
+    from counter_app.cli_selftest import register_selftest
     from counter_app.cli_site import register_site
     from counter_app.cli_sync import register_sync
     from counter_app.cli_users import register_user
@@ -98,6 +99,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     register_audit(sub, table)
     register_backup(sub, table)
     register_maintenance(sub, table)
+    register_selftest(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
