@@ -24,13 +24,10 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from counter_app.domain.errors import DomainError
 from counter_app.i18n import _
-from counter_app.services.settings_service import put_audited
-from counter_app.store import settings
-from counter_app.store.db import Store
 from sync.codes import (
     SITE_CODE_RULE,
     WINDOW_CODE_RULE,
@@ -38,6 +35,9 @@ from sync.codes import (
     is_site_code,
     is_window_code,
 )
+
+if TYPE_CHECKING:  # the store loads behind the sign-in dialog, not before
+    from counter_app.store.db import Store
 
 ACTOR = "site-config"
 LOCKED_KEY = "site_config.locked"
@@ -290,6 +290,9 @@ def _value(raw: Any, kind: str, path: Path, bad: Callable[[str], None]) -> str |
 def apply_site_config(store: Store, config: SiteConfig) -> list[str]:
     """Write the file's values into the desk's settings (one transaction,
     audited as ``site-config``); returns notices for the operator."""
+    from counter_app.services.settings_service import put_audited
+    from counter_app.store import settings
+
     notices: list[str] = []
     with store.transaction() as db:
         enrolled = bool(settings.get(db, "desk_id"))
@@ -325,8 +328,3 @@ def _is_set(db: Any, key: str) -> bool:
     return (
         db.execute("SELECT 1 FROM settings WHERE key = ?", [key]).fetchone() is not None
     )
-
-
-def locked_settings(db: Any) -> set[str]:
-    """The desk settings the site configuration fixes (users cannot change)."""
-    return {k for k in settings.get(db, LOCKED_KEY).split(",") if k}
