@@ -93,7 +93,7 @@ case "$cmd" in
     "$VENV/bin/python" packaging/build_deb.py --standalone dist/counter --out dist
     "$VENV/bin/pip" wheel -q --no-deps . -w dist
     echo "lintian:"
-    lintian --no-tag-display-limit dist/counter_*_amd64.deb || true
+    lintian --tag-display-limit 0 dist/counter_*_amd64.deb || true
     ls -l dist
     ;;
   *)
