@@ -2,6 +2,7 @@
 # Counter — one entry point for the two quick-start commands.
 #   bash run.sh demo   set everything up, then start the app with demo data
 #   bash run.sh test   set everything up, then run the whole test suite
+#   bash run.sh package  build the wheel, the standalone folder and the .deb
 # Anything after the command is passed on (to main.py or to pytest).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -24,6 +25,8 @@ APT_PACKAGES=(
   libgcrypt20
   # the hall pages (kiosk, display, pad) tested in a real headless browser
   chromium chromium-driver
+  # checks the .deb that `run.sh package` builds (dpkg-deb comes with dpkg)
+  lintian
 )
 
 # Debian's python3 needs python3-venv for `python3 -m venv`.
@@ -58,6 +61,9 @@ stamp="$VENV/.installed"
 if [ "$cmd" = "test" ]; then
   extra="[test]"
   stamp="$VENV/.installed-test"
+elif [ "$cmd" = "package" ]; then
+  extra="[package]"
+  stamp="$VENV/.installed-package"
 fi
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/pip" install -q --upgrade pip
@@ -82,8 +88,20 @@ case "$cmd" in
     export COUNTER_TEST_KEYRING=1
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  package)
+    # dist/counter/ (standalone, PyInstaller one-folder), the .deb built from
+    # it, and the wheel; then lintian's remaining tags (README: Install on desks).
+    rm -rf dist/counter build/pyinstaller
+    "$VENV/bin/pyinstaller" --noconfirm --log-level WARN --distpath dist \
+      --workpath build/pyinstaller packaging/counter.spec
+    "$VENV/bin/python" packaging/build_deb.py --standalone dist/counter --out dist
+    "$VENV/bin/pip" wheel -q --no-deps . -w dist
+    echo "lintian:"
+    lintian --tag-display-limit 0 dist/counter_*_amd64.deb || true
+    ls -l dist
+    ;;
   *)
-    echo "usage: bash run.sh demo|test [args]" >&2
+    echo "usage: bash run.sh demo|test|package [args]" >&2
     exit 2
     ;;
 esac

@@ -5,9 +5,9 @@ default or PostgreSQL at scale, plus the operator commands around it::
 
     python -m central create-desk --db central.db --site 330106001 --window W01 一号窗口
     python -m central add-user clerk1 --db central.db --role clerk --site 330106001 --password-stdin < pw.txt
-    python -m central publish-catalog --db central.db resources/catalog/items.json \\
-        --bundles resources/catalog/bundles.json
-    python -m central publish-calendar --db central.db resources/calendar/cn_workdays.json
+    python -m central publish-catalog --db central.db counter_app/resources/catalog/items.json \\
+        --bundles counter_app/resources/catalog/bundles.json
+    python -m central publish-calendar --db central.db counter_app/resources/calendar/cn_workdays.json
     python -m central serve --db central.db --port 8765
     python -m central serve --database-url postgresql://user@host/db --workers 4
 

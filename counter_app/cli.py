@@ -29,8 +29,27 @@ def open_store(args: argparse.Namespace) -> Store:
     from counter_app.store.db import Store
 
     store = Store.open(Path(args.data_dir))
+    if store.upgrade_backup is not None:
+        print(upgrade_notice(store.upgrade_backup), file=sys.stderr)
     ensure_seeded(store)
+    config = getattr(args, "site_config", None)
+    if config is not None:
+        from counter_app.services.site_config import apply_site_config
+
+        try:
+            for notice in apply_site_config(store, config):
+                print(notice, file=sys.stderr)
+        except BaseException:
+            store.close()
+            raise
     return store
+
+
+def upgrade_notice(path: Path) -> str:
+    return _(
+        "程序已升级，数据库已更新到新版本。升级前的数据库已自动备份到 {path}"
+        "（保留，不会自动删除）。"
+    ).format(path=path)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="main.py",
         description=_("Counter 政务服务窗口受理系统。不带参数时启动窗口程序。"),
     )
+    from counter_app import __version__
+
+    parser.add_argument("--version", action="version", version=f"Counter {__version__}")
     parser.add_argument(
         "--data-dir",
         default=str(default_data_dir()),
@@ -45,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lang", choices=["zh_CN", "en"], default=None, help=_("界面和打印语言")
+    )
+    parser.add_argument(
+        "--config",
+        default=None,
+        metavar="FILE",
+        help=_("站点配置文件（默认：{path}，存在时读取）").format(
+            path=_default_config()
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar=_("子命令"))
     from counter_app import cli_commands
@@ -61,6 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     command = args.command or "gui"
+    problem = _load_site_config(args)
+    if problem:
+        print(problem, file=sys.stderr)
+        if command == "gui":
+            _show_start_error(problem)
+        return 2
     if command == "gui":  # the GUI reports its own errors; start it light
         return _COMMANDS[command](args)
     from counter_app.domain.errors import DomainError
@@ -76,11 +112,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-GLOBAL_OPTIONS = ("--data-dir", "--lang")
+GLOBAL_OPTIONS = ("--data-dir", "--lang", "--config")
 
 
 def _hoist_globals(argv: list[str]) -> list[str]:
-    """Let ``--data-dir``/``--lang`` stand anywhere (``demo --data-dir D``):
+    """Let ``--data-dir``/``--lang``/``--config`` stand anywhere (``demo --data-dir D``):
     argparse only takes them before the sub-command."""
     front: list[str] = []
     rest: list[str] = []
@@ -106,3 +142,41 @@ def _peek_lang(argv: list[str]) -> str | None:
         if arg.startswith("--lang="):
             return arg.split("=", 1)[1]
     return None
+
+
+def _default_config() -> Path:
+    from counter_app.services.site_config import default_path
+
+    return default_path()
+
+
+def _load_site_config(args: argparse.Namespace) -> str | None:
+    """Read the site configuration whole into ``args.site_config``; the
+    message when it cannot be used (nothing has started then)."""
+    from counter_app.services.site_config import (
+        SiteConfigError,
+        find_config,
+        load_site_config,
+    )
+
+    args.site_config = None
+    path = find_config(args.config)
+    if path is None:
+        return None
+    try:
+        args.site_config = load_site_config(path)
+    except SiteConfigError as exc:
+        return str(exc)
+    return None
+
+
+def _show_start_error(message: str) -> None:
+    """The same message in a window, for a desk started from its menu."""
+    try:
+        from PySide6.QtWidgets import QApplication, QMessageBox
+    except ImportError:
+        return
+    if QApplication.instance() is None:
+        QApplication(sys.argv[:1])
+    if QApplication.platformName() != "offscreen":
+        QMessageBox(QMessageBox.Icon.Critical, "Counter", message).exec()

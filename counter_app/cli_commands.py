@@ -88,6 +88,7 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     from counter_app.cli_export import register_export
     from counter_app.cli_hall import register_hall
     from counter_app.cli_maintenance import register_maintenance
+    from counter_app.cli_selftest import register_selftest
     from counter_app.cli_site import register_site
     from counter_app.cli_sync import register_sync
     from counter_app.cli_users import register_user
@@ -100,12 +101,17 @@ def register(sub: argparse._SubParsersAction, table: dict[str, Handler]) -> None
     register_audit(sub, table)
     register_backup(sub, table)
     register_maintenance(sub, table)
+    register_selftest(sub, table)
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
     from counter_app.ui.app import run_gui
 
-    return run_gui(Path(args.data_dir), language=args.lang)
+    return run_gui(
+        Path(args.data_dir),
+        language=args.lang,
+        site_config=getattr(args, "site_config", None),
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -23,6 +23,7 @@ from central.demo import run_backoffice
 from central.demo import seed_demo as seed_central_demo
 from central.embedded import EmbeddedCentral
 from counter_app.i18n import _
+from counter_app.resources import resource_path
 from counter_app.services.demo import DEMO_SITE, DEMO_WINDOW
 from counter_app.services.enrollment import enroll
 from counter_app.store import settings
@@ -31,7 +32,7 @@ from sync.codes import is_provisional_site_code
 from sync.credentials import NoKeyring, allow_backend, load_token, safe_keyring
 
 DEMO_PORT = 8765
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = resource_path()
 
 
 @dataclass

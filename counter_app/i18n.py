@@ -1,7 +1,7 @@
 """One translation system for the UI and the printed documents.
 
 Source strings are Simplified Chinese (the default language); catalogs for
-other languages live in ``resources/locale/<lang>/LC_MESSAGES/counter.po``
+other languages live in ``counter_app/resources/locale/<lang>/LC_MESSAGES/counter.po``
 and are compiled to ``.mo`` by ``scripts/i18n.py compile``.
 
 Use ``_("受理编号：{number}").format(number=n)``: named placeholders, never an
@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import gettext
 import threading
-from pathlib import Path
+
+from counter_app.resources import resource_path
 
 DOMAIN = "counter"
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "resources" / "locale"
+LOCALE_DIR = resource_path("locale")
 DEFAULT_LANGUAGE = "zh_CN"
 LANGUAGES: dict[str, str] = {"zh_CN": "简体中文", "en": "English"}
 

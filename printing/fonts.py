@@ -1,8 +1,9 @@
 """Embedded CJK fonts for printed documents.
 
-Documents embed a subset of WenQuanYi Micro Hei (wide BMP coverage) and fall
-back to HanaMin A/B for rare characters (CJK Ext. A/B+), switching font per
-character run so a name such as 𠮷 or 䶮 prints everywhere alike.
+Documents embed a subset of the body font (WenQuanYi Micro Hei; 微软雅黑 or
+宋体 on Windows) and fall back to HanaMin A/B (SimSun-ExtB on Windows) for
+rare characters (CJK Ext. A/B+), switching font per character run so a name
+such as 𠮷 or 䶮 prints everywhere alike. ``printing.fontfiles`` finds them.
 
 reportlab writes each ToUnicode entry as one 16-bit code, which truncates
 characters beyond the BMP; ``CjkTTFont`` rewrites those maps with UTF-16
@@ -12,10 +13,8 @@ the real character.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -24,7 +23,12 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import SUBSETN, TTFont
 
 from counter_app.domain.text import shown
-from counter_app.i18n import _
+from printing.fontfiles import BODY as BODY
+from printing.fontfiles import RARE_A as RARE_A
+from printing.fontfiles import RARE_B as RARE_B
+from printing.fontfiles import SPECS, FontFile, locate_fonts
+from printing.fontfiles import FontNotFound as FontNotFound
+from printing.fontfiles import font_dirs as font_dirs
 from printing.model import TooLong
 from printing.text import printable
 
@@ -32,68 +36,6 @@ from printing.text import printable
 #: 1,000 characters); longer text is refused before reportlab spends
 #: seconds laying it out.
 MAX_TEXT = 4000
-
-BODY = "CounterSans"
-RARE_A = "CounterRareA"
-RARE_B = "CounterRareB"
-
-_FONT_DIRS_ENV = "COUNTER_FONT_DIRS"
-
-# (font name, candidate file names, subfont index, required)
-_SPECS: tuple[tuple[str, tuple[str, ...], int, bool], ...] = (
-    (BODY, ("wqy/wqy-microhei.ttc", "wqy-microhei.ttc"), 0, True),
-    (RARE_A, ("hanazono/HanaMinA.ttf", "HanaMinA.ttf"), 0, False),
-    (RARE_B, ("hanazono/HanaMinB.ttf", "HanaMinB.ttf"), 0, False),
-)
-
-
-class FontNotFound(RuntimeError):
-    """No usable CJK font file: documents cannot be printed."""
-
-
-def font_dirs() -> list[Path]:
-    """Where font files are looked for, in order."""
-    dirs: list[Path] = []
-    extra = os.environ.get(_FONT_DIRS_ENV, "")
-    dirs.extend(Path(p) for p in extra.split(os.pathsep) if p)
-    dirs.append(Path(__file__).resolve().parent.parent / "resources" / "fonts")
-    dirs.extend(
-        Path(p)
-        for p in (
-            "/usr/share/fonts/truetype",
-            "/usr/share/fonts",
-            "/usr/local/share/fonts",
-        )
-    )
-    return dirs
-
-
-def find_font_file(candidates: Sequence[str], dirs: Sequence[Path]) -> Path | None:
-    """First existing file among ``candidates`` under ``dirs``."""
-    for directory in dirs:
-        for name in candidates:
-            path = directory / name
-            if path.is_file():
-                return path
-    return None
-
-
-def locate_fonts(dirs: Sequence[Path] | None = None) -> dict[str, Path]:
-    """Font name → file for every font found; FontNotFound without the body font."""
-    search = list(dirs) if dirs is not None else font_dirs()
-    found: dict[str, Path] = {}
-    for name, candidates, _index, required in _SPECS:
-        path = find_font_file(candidates, search)
-        if path is not None:
-            found[name] = path
-        elif required:
-            raise FontNotFound(
-                _(
-                    "未找到中文字体 {font}（已查找：{dirs}），无法打印。"
-                    "请运行 bash run.sh 安装"
-                ).format(font=candidates[0], dirs="、".join(str(d) for d in search))
-            )
-    return found
 
 
 def make_to_unicode_cmap(fontname: str, subset: Sequence[int]) -> str:
@@ -161,8 +103,8 @@ _body: tuple[str, frozenset[int]] | None = None
 _rare: tuple[tuple[str, frozenset[int]], ...] | None = None
 
 
-def _register(name: str, path: Path, index: int) -> frozenset[int]:
-    font = CjkTTFont(name, str(path), subfontIndex=index)
+def _register(name: str, file: FontFile) -> frozenset[int]:
+    font = CjkTTFont(name, str(file.path), subfontIndex=file.index)
     pdfmetrics.registerFont(font)
     # No bold/italic faces: map them to the same file so <b> never fails.
     registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
@@ -175,8 +117,7 @@ def _body_font() -> tuple[str, frozenset[int]]:
         with _lock:
             if _body is None:
                 found = locate_fonts()
-                name, _candidates, index, _required = _SPECS[0]
-                _body = (name, _register(name, found[name], index))
+                _body = (BODY, _register(BODY, found[BODY]))
     return _body
 
 
@@ -188,9 +129,9 @@ def _rare_fonts() -> tuple[tuple[str, frozenset[int]], ...]:
             if _rare is None:
                 found = locate_fonts()
                 _rare = tuple(
-                    (name, _register(name, found[name], index))
-                    for name, _candidates, index, _required in _SPECS[1:]
-                    if name in found
+                    (spec.name, _register(spec.name, found[spec.name]))
+                    for spec in SPECS[1:]
+                    if spec.name in found
                 )
     return _rare
 

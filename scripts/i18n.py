@@ -1,8 +1,8 @@
 """Translation catalogs: extract the marked strings, update the language
 catalogs, compile them.
 
-    python scripts/i18n.py extract   # source → resources/locale/counter.pot
-    python scripts/i18n.py update    # .pot → resources/locale/<lang>/…/counter.po
+    python scripts/i18n.py extract   # source → counter_app/resources/locale/counter.pot
+    python scripts/i18n.py update    # .pot → counter_app/resources/locale/<lang>/…/counter.po
     python scripts/i18n.py compile   # .po → .mo (run.sh does this at set-up)
     python scripts/i18n.py check     # list untranslated or stale entries
 
@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parent.parent
-LOCALE = ROOT / "resources" / "locale"
+LOCALE = ROOT / "counter_app" / "resources" / "locale"
 POT = LOCALE / "counter.pot"
 SOURCES = ("counter_app", "printing", "sync")
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}

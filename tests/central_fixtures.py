@@ -2,7 +2,8 @@
 
 Use the ``central_server`` fixture (a fresh SQLite server per test) or
 ``start_central(...)`` for your own scope/options; ``postgres_cluster`` is a
-private PostgreSQL 15 cluster (session scope) handing out fresh databases.
+private PostgreSQL cluster (session scope, whatever server version is
+installed: ``find_pg_bin``) handing out fresh databases.
 
     from tests.central_fixtures import central_server  # noqa: F401
 """
@@ -29,7 +30,7 @@ import requests
 from sync import protocol as p
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PG_ROOT = Path("/usr/lib/postgresql")
 #: Tests enroll many desks and read many status pages from 127.0.0.1: the
 #: address limits go up here; rate-limit tests pass their own after these.
 TEST_LIMITS = ("--limit-enroll", "100000", "--limit-status", "100000")
@@ -205,6 +206,36 @@ def central_server(tmp_path: Path) -> Iterator[CentralServer]:
 # --- PostgreSQL ------------------------------------------------------------------
 
 
+def _version_key(path: Path) -> tuple[int, ...]:
+    parts = path.name.split(".")
+    return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else ()
+
+
+def find_pg_bin(*, root: Path = PG_ROOT, pg_config: str = "pg_config") -> Path | None:
+    """The server programs' folder (initdb, pg_ctl): ``COUNTER_PG_BIN``,
+    ``pg_config --bindir`` when it holds them (libpq-dev's pg_config may
+    name a version without a server), else the newest ``root/*/bin``."""
+    candidates: list[Path] = []
+    if os.environ.get("COUNTER_PG_BIN"):
+        candidates.append(Path(os.environ["COUNTER_PG_BIN"]))
+    tool = shutil.which(pg_config)
+    if tool:
+        done = subprocess.run(
+            [tool, "--bindir"], capture_output=True, text=True, timeout=30
+        )
+        if done.returncode == 0 and done.stdout.strip():
+            candidates.append(Path(done.stdout.strip()))
+    if root.is_dir():
+        versions = [d for d in root.iterdir() if _version_key(d)]
+        candidates += [
+            d / "bin" for d in sorted(versions, key=_version_key, reverse=True)
+        ]
+    for folder in candidates:
+        if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
+            return folder
+    return None
+
+
 @dataclass
 class PostgresCluster:
     port: int
@@ -230,8 +261,12 @@ def _as_postgres(args: list[str]) -> list[str]:
 @contextmanager
 def start_postgres() -> Iterator[PostgresCluster]:
     """A throwaway cluster; raises RuntimeError with the reason if it can't."""
-    if not (PG_BIN / "initdb").exists():
-        raise RuntimeError(f"{PG_BIN}/initdb not found (apt install postgresql-15)")
+    pg_bin = find_pg_bin()
+    if pg_bin is None:
+        raise RuntimeError(
+            f"no PostgreSQL server (initdb, pg_ctl) in pg_config --bindir or "
+            f"{PG_ROOT}/*/bin (apt install postgresql)"
+        )
     root = Path(tempfile.mkdtemp(prefix="counter-pg-"))
     data = root / "data"
     if os.geteuid() == 0:
@@ -248,7 +283,7 @@ def start_postgres() -> Iterator[PostgresCluster]:
     try:
         run(
             [
-                *(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres"),
+                *(str(pg_bin / "initdb"), "-D", str(data), "-U", "postgres"),
                 *("-A", "trust", "-E", "UTF8", "--no-locale", "-N"),
             ],
             "initdb",
@@ -256,7 +291,7 @@ def start_postgres() -> Iterator[PostgresCluster]:
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
         run(
             [
-                *(str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options),
+                *(str(pg_bin / "pg_ctl"), "-D", str(data), "-o", options),
                 *("-l", str(root / "log"), "-w", "-t", "60", "start"),
             ],
             "pg_ctl start",
@@ -266,7 +301,7 @@ def start_postgres() -> Iterator[PostgresCluster]:
         finally:
             subprocess.run(
                 _as_postgres(
-                    [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+                    [str(pg_bin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
                 ),
                 capture_output=True,
                 timeout=60,

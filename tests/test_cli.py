@@ -225,7 +225,7 @@ def test_catalog_import_checks_the_whole_file_first(tmp_path: Path) -> None:
     import shutil
 
     good = tmp_path / "good"
-    shutil.copytree(ROOT / "resources" / "catalog", good)
+    shutil.copytree(ROOT / "counter_app" / "resources" / "catalog", good)
     items = json.loads((good / "items.json").read_text(encoding="utf-8"))
     items["items"][0]["name"] = "个体工商户设立登记（新版）"
     (good / "items.json").write_text(

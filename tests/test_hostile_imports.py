@@ -22,7 +22,9 @@ from counter_app.store.db import Store
 from tests.hostile_strategies import mutated, without_surrogates
 
 ROOT = Path(__file__).resolve().parents[1]
-SHIPPED = json.loads((ROOT / "resources/catalog/items.json").read_text("utf-8"))
+SHIPPED = json.loads(
+    (ROOT / "counter_app/resources/catalog/items.json").read_text("utf-8")
+)
 
 HYP = settings(
     max_examples=60,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pytest
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
+from printing.fontfiles import FONT_DIRS_ENV, RARE_B, FontFile, windows_font_dirs
 from printing.fonts import (
     BODY,
     RARE_A,
@@ -62,19 +64,65 @@ def test_to_unicode_cmap_splits_bfchar_blocks_of_100() -> None:
     assert "100 beginbfchar" in cmap and "56 beginbfchar" in cmap
 
 
-def test_missing_body_font_names_the_fix(tmp_path: Path) -> None:
+def test_missing_body_font_names_the_package(tmp_path: Path) -> None:
     with pytest.raises(FontNotFound) as caught:
-        locate_fonts([tmp_path])
+        locate_fonts([tmp_path], platform="linux")
     message = str(caught.value)
-    assert "未找到中文字体" in message
-    assert "bash run.sh" in message
+    assert "未找到中文字体 wqy-microhei.ttc" in message
+    assert "sudo apt install fonts-wqy-microhei" in message
     assert str(tmp_path) in message
 
 
+def test_missing_font_on_windows_names_the_windows_fonts(tmp_path: Path) -> None:
+    with pytest.raises(FontNotFound) as caught:
+        locate_fonts([tmp_path], platform="win32")
+    message = str(caught.value)
+    assert "msyh.ttc" in message and "simsun.ttc" in message
+    assert "apt" not in message
+
+
 def test_fonts_found_in_a_custom_dir(tmp_path: Path) -> None:
-    body = locate_fonts()[BODY]
+    body = locate_fonts()[BODY].path
     (tmp_path / "wqy-microhei.ttc").symlink_to(body)
-    assert locate_fonts([tmp_path])[BODY] == tmp_path / "wqy-microhei.ttc"
+    assert locate_fonts([tmp_path])[BODY] == FontFile(tmp_path / "wqy-microhei.ttc")
+
+
+def test_fontconfig_finds_the_system_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Nothing in the shipped folder: every role comes from fc-match/fc-list.
+    monkeypatch.delenv(FONT_DIRS_ENV, raising=False)
+    found = locate_fonts(platform="linux")
+    expected = subprocess.run(
+        ["fc-match", "-f", "%{file}", "WenQuanYi Micro Hei"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert found[BODY] == FontFile(Path(expected), 0)
+    assert found[RARE_A].path.name == "HanaMinA.ttf"
+    assert found[RARE_B].path.name == "HanaMinB.ttf"
+
+
+def test_windows_font_folder_is_searched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A Windows layout: 微软雅黑 and SimSun-ExtB in %WINDIR%\Fonts, the
+    # files standing in for them are the Linux ones (same formats).
+    linux = locate_fonts(platform="linux")
+    fonts = tmp_path / "Windows" / "Fonts"
+    fonts.mkdir(parents=True)
+    (fonts / "msyh.ttc").symlink_to(linux[BODY].path)
+    (fonts / "simsunb.ttf").symlink_to(linux[RARE_B].path)
+    monkeypatch.setenv("WINDIR", str(tmp_path / "Windows"))
+    monkeypatch.delenv("LOCALAPPDATA", raising=False)
+    monkeypatch.delenv(FONT_DIRS_ENV, raising=False)
+    found = locate_fonts(platform="win32")
+    assert found[BODY] == FontFile(fonts / "msyh.ttc")
+    assert found[RARE_B] == FontFile(fonts / "simsunb.ttf")
+    assert RARE_A not in found
+    assert windows_font_dirs({"WINDIR": "D:\\Win", "LOCALAPPDATA": "E:\\u"}) == [
+        Path("D:\\Win") / "Fonts",
+        Path("E:\\u") / "Microsoft" / "Windows" / "Fonts",
+    ]
 
 
 def test_paragraph_and_canvas_text_extract_rare_characters() -> None:

@@ -259,7 +259,9 @@ def test_catalog_published_centrally_reaches_the_desk(
     central: CentralServer, tmp_path: Path, keyring_home: Path
 ) -> None:
     desk = make_desk(central, tmp_path / "a")
-    root = Path(__file__).resolve().parent.parent / "resources" / "catalog"
+    root = (
+        Path(__file__).resolve().parent.parent / "counter_app" / "resources" / "catalog"
+    )
     doc = json.loads((root / "items.json").read_text(encoding="utf-8"))
     doc["version"] = "2026-12"
     doc["items"][0]["name"] = "个体工商户设立登记（新版）"

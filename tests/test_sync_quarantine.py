@@ -191,7 +191,9 @@ def test_pull_quarantines_what_it_cannot_apply_and_applies_the_rest(
     )
 
     # A catalog update that brings the missing item releases its change.
-    root = Path(__file__).resolve().parent.parent / "resources" / "catalog"
+    root = (
+        Path(__file__).resolve().parent.parent / "counter_app" / "resources" / "catalog"
+    )
     doc = json.loads((root / "items.json").read_text(encoding="utf-8"))
     extra = json.loads(json.dumps(doc["items"][0]))
     extra.update(code=UNKNOWN_ITEM, name="新增事项")

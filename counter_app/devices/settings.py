@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from counter_app.resources import resource_path
+
 READER_KINDS = ("simulator", "sdk", "wedge", "none")
 # Vendor SDKs number USB readers from 1001 and serial ports from 1.
 DEFAULT_PORT = 1001
@@ -70,7 +72,7 @@ class DeviceSettings:
     def simulator_path(self) -> Path:
         if self.simulator_file:
             return Path(self.simulator_file)
-        return Path(__file__).resolve().parents[2] / "resources/devices/cards.json"
+        return resource_path("devices", "cards.json")
 
 
 def _int(values: Mapping[str, str], key: str, default: int, problems: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""A reader that replays recorded cards (``resources/devices/cards.json``):
+"""A reader that replays recorded cards (``counter_app/resources/devices/cards.json``):
 the demo, the tests and a desk without a reader use it like a real one.
 
 Each ``read`` returns the next card in the file, round and round; ``put``

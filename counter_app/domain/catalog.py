@@ -1,6 +1,6 @@
 """The item catalog (事项目录): items, their materials, bundles (一件事).
 
-The seed lives in ``resources/catalog/``:
+The seed lives in ``counter_app/resources/catalog/``:
 
 - ``items.json``: ``{"format": "counter-catalog/1", "version": ...,
   "conditions": {key: label}, "items": [...]}``. A condition is a yes/no
@@ -35,10 +35,11 @@ from typing import NoReturn
 from counter_app.domain.errors import DomainError
 from counter_app.domain.text import TextError, clean_text, shown
 from counter_app.i18n import N_, _
+from counter_app.resources import resource_path
 
 ITEMS_FORMAT = "counter-catalog/1"
 BUNDLES_FORMAT = "counter-bundles/1"
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "resources" / "catalog"
+DEFAULT_DIR = resource_path("catalog")
 
 # Basic item code (DB52/T 1264-2018): type letters + 5-digit main + 3-digit sub.
 ITEM_TYPES: dict[str, str] = {
@@ -752,5 +753,5 @@ def load_catalog_dir(directory: Path) -> Catalog:
 
 
 def load_default_catalog() -> Catalog:
-    """The catalog seed shipped in ``resources/catalog/``."""
+    """The catalog seed shipped in ``counter_app/resources/catalog/``."""
     return load_catalog_dir(DEFAULT_DIR)

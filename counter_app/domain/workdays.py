@@ -7,7 +7,7 @@ from the day after acceptance; a deadline that needs a year the calendar
 lacks is either refused (``CalendarYearMissing``) or computed on weekdays
 and flagged provisional (``due_date_or_provisional``), never guessed silently.
 
-The calendar file (``resources/calendar/cn_workdays.json``)::
+The calendar file (``counter_app/resources/calendar/cn_workdays.json``)::
 
     {"format": "counter-calendar/1", "source": "...",
      "years": {"2026": {"holidays": ["2026-01-01", ...],
@@ -21,18 +21,16 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from counter_app.domain.errors import DomainError
 from counter_app.domain.text import shown
 from counter_app.i18n import _
+from counter_app.resources import resource_path
 
 CALENDAR_FORMAT = "counter-calendar/1"
-DEFAULT_CALENDAR_PATH = (
-    Path(__file__).resolve().parents[2] / "resources" / "calendar" / "cn_workdays.json"
-)
+DEFAULT_CALENDAR_PATH = resource_path("calendar", "cn_workdays.json")
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR_KEY = re.compile(r"\d{4}")
@@ -261,7 +259,7 @@ class WorkCalendar:
 
     @classmethod
     def load_default(cls) -> WorkCalendar:
-        """The calendar shipped in ``resources/calendar/cn_workdays.json``."""
+        """The calendar shipped in ``counter_app/resources/calendar/cn_workdays.json``."""
         try:
             text = DEFAULT_CALENDAR_PATH.read_text(encoding="utf-8")
         except OSError as exc:

@@ -29,8 +29,20 @@ def get_setting(store: Store, key: str) -> str:
 def save_desk_settings(
     store: Store, *, language: str, idle_lock_minutes: int, actor: str = "system"
 ) -> None:
-    """The settings dialog's values kept in the desk's store."""
+    """The settings dialog's values kept in the desk's store; a value the
+    site configuration fixes is refused."""
     with store.transaction() as db:
+        locked = set(settings.get(db, "site_config.locked").split(","))
+        if "idle_lock_minutes" in locked and settings.get(
+            db, "idle_lock_minutes"
+        ) != str(idle_lock_minutes):
+            raise DomainError(
+                _(
+                    "自动锁定时间由站点配置文件规定，不能在本机修改。"
+                    "请联系管理员修改站点配置。"
+                ),
+                field="idle_lock_minutes",
+            )
         put_audited(db, "language", language, actor=actor)
         put_audited(db, "idle_lock_minutes", str(idle_lock_minutes), actor=actor)
 

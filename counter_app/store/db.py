@@ -13,6 +13,7 @@ folder is 0700 and the database files 0600.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import shutil
@@ -27,11 +28,15 @@ from typing import Any
 from sqlcipher3 import dbapi2 as sqlcipher
 from sqlite_utils import Database
 
+from counter_app import clock
 from counter_app.i18n import _
 from counter_app.store import keys
 from counter_app.store.migrations import migrations
 
+log = logging.getLogger(__name__)
+
 DB_FILENAME = "counter.sqlite3"
+BACKUP_DIR = "backups"
 BUSY_TIMEOUT_MS = 10_000
 # Not encrypted: only the benchmarks' baseline and reading a pre-encryption store.
 PLAIN = b""
@@ -50,6 +55,7 @@ OPERATIONAL_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.OperationalError,
     sqlcipher.OperationalError,
 )
+COPY_ERRORS: tuple[type[Exception], ...] = (OSError, *SQLITE_ERRORS)
 INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
     sqlite3.IntegrityError,
     sqlcipher.IntegrityError,
@@ -76,6 +82,8 @@ class Store:
         self._lock = threading.RLock()
         self._conn = _connect(self.path, key, busy_timeout_ms)
         self.db = Database(self._conn)
+        #: the copy taken before this start migrated an older store
+        self.upgrade_backup: Path | None = None
         self._migrate()
         secure_files(self.path)
 
@@ -122,6 +130,7 @@ class Store:
         except DATABASE_ERRORS as exc:
             raise _unreadable(self.path, exc, self.key) from exc
         unknown = [name for name in applied if name not in known]
+        pending = [m.name for m in migrations._migrations if m.name not in applied]
         if unknown:
             raise StoreError(
                 _(
@@ -129,11 +138,47 @@ class Store:
                     "本程序无法安全使用。请升级程序后再打开，数据未作任何改动。"
                 ).format(path=self.path, version=unknown[-1])
             )
+        if applied and pending and not self._temporary:
+            # A newer version's first start: keep the data as it was.
+            self.upgrade_backup = self._backup_before_upgrade(applied[-1])
         with self._lock:
             try:
                 migrations.apply(self.db)
             except OPERATIONAL_ERRORS as exc:
                 raise _unreadable(self.path, exc, self.key) from exc
+
+    def _backup_before_upgrade(self, version: str) -> Path:
+        """Copy the database (SQLite online backup, same key) to
+        ``backups/before-upgrade-<time>-<version>.sqlite3``, kept."""
+        folder = self.data_dir / BACKUP_DIR
+        stamp = clock.now().strftime("%Y%m%d-%H%M%S")
+        target = folder / f"before-upgrade-{stamp}-{version}.sqlite3"
+        n = 1
+        while target.exists():
+            n += 1
+            target = folder / f"before-upgrade-{stamp}-{version}-{n}.sqlite3"
+        part = target.with_name(target.name + ".part")
+        try:
+            folder.mkdir(mode=DIR_MODE, exist_ok=True)
+            part.unlink(missing_ok=True)
+            copy = bare_connection(part, self.key)
+            try:
+                with self._lock:
+                    self._conn.backup(copy)
+            finally:
+                copy.close()
+            os.chmod(part, FILE_MODE)
+            os.replace(part, target)
+        except COPY_ERRORS as exc:
+            part.unlink(missing_ok=True)
+            raise StoreError(
+                _(
+                    "升级前无法备份数据库到 {path}：{error}。数据库未作任何改动；"
+                    "请检查磁盘空间和权限后重新启动。"
+                ).format(path=target, error=exc)
+            ) from exc
+        log.warning("store %s backed up to %s before upgrading", self.path, target)
+        return target
 
     @contextmanager
     def transaction(self) -> Iterator[Database]:

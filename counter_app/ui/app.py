@@ -21,6 +21,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from counter_app import i18n
+from counter_app.cli import upgrade_notice
 from counter_app.i18n import _
 from counter_app.ui.errors import describe, install_excepthook, setup_logging
 from counter_app.ui.qt_translations import install_qt_translations
@@ -29,6 +30,7 @@ from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.theme import apply_theme, options_from_settings
 
 if TYPE_CHECKING:
+    from counter_app.services.site_config import SiteConfig
     from counter_app.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -45,16 +47,32 @@ def ui_settings(data_dir: Path) -> QSettings:
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 
+def apply_print_defaults(ui: QSettings, config: SiteConfig) -> None:
+    """The site's printer and paper in the INI the print dialog reads:
+    always when the site fixes them, else only as the first choice."""
+    for setting, ui_key in (
+        ("print.printer", "print/printer"),
+        ("print.paper", "print/paper"),
+    ):
+        value = config.values.get(setting)
+        if value is None:
+            continue
+        if setting not in config.user_may_change or not ui.value(ui_key, ""):
+            ui.setValue(ui_key, value)
+
+
 @dataclass(frozen=True)
 class DeskStart:
     store: Store
     heading: str
     language: str
     idle_lock_minutes: int
+    upgrade_backup: Path | None = None
 
 
-def open_desk(data_dir: Path) -> DeskStart:
-    """Open (and on first start seed) the store; runs on the store worker."""
+def open_desk(data_dir: Path, site_config: SiteConfig | None = None) -> DeskStart:
+    """Open (and on first start seed) the store, apply the site
+    configuration; runs on the store worker."""
     from counter_app.services.setup import ensure_seeded
     from counter_app.store import settings
     from counter_app.store.db import Store
@@ -62,9 +80,17 @@ def open_desk(data_dir: Path) -> DeskStart:
     store = Store.open(data_dir)
     try:
         ensure_seeded(store)
+        if store.upgrade_backup is not None:
+            log.warning("%s", upgrade_notice(store.upgrade_backup))
+        if site_config is not None:
+            from counter_app.services.site_config import apply_site_config
+
+            for notice in apply_site_config(store, site_config):
+                log.warning("%s", notice)
         ident = settings.identity(store.db)
         return DeskStart(
             store=store,
+            upgrade_backup=store.upgrade_backup,
             heading=f"{ident.center_name} {ident.window_name}",
             language=settings.get(store.db, "language") or i18n.DEFAULT_LANGUAGE,
             idle_lock_minutes=settings.get_int(store.db, "idle_lock_minutes"),
@@ -74,7 +100,9 @@ def open_desk(data_dir: Path) -> DeskStart:
         raise
 
 
-def run_gui(data_dir: Path, *, language: str | None) -> int:
+def run_gui(
+    data_dir: Path, *, language: str | None, site_config: SiteConfig | None = None
+) -> int:
     """The desk GUI; returns the process exit code."""
     qt_app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(qt_app, QApplication)
@@ -83,6 +111,8 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
     qt_app.setApplicationDisplayName("Counter")
     install_excepthook()
     ui = ui_settings(data_dir)
+    if site_config is not None:
+        apply_print_defaults(ui, site_config)
     # The language is cached in the INI so the first dialog is already in
     # it; the store's setting is authoritative and refreshes the cache.
     cached = str(ui.value("ui/language", "") or "")
@@ -103,6 +133,10 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
     def opened(desk: DeskStart) -> None:
         started["desk"] = desk
         dialog.set_heading(desk.heading)
+        if desk.upgrade_backup is not None:
+            QMessageBox.information(
+                dialog, _("程序已升级"), upgrade_notice(desk.upgrade_backup)
+            )
         ui.setValue("ui/language", language or desk.language)
         if language is None and desk.language != i18n.language():
             i18n.set_language(desk.language)
@@ -123,7 +157,9 @@ def run_gui(data_dir: Path, *, language: str | None) -> int:
             setup_logging(data_dir)
         except OSError as exc:
             log.warning("no log file: %s", exc)
-        tasks.run_op(lambda: open_desk(data_dir), success=opened, failure=failed)
+        tasks.run_op(
+            lambda: open_desk(data_dir, site_config), success=opened, failure=failed
+        )
         tasks.run_io(lambda: importlib.import_module("counter_app.ui.workspace"))
 
     QTimer.singleShot(0, start)
