@@ -1,0 +1,154 @@
+"""Keyboard-only flows on the workspace: find a record, 补正 after a one-time
+notice, and the supervisor's 日结 with its typed confirmation — key events
+only (no mouse, no direct slot calls), the focus checked after each step."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+from pytestqt.qtbot import QtBot
+
+from counter_app.ui.documents import DocumentDialog
+from counter_app.ui.supplement_dialog import SupplementDialog
+from counter_app.ui.workspace import Workspace
+from tests.workspace_fixtures import demo_store, ws
+
+__all__ = ["demo_store", "ws"]
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
+
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def focused() -> QWidget | None:
+    return QApplication.focusWidget()
+
+
+def key(
+    qtbot: QtBot, k: Qt.Key, mod: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier
+) -> None:
+    """One key press where the focus is, as the keyboard delivers it."""
+    target = focused()
+    assert target is not None, "no widget has the focus"
+    qtbot.keyClick(target, k, mod)
+
+
+def back_to_window(qtbot: QtBot, ws: Workspace) -> None:
+    """What the window manager does when a dialog closes (offscreen Qt has
+    none): the main window is active again, its focus where it was."""
+    ws.window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is ws.window, timeout=5000)
+
+
+def active_dialog(qtbot: QtBot, ws: Workspace, kind: type) -> QWidget:
+    detail = ws.window.detail
+    qtbot.waitUntil(
+        lambda: (
+            isinstance(getattr(detail, "active_dialog", None), kind)
+            and QApplication.activeWindow() is detail.active_dialog
+        ),
+        timeout=5000,
+    )
+    return detail.active_dialog
+
+
+def open_by_number(qtbot: QtBot, ws: Workspace, number: str) -> None:
+    """Ctrl+F, the number, Enter (search), Enter (open): the detail shows it."""
+    window = ws.window
+    key(qtbot, Qt.Key.Key_F, CTRL)
+    assert focused() is window.list_panel.search
+    qtbot.keyClicks(focused(), number)
+    key(qtbot, Qt.Key.Key_Return)
+    table = window.list_panel.table
+    assert focused() is table
+    model = window.list_panel.model
+    qtbot.waitUntil(
+        lambda: model.total == 1 and table.currentIndex().isValid(), timeout=10_000
+    )
+    key(qtbot, Qt.Key.Key_Return)
+    detail = window.detail
+    qtbot.waitUntil(
+        lambda: (
+            detail.view is not None and detail.view.record["acceptance_no"] == number
+        ),
+        timeout=10_000,
+    )
+    assert focused() is detail or detail.isAncestorOf(focused())
+
+
+def test_supplement_by_keyboard_accepts_and_offers_the_receipt(
+    qtbot: QtBot, ws: Workspace
+) -> None:
+    store = ws.app.store
+    app_id, number = store.db.execute(
+        "SELECT id, acceptance_no FROM applications"
+        " WHERE status = 'notified_to_supplement' ORDER BY acceptance_no LIMIT 1"
+    ).fetchone()
+    open_by_number(qtbot, ws, number)
+    detail = ws.window.detail
+    assert detail.supplement_button.isEnabled()
+    seen: list[str] = []
+    ws.app.messages.info_shown.connect(seen.append)
+    key(qtbot, Qt.Key.Key_S, ALT)  # 补正(&S)
+    dialog = active_dialog(qtbot, ws, SupplementDialog)
+    assert isinstance(dialog, SupplementDialog)
+    # the first material's state takes the first keys
+    assert focused() is dialog.combos[0]
+    for i, combo in enumerate(dialog.combos):
+        assert focused() is combo
+        while combo.currentData() not in ("original", "copy"):
+            key(qtbot, Qt.Key.Key_Up)  # 已收原件 and 已收复印件 head the list
+        if i < len(dialog.combos) - 1:
+            key(qtbot, Qt.Key.Key_Return)  # Enter: the next material
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        key(qtbot, Qt.Key.Key_Return)  # on the last one: save
+    status = store.db.execute(
+        "SELECT status FROM applications WHERE id = ?", [app_id]
+    ).fetchone()[0]
+    assert status == "submitted"
+    assert any(m.startswith(f"已受理：{number}") for m in seen), seen
+    qtbot.waitUntil(
+        lambda: any(
+            d.kind == "receipt" and d.isVisible()
+            for d in detail.findChildren(DocumentDialog)
+        ),
+        timeout=10_000,
+    )
+    receipt = next(
+        d for d in detail.findChildren(DocumentDialog) if d.kind == "receipt"
+    )
+    assert receipt.application_ids == [app_id]
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is receipt, timeout=5000)
+    key(qtbot, Qt.Key.Key_Escape)  # the preview closes; back to the record
+    qtbot.waitUntil(lambda: not receipt.isVisible(), timeout=5000)
+    back_to_window(qtbot, ws)
+    assert focused() is detail or detail.isAncestorOf(focused())
+    assert not detail.supplement_button.isEnabled()
+    ws.app.tasks.wait()
+
+
+def test_supplement_needs_every_material(qtbot: QtBot, ws: Workspace) -> None:
+    store = ws.app.store
+    number = store.db.execute(
+        "SELECT acceptance_no FROM applications"
+        " WHERE status = 'notified_to_supplement' ORDER BY acceptance_no LIMIT 1"
+    ).fetchone()[0]
+    open_by_number(qtbot, ws, number)
+    key(qtbot, Qt.Key.Key_S, ALT)
+    dialog = active_dialog(qtbot, ws, SupplementDialog)
+    assert isinstance(dialog, SupplementDialog)
+    missing = next(
+        i for i, c in enumerate(dialog.combos) if c.currentData() == "missing"
+    )
+    for _n in range(len(dialog.combos) - 1):
+        key(qtbot, Qt.Key.Key_Return)
+    assert focused() is dialog.combos[-1]
+    key(qtbot, Qt.Key.Key_Return)  # saves; the service refuses
+    qtbot.waitUntil(lambda: dialog.errors["materials"].isVisible(), timeout=10_000)
+    assert "仍缺少材料" in dialog.errors["materials"].text()
+    assert isinstance(focused(), QComboBox)  # back in the list, nothing lost
+    assert dialog.combos[missing].currentData() == "missing"
+    key(qtbot, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    ws.app.tasks.wait()
