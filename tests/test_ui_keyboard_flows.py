@@ -4,14 +4,26 @@ only (no mouse, no direct slot calls), the focus checked after each step."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QMenu, QWidget
 from pytestqt.qtbot import QtBot
 
+from counter_app import clock
+from counter_app.services.demo import demo_context
+from counter_app.store.db import Store
+from counter_app.ui.app import ui_settings
+from counter_app.ui.context import AppContext
 from counter_app.ui.documents import DocumentDialog
+from counter_app.ui.messages import MessageBridge
+from counter_app.ui.supervisor import DayCloseDialog
 from counter_app.ui.supplement_dialog import SupplementDialog
+from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.workspace import Workspace
+from tests.intake_fixtures import type_text
 from tests.workspace_fixtures import demo_store, ws
 
 __all__ = ["demo_store", "ws"]
@@ -152,3 +164,99 @@ def test_supplement_needs_every_material(qtbot: QtBot, ws: Workspace) -> None:
     key(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
     ws.app.tasks.wait()
+
+
+@pytest.fixture
+def chief_ws(qtbot: QtBot, demo_store: Store, tmp_path: Path) -> Iterator[Workspace]:
+    """The supervisor's workspace on the demo store, nothing synced."""
+    tasks = TaskRunner()
+    app = AppContext(
+        store=demo_store,
+        tasks=tasks,
+        messages=MessageBridge(),
+        settings=ui_settings(tmp_path),
+        user=demo_context(demo_store, "chief01"),
+    )
+    workspace = Workspace(app, idle_lock_minutes=0)
+    qtbot.addWidget(workspace.window)
+    workspace.show()
+    qtbot.waitExposed(workspace.window)
+    yield workspace
+    workspace.close()
+    tasks.wait()
+
+
+# a menu opened by Alt+letter asks the platform for things offscreen lacks
+@pytest.mark.qt_log_ignore("does not support raise", "grabbing the keyboard")
+def test_day_close_by_keyboard_needs_the_typed_window_and_date(
+    qtbot: QtBot, chief_ws: Workspace
+) -> None:
+    ws = chief_ws
+    store = ws.app.store
+    search = ws.window.intake.search.edit
+    qtbot.waitUntil(lambda: focused() is search, timeout=5000)
+    key(qtbot, Qt.Key.Key_M, ALT)  # 负责人(&M)
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None, timeout=5000)
+    menu = QApplication.activePopupWidget()
+    assert isinstance(menu, QMenu)
+    while menu.activeAction() is None or not menu.activeAction().text().startswith(
+        "日结"
+    ):
+        qtbot.keyClick(menu, Qt.Key.Key_Down)
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: isinstance(QApplication.activeWindow(), DayCloseDialog), timeout=5000
+    )
+    dialog = QApplication.activeWindow()
+    assert isinstance(dialog, DayCloseDialog)
+    qtbot.waitUntil(lambda: dialog.preview_value is not None, timeout=10_000)
+    assert dialog.preview_value.pending_ops > 0  # nothing was synced
+    assert focused() is dialog.typed  # the summary above, the confirmation here
+    expected = dialog.expected_confirmation()
+    user = ws.app.require_user()
+    assert expected == f"{user.window_code} {clock.today().isoformat()}"
+    # A stray Enter closes nothing.
+    key(qtbot, Qt.Key.Key_Return)
+    assert "请输入" in dialog.error.text() and dialog.isVisible()
+    assert focused() is dialog.typed
+    qtbot.keyClicks(dialog.typed, expected)
+    key(qtbot, Qt.Key.Key_Return)  # pending changes: the box must be ticked
+    assert "勾选确认" in dialog.error.text()
+    assert focused() is dialog.confirm and not dialog.confirm.isChecked()
+    assert store.db.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0] == 0
+    key(qtbot, Qt.Key.Key_Space)
+    assert dialog.confirm.isChecked()
+    with qtbot.waitSignal(dialog.closed, timeout=20_000):
+        key(qtbot, Qt.Key.Key_Return)
+    row = store.db.execute(
+        "SELECT window_code, day, closed_by, pending_confirmed FROM day_closes"
+    ).fetchone()
+    assert tuple(row) == (user.window_code, clock.today().isoformat(), "chief01", 1)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    back_to_window(qtbot, ws)
+    assert focused() is search  # where the supervisor was before 日结
+
+
+def test_reopen_by_keyboard_with_a_reason(qtbot: QtBot, chief_ws: Workspace) -> None:
+    from counter_app.services.day_close import close_day
+
+    ws = chief_ws
+    store = ws.app.store
+    user = ws.app.require_user()
+    close_day(
+        store, user, window_code=user.window_code, day=clock.today(),
+        confirm_pending=True,
+    )  # fmt: skip
+    dialog = DayCloseDialog(ws.app, parent=ws.window)
+    dialog.open()
+    qtbot.waitUntil(lambda: dialog.reopen_button.isVisible(), timeout=10_000)
+    assert focused() is dialog.reason
+    key(qtbot, Qt.Key.Key_Return)  # no reason: refused, still closed
+    qtbot.waitUntil(lambda: "理由" in dialog.error.text(), timeout=10_000)
+    assert store.db.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0] == 1
+    type_text(qtbot, dialog.reason, "误操作，下午仍有群众排队")
+    with qtbot.waitSignal(dialog.reopened, timeout=10_000):
+        key(qtbot, Qt.Key.Key_Return)
+    assert store.db.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0] == 0
+    qtbot.waitUntil(lambda: focused() is dialog.typed, timeout=10_000)
+    dialog.close()
