@@ -144,6 +144,14 @@ class ApplicantForm(QWidget):
             f["agent_relation"],
         ]
 
+    def first_empty(self) -> QWidget | None:
+        """The first shown text field still empty (where a clerk resuming a
+        consultation or draft types next)."""
+        for w in self.focus_chain():
+            if isinstance(w, QLineEdit) and w.isVisibleTo(self) and not w.text():
+                return w
+        return None
+
     def _set_tab_order(self) -> None:
         chain = self.focus_chain()
         for a, b in pairwise(chain):

@@ -203,6 +203,12 @@ class MaterialsTable(QTableWidget):
 
     # -- drawing --------------------------------------------------------------
     def _fill(self) -> None:
+        # An answer arriving from the store (reuse offers, a re-tailored
+        # list) while the clerk types a 问题说明: keep the typed text.
+        if self.state() == QAbstractItemView.State.EditingState:
+            editor = self.indexWidget(self.currentIndex())
+            if editor is not None:
+                self.commitData(editor)
         self.setRowCount(len(self.rows))
         for i in range(len(self.rows)):
             self._fill_row(i)

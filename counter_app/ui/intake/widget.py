@@ -59,6 +59,7 @@ def _error_label(name: str) -> QLabel:
 INTAKE_KEYS = [
     ("Ctrl+K", N_("咨询（打印一次性告知单）")),
     ("Ctrl+Shift+A", N_("全部已收原件")),
+    ("Ctrl+J", N_("今日咨询：选中后 Enter 转为受理")),
     ("Enter", N_("申请人信息：进入下一项")),
     ("Tab / Shift+Tab", N_("材料清单：离开清单，进入下一项/上一项")),
     ("↑ ↓ ← →", N_("材料清单：在清单内移动")),
@@ -122,9 +123,11 @@ class IntakeWidget(QWidget):
         self.next_button.setObjectName("next")
         self.next_button.clicked.connect(self.new_intake)
         shortcuts: list[tuple[str, Callable[[], None]]] = [
+            # the main Enter key; DECISION_KEYS' Ctrl+Enter is the keypad's
             ("Ctrl+Return", self.buttons[Decision.ACCEPT].click),
             ("Ctrl+K", self.side.consult),
             ("Ctrl+Shift+A", self.table.mark_all_original),
+            ("Ctrl+J", self.side.focus_consultations),
         ]
         # through the button, so a key does nothing where the button is off
         shortcuts += [(key, self.buttons[d].click) for d, key in DECISION_KEYS.items()]
@@ -237,6 +240,8 @@ class IntakeWidget(QWidget):
             QWidget.setTabOrder(a, b)
         if form is None:  # the questions are one Shift+Tab away
             self.applicant.fields["name"].setFocus()
+        else:  # a consultation or a draft taken up: where typing goes on
+            (self.applicant.first_empty() or self.table).setFocus()
 
     def _answers_changed(self) -> None:
         self._retailor()
