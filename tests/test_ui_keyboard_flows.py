@@ -260,3 +260,58 @@ def test_reopen_by_keyboard_with_a_reason(qtbot: QtBot, chief_ws: Workspace) -> 
     assert store.db.execute("SELECT COUNT(*) FROM day_closes").fetchone()[0] == 0
     qtbot.waitUntil(lambda: focused() is dialog.typed, timeout=10_000)
     dialog.close()
+
+
+def test_delivery_then_a_bad_rating_by_keyboard(qtbot: QtBot, ws: Workspace) -> None:
+    from counter_app.ui.deliver_dialog import DeliverDialog
+    from counter_app.ui.evaluation_dialog import EvaluationDialog
+
+    store = ws.app.store
+    app_id, number, id_number = store.db.execute(
+        "SELECT id, acceptance_no, coalesce(agent_id_number, id_number)"
+        " FROM applications WHERE status = 'result_ready'"
+        " ORDER BY acceptance_no LIMIT 1"
+    ).fetchone()
+    open_by_number(qtbot, ws, number)
+    detail = ws.window.detail
+    key(qtbot, Qt.Key.Key_D, ALT)  # 出件(&D)
+    dialog = active_dialog(qtbot, ws, DeliverDialog)
+    assert isinstance(dialog, DeliverDialog)
+    assert focused() is dialog.recipient_id  # the receiver's ID, name filled
+    qtbot.keyClicks(focused(), id_number)
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        key(qtbot, Qt.Key.Key_Return)
+    paper = next(d for d in detail.findChildren(DocumentDialog) if d.kind == "delivery")
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is paper, timeout=10_000)
+    key(qtbot, Qt.Key.Key_Escape)
+    back_to_window(qtbot, ws)
+    qtbot.waitUntil(
+        lambda: detail.view is not None and detail.view.record["status"] == "delivered",
+        timeout=10_000,
+    )
+    assert focused() is detail or detail.isAncestorOf(focused())
+
+    key(qtbot, Qt.Key.Key_E, ALT)  # 评价(&E)
+    rating = active_dialog(qtbot, ws, EvaluationDialog)
+    assert isinstance(rating, EvaluationDialog)
+    assert focused() is rating.level_buttons[5] and rating.level() == -1
+    key(qtbot, Qt.Key.Key_Space)  # the applicant's choice, read out: 5 …
+    assert rating.level() == 5
+    for _n in range(3):  # … no, 2 (不满意): arrows move along the stars
+        key(qtbot, Qt.Key.Key_Right)
+    assert rating.level() == 2 and focused() is rating.level_buttons[2]
+    assert rating.follow_up.isEnabled()
+    key(qtbot, Qt.Key.Key_F, ALT)  # 差评回访(&F)
+    assert focused() is rating.follow_up
+    type_text(qtbot, rating.follow_up, "已回访致歉")
+    key(qtbot, Qt.Key.Key_Tab)
+    assert focused() is rating.ok_button
+    with qtbot.waitSignal(detail.changed, timeout=10_000):
+        key(qtbot, Qt.Key.Key_Space)
+    level, text = store.db.execute(
+        "SELECT level, follow_up FROM evaluations WHERE application_id = ?",
+        [app_id],
+    ).fetchone()
+    assert (level, text) == (2, "已回访致歉")
+    back_to_window(qtbot, ws)
+    assert focused() is detail or detail.isAncestorOf(focused())
