@@ -38,7 +38,7 @@ class VolumeChart(QChartView):
     def minimum_height(self) -> int:
         """Room for five value labels, the date labels and the legend in
         the font now applied (large print needs more)."""
-        return QFontMetrics(self.font()).height() * 14
+        return QFontMetrics(self.font()).height() * 10
 
     def set_rows(self, labels: list[str], series: list[tuple[str, list[int]]]) -> None:
         chart = self.chart_
