@@ -10,12 +10,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QDialog, QPushButton
 
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import DECISION_LABELS, STATUS_LABELS, Decision
 from counter_app.i18n import _
 from counter_app.services.intake import IntakeError, MaterialState
+from counter_app.ui.flow_layout import FlowLayout
 from counter_app.ui.intake.decision_dialogs import (
     DeferredDialog,
     NoticeDialog,
@@ -60,9 +61,10 @@ class DecisionFlow(QObject):
         # the decision whose refusal is on screen, re-checked as things change
         self.refused: Decision | None = None
 
-    def button_row(self) -> QHBoxLayout:
-        """One button per decision, in ``widget.buttons``."""
-        row = QHBoxLayout()
+    def button_row(self) -> FlowLayout:
+        """One button per decision, in ``widget.buttons``; they wrap to a
+        second line where the width runs out (large print, English)."""
+        row = FlowLayout()
         self.w.buttons = {}
         for decision in Decision:
             button = QPushButton(decision_label(decision), self.w)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -200,6 +200,15 @@ class MaterialsTable(QTableWidget):
             for r, st in zip(self.rows, self.states, strict=True)
             if st.state not in RECEIVED
         ]
+
+    def minimumSizeHint(self) -> QSize:
+        """Four materials stay in sight however the form around wraps (the
+        intake scrolls rather than squeeze the checklist)."""
+        hint = super().minimumSizeHint()
+        rows = self.verticalHeader().defaultSectionSize() * 4
+        extra = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
+        extra += self.horizontalScrollBar().sizeHint().height()
+        return QSize(hint.width(), max(hint.height(), rows + extra))
 
     # -- drawing --------------------------------------------------------------
     def _fill(self) -> None:

@@ -25,6 +25,7 @@ from counter_app.i18n import N_, _
 from counter_app.services.certificates import reuse_offers
 from counter_app.services.intake import IntakeForm
 from counter_app.ui.context import AppContext
+from counter_app.ui.flow_layout import FlowLayout
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
 from counter_app.ui.intake.decision_flow import (
@@ -115,7 +116,6 @@ class IntakeWidget(QWidget):
 
     def _build(self) -> None:
         row = self.flow.button_row()
-        row.addStretch(1)
         self.consult_button = tr(QPushButton(self), N_("咨询 (Ctrl+K)"))
         self.consult_button.setObjectName("consult")
         self.consult_button.clicked.connect(self.side.consult)
@@ -146,9 +146,12 @@ class IntakeWidget(QWidget):
         head.addWidget(tr(QLabel(self), N_("材料清单")))
         head.addWidget(self.materials_error, 1)
         # Consultation and next applicant sit above the table, so the row of
-        # decisions stays narrow enough in every language.
+        # decisions stays narrow enough in every language; they wrap too.
+        tools = QWidget(self)
+        flow = FlowLayout(tools)
         for b in (self.all_button, self.consult_button, self.next_button):
-            head.addWidget(b)
+            flow.addWidget(b)
+        head.addWidget(tools)
         col.addLayout(head)
         col.addWidget(self.table, 1)
         col.addWidget(self.certs.label)
