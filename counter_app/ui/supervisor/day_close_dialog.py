@@ -214,7 +214,17 @@ class DayCloseDialog(QDialog):
                 )
             )
         self._update_buttons()
+        self._fit_text()
         (self.reason if p.already_closed else self.typed).setFocus()
+
+    def _fit_text(self) -> None:
+        """The summary arrives after the dialog opened: grow it to the
+        height its wrapped lines need, so no line is cut off."""
+        layout = self.layout()
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def submit(self) -> None:
         window, day = self._target()
@@ -224,10 +234,12 @@ class DayCloseDialog(QDialog):
                     text=self.expected_confirmation()
                 )
             )
+            self._fit_text()
             return
         confirm = self.confirm.isChecked()
         if self.preview_value and self.preview_value.pending_ops and not confirm:
             self.error.setText(_("尚有未同步的更改，请先勾选确认或先同步。"))
+            self._fit_text()
             self.confirm.setFocus()  # Space ticks it, Enter closes
             return
         if not self.close_button.isEnabled():
@@ -288,6 +300,7 @@ class DayCloseDialog(QDialog):
             self.confirm.setVisible(True)
         if isinstance(exc, DomainError | PermissionDenied):
             self.error.setText(str(exc))
+            self._fit_text()
             if isinstance(exc, PermissionDenied):
                 self.close_button.setEnabled(False)
             else:
