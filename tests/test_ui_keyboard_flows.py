@@ -140,6 +140,35 @@ def test_supplement_by_keyboard_accepts_and_offers_the_receipt(
     ws.app.tasks.wait()
 
 
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_supplement_states_are_whole_in_large_print(
+    qtbot: QtBot, ws: Workspace, lang: str
+) -> None:
+    from counter_app import i18n
+    from counter_app.ui.theme import ThemeOptions, apply_theme
+
+    qt = QApplication.instance()
+    assert isinstance(qt, QApplication)
+    i18n.set_language(lang)
+    apply_theme(qt, ThemeOptions(large_font=True))
+    try:
+        materials = [
+            {"material_key": str(n), "name": "居民身份证", "state": state}
+            for n, state in enumerate(("original", "copy", "missing", "defective"))
+        ]
+        dialog = SupplementDialog(
+            ws.app, application_id="x", materials=materials, parent=ws.window
+        )
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        for combo in dialog.combos:  # "Original received" whole, not "Original"
+            assert combo.width() >= combo.sizeHint().width(), combo.currentText()
+        dialog.close()
+    finally:
+        apply_theme(qt, ThemeOptions())
+        i18n.set_language("zh_CN")
+
+
 def test_supplement_needs_every_material(qtbot: QtBot, ws: Workspace) -> None:
     store = ws.app.store
     number = store.db.execute(

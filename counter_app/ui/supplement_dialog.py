@@ -44,9 +44,10 @@ class SupplementDialog(FormDialog):
         self.table = QTableWidget(len(materials), 2)
         self.table.setHorizontalHeaderLabels([_("材料"), _("状态")])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # the state's words whole ("Original received"), in any language
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.combos: list[QComboBox] = []
         for row, material in enumerate(materials):
             item = QTableWidgetItem(material["name"])
