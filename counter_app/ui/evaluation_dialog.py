@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QGridLayout,
     QHBoxLayout,
     QPlainTextEdit,
     QRadioButton,
@@ -21,6 +20,7 @@ from counter_app.i18n import N_, _
 from counter_app.services import applications
 from counter_app.ui.context import AppContext
 from counter_app.ui.dialogbase import FormDialog
+from counter_app.ui.flow_layout import FlowLayout
 
 LEVELS = (
     (5, N_("非常满意")),
@@ -87,13 +87,13 @@ class EvaluationDialog(FormDialog):
             row.addWidget(button)
         self.add_field("level", _("评价等级(&L)："), stars, _("评价等级"))
         reasons = QWidget()
-        grid = QGridLayout(reasons)
-        grid.setContentsMargins(0, 0, 0, 0)
+        # as many a line as fit: long English reasons wrap, never cut
+        flow = FlowLayout(reasons)
         self.reason_boxes: list[tuple[str, QCheckBox]] = []
-        for i, reason in enumerate(REASONS):
+        for reason in REASONS:
             box = QCheckBox(_(reason))
             box.setAccessibleName(_(reason))
-            grid.addWidget(box, i // 4, i % 4)
+            flow.addWidget(box)
             self.reason_boxes.append((reason, box))
         self.add_field("reasons", _("原因："), reasons, _("评价原因"))
         self.comment = QPlainTextEdit()
