@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QPlainTextEdit,
     QRadioButton,
+    QSizePolicy,
     QWidget,
 )
 
@@ -89,6 +90,9 @@ class EvaluationDialog(FormDialog):
         reasons = QWidget()
         # as many a line as fit: long English reasons wrap, never cut
         flow = FlowLayout(reasons)
+        # its one-line width must not set the dialog's: it takes the width
+        # the other rows give it and wraps there
+        reasons.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reason_boxes: list[tuple[str, QCheckBox]] = []
         for reason in REASONS:
             box = QCheckBox(_(reason))
