@@ -221,6 +221,8 @@ class DayCloseDialog(QDialog):
         """The summary arrives after the dialog opened: grow it to the
         height its wrapped lines need, so no line is cut off."""
         layout = self.layout()
+        if layout is None:
+            return
         layout.activate()
         need = layout.totalHeightForWidth(self.width())
         if need > self.height():
