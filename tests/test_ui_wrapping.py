@@ -76,3 +76,27 @@ def test_intake_buttons_and_questions_wrap_inside_the_window(
         assert whole(part), part.text()
         where = QRect(part.mapTo(view, QPoint()), part.size())
         assert where.right() <= shown.right(), part.text()  # no sideways scroll
+
+
+def test_long_id_type_names_do_not_widen_the_form(
+    qtbot: QtBot, large_english: None, ws: Workspace
+) -> None:
+    """A permit's full English title is the widest ID type; it used to set
+    the applicant form's minimum width (728 px in large print under X), so
+    the intake scrolled sideways and cut the side panel."""
+    window = ws.window
+    window.resize(1280, 800)
+    window.tabs.setCurrentIndex(0)
+    form = window.intake.applicant
+    combo = form.id_type
+    longest = max(
+        combo.fontMetrics().horizontalAdvance(combo.itemText(i))
+        for i in range(combo.count())
+    )
+    assert combo.minimumSizeHint().width() < longest
+    qtbot.wait(50)
+    scroll = window.intake_scroll
+    assert scroll.horizontalScrollBar().maximum() == 0  # nothing sideways
+    side = window.intake.side
+    right = side.mapTo(scroll.viewport(), QPoint(side.width(), 0)).x()
+    assert right <= scroll.viewport().width()

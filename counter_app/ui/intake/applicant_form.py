@@ -43,6 +43,12 @@ def _id_combo(name: str) -> QComboBox:
     combo.setObjectName(name)
     for t in PERSON_ID_TYPES:
         combo.addItem(_(ID_TYPE_LABELS[t]), t.value)
+    # The longest type's name (a permit's full English title) must not set
+    # the form's minimum width: the field stretches with the form anyway.
+    combo.setSizeAdjustPolicy(
+        QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    )
+    combo.setMinimumContentsLength(12)
     return combo
 
 
