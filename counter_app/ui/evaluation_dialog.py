@@ -21,7 +21,7 @@ from counter_app.i18n import N_, _
 from counter_app.services import applications
 from counter_app.ui.context import AppContext
 from counter_app.ui.dialogbase import FormDialog
-from counter_app.ui.flow_layout import FlowLayout
+from counter_app.ui.flow_layout import WrapRow
 
 LEVELS = (
     (5, N_("非常满意")),
@@ -87,9 +87,8 @@ class EvaluationDialog(FormDialog):
             self.level_buttons[level] = button
             row.addWidget(button)
         self.add_field("level", _("评价等级(&L)："), stars, _("评价等级"))
-        reasons = QWidget()
         # as many a line as fit: long English reasons wrap, never cut
-        flow = FlowLayout(reasons)
+        reasons = WrapRow()
         # its one-line width must not set the dialog's: it takes the width
         # the other rows give it and wraps there
         reasons.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -97,7 +96,7 @@ class EvaluationDialog(FormDialog):
         for reason in REASONS:
             box = QCheckBox(_(reason))
             box.setAccessibleName(_(reason))
-            flow.addWidget(box)
+            reasons.add(box)
             self.reason_boxes.append((reason, box))
         self.add_field("reasons", _("原因："), reasons, _("评价原因"))
         self.comment = QPlainTextEdit()

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from counter_app.i18n import _
-from counter_app.ui.flow_layout import FlowLayout
+from counter_app.ui.flow_layout import WrapRow
 
 
 class ConditionsBox(QWidget):
@@ -19,13 +19,16 @@ class ConditionsBox(QWidget):
         super().__init__(parent)
         self.boxes: dict[str, QCheckBox] = {}
         # as many questions a line as fit; long ones wrap in large print
-        self._flow = FlowLayout(self)
+        self._row = WrapRow(self)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self._row)
 
     def set_conditions(
         self, conditions: Sequence[tuple[str, str]], answers: Mapping[str, bool]
     ) -> None:
         for box in self.boxes.values():
-            self._flow.removeWidget(box)
+            self._row.remove(box)
             box.deleteLater()
         self.boxes = {}
         for key, label in conditions:
@@ -33,7 +36,7 @@ class ConditionsBox(QWidget):
             box.setObjectName("cond_" + key)
             box.setChecked(bool(answers.get(key)))
             box.toggled.connect(lambda _on: self.changed.emit())
-            self._flow.addWidget(box)
+            self._row.add(box)
             self.boxes[key] = box
         self.setVisible(bool(conditions))
 

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from itertools import pairwise
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,7 +25,7 @@ from counter_app.i18n import N_, _
 from counter_app.services.certificates import reuse_offers
 from counter_app.services.intake import IntakeForm
 from counter_app.ui.context import AppContext
-from counter_app.ui.flow_layout import FlowLayout
+from counter_app.ui.flow_layout import WrapRow
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
 from counter_app.ui.intake.decision_flow import (
@@ -147,15 +147,14 @@ class IntakeWidget(QWidget):
         head.addWidget(self.materials_error, 1)
         # Consultation and next applicant sit above the table, so the row of
         # decisions stays narrow enough in every language; they wrap too.
-        tools = QWidget(self)
-        flow = FlowLayout(tools)
+        tools = WrapRow(self)
         for b in (self.all_button, self.consult_button, self.next_button):
-            flow.addWidget(b)
+            tools.add(b)
         head.addWidget(tools)
         col.addLayout(head)
         col.addWidget(self.table, 1)
         col.addWidget(self.certs.label)
-        col.addLayout(row)
+        col.addWidget(row)
         col.addWidget(self.result)
         split = QSplitter(self)
         split.addWidget(main)
@@ -175,6 +174,20 @@ class IntakeWidget(QWidget):
         ]
         for before, after in pairwise(tail):
             QWidget.setTabOrder(before, after)
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # the scroll area sizes the form by minimumSizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        """As high as the form needs at its width once its rows have wrapped
+        (large print), so the scroll area scrolls instead of squeezing the
+        applicant's fields until their text is cut."""
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and self.width() > 0:
+            need = layout.totalHeightForWidth(self.width())
+            hint.setHeight(max(hint.height(), need))
+        return hint
 
     def retranslate(self) -> None:
         """After a language switch: every word anew, nothing typed lost."""
