@@ -268,6 +268,39 @@ BENCHES: list[Bench] = [
         ],
     ),
     Bench(
+        "keyboard",
+        "bench_keyboard_intake.py",
+        [],
+        ["--runs", "2"],
+        [
+            Figure(
+                "keyboard intake, keys per applicant (before: 94689ae^)",
+                r"keyboard intake after: " + _NUM + " keys per applicant",
+                "keys",
+                base=r"keyboard intake before: " + _BASE + " keys per applicant",
+                target=0.999,  # fewer than before
+                on_ratio=True,
+            ),
+            Figure(
+                "keyboard intake, keys for the first after sign-in",
+                r"keyboard intake after: \d+ keys per applicant, " + _NUM + " first",
+                "keys",
+                base=r"keyboard intake before: \d+ keys per applicant, "
+                + _BASE
+                + " first",
+                target=0.999,
+                on_ratio=True,
+            ),
+            Figure(
+                "keyboard intake, wall time median",
+                r"keyboard intake after: .* median " + _NUM + " ms",
+                "ms",
+                base=r"keyboard intake before: .* median " + _BASE + " ms",
+            ),
+        ],
+        needs=["PySide6"],
+    ),
+    Bench(
         "sync",
         "bench_sync.py",
         [],

@@ -61,6 +61,9 @@ def widget_fixture(app: AppContext, qtbot: QtBot) -> IntakeWidget:
     qtbot.addWidget(w)
     w.resize(1200, 800)
     w.show()
+    # active, whatever window an earlier test left active: focus needs it
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5000)
     return w
 
 

@@ -50,3 +50,21 @@ def test_a_missing_figure_is_reported_not_invented() -> None:
     )
     assert "FAILED: exit status 1" in text
     assert "skipped: needs pytestqt" in text
+
+
+def test_keyboard_intake_reads_after_against_before() -> None:
+    keyboard = next(b for b in BENCHES if b.name == "keyboard")
+    output = (
+        "keyboard intake before: 45 keys per applicant, 45 first after sign-in,"
+        " median 924.0 ms (tab between fields, 2 intakes, 2 stored)\n"
+        "keyboard intake after: 44 keys per applicant, 43 first after sign-in,"
+        " median 1191.2 ms (enter between fields, 2 intakes, 2 stored)\n"
+    )
+    keys, first, wall = (read_figure(f, output) for f in keyboard.figures)
+    assert (keys["value"], keys["baseline"], keys["met"]) == (44, 45, True)
+    assert (first["value"], first["baseline"], first["met"]) == (43, 45, True)
+    assert (wall["value"], wall["baseline"]) == (1191.2, 924.0)
+    same = read_figure(keyboard.figures[0], output.replace("after: 44", "after: 45"))
+    assert same["met"] is False  # as many keys as before is not fewer
+    alone = read_figure(keyboard.figures[0], output.splitlines()[1])
+    assert alone["value"] == 44 and alone["baseline"] is None  # no history

@@ -47,7 +47,9 @@ def test_tree_control_and_permissions(tmp_path: Path) -> None:
     assert f"Version: {__version__}\n" in control
     assert "Architecture: amd64\n" in control
     assert "libglib2.0-0 | libglib2.0-0t64" in control
-    assert "Description: window desk for government service centers\n Counter " in control
+    assert (
+        "Description: window desk for government service centers\n Counter " in control
+    )
     assert "\n .\n" in control  # paragraphs of the long description
     sums = (tree / "DEBIAN/md5sums").read_text()
     assert "  opt/counter/counter\n" in sums and "DEBIAN" not in sums

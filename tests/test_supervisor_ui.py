@@ -231,3 +231,28 @@ def test_day_close_dialog_reopens_a_closed_day_with_a_reason(
     qtbot.waitUntil(lambda: dialog.typed.isEnabled(), timeout=10_000)
     assert dialog.reopen_button.isHidden()
     chief_app.tasks.wait()
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["normal", "large"])
+def test_day_close_summary_lines_are_never_cut(
+    qtbot: QtBot, chief_app: AppContext, large: bool
+) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from counter_app.ui.theme import ThemeOptions, apply_theme
+
+    qt = QApplication.instance()
+    assert isinstance(qt, QApplication)
+    apply_theme(qt, ThemeOptions(large_font=large))
+    try:
+        dialog = DayCloseDialog(chief_app, window_code="01", day=DAY)
+        qtbot.addWidget(dialog)
+        dialog.show()  # at its size before the summary arrives
+        qtbot.waitUntil(lambda: dialog.preview_value is not None, timeout=10_000)
+        qtbot.wait(30)
+        for label in (dialog.totals, dialog.coverage, dialog.pending):
+            assert label.text()
+            assert label.height() >= label.heightForWidth(label.width()), label.text()
+    finally:
+        apply_theme(qt, ThemeOptions())
+    chief_app.tasks.wait()

@@ -76,7 +76,15 @@ def test_tab_order_follows_the_form_and_enter_advances(
     assert focused() is a.fields["name"]  # not 帮办代办
     type_text(qtbot, a.fields["name"], "李子墨")
     qtbot.keyClick(a.fields["name"], Qt.Key.Key_Return)
+    # the usual 居民身份证: Enter goes past the type to the number …
+    assert focused() is a.fields["id_number"]
+    qtbot.keyClick(focused(), Qt.Key.Key_Backtab, SHIFT)  # … Shift+Tab back
     assert focused() is a.id_type
+    qtbot.keyClick(a.id_type, Qt.Key.Key_Down)  # another type: Enter stops there
+    a.fields["name"].setFocus()
+    qtbot.keyClick(a.fields["name"], Qt.Key.Key_Return)
+    assert focused() is a.id_type
+    qtbot.keyClick(a.id_type, Qt.Key.Key_Up)
     qtbot.keyClick(a.id_type, Qt.Key.Key_Return)
     assert focused() is a.fields["id_number"]
     # a wrong ID keeps the focus until it is fixed

@@ -58,16 +58,34 @@ class DetailActions:
         dialog.open()
 
     def supplement(self) -> None:
+        """补正; when it completes the materials the application is accepted
+        today: say so and offer the 受理回执 at once."""
         if self.view is None:
             return
-        self._run(
-            SupplementDialog(
-                self.app,
-                application_id=self.view.record["id"],
-                materials=self.view.record["materials"],
-                parent=_widget(self),
-            )
+        dialog = SupplementDialog(
+            self.app,
+            application_id=self.view.record["id"],
+            materials=self.view.record["materials"],
+            parent=_widget(self),
         )
+
+        def accepted(app_id: str) -> None:
+            result = dialog.result_value
+            due = result.due_date.isoformat() if result.due_date else ""
+            if result.due_provisional:
+                due = _("{date}（预计）").format(date=due)
+            self.app.messages.info(
+                _("已受理：{number}，办结时限 {date}。请打印受理回执。").format(
+                    number=result.acceptance_no, date=due
+                )
+            )
+            from counter_app.ui.documents import open_application_document
+
+            self.document_dialog = open_application_document(
+                self.app, [app_id], "receipt", _widget(self)
+            )
+
+        self._run(dialog, accepted)
 
     def deferred(self) -> None:
         """补交: deferred materials brought in after acceptance."""

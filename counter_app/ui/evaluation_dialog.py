@@ -10,10 +10,10 @@ from typing import Any
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QGridLayout,
     QHBoxLayout,
     QPlainTextEdit,
     QRadioButton,
+    QSizePolicy,
     QWidget,
 )
 
@@ -22,6 +22,7 @@ from counter_app.i18n import _
 from counter_app.services import applications
 from counter_app.ui.context import AppContext
 from counter_app.ui.dialogbase import FormDialog
+from counter_app.ui.flow_layout import WrapRow
 
 # The clerk's dialog offers the reasons in this order (指引清楚 only on the
 # applicant's own screens).
@@ -74,14 +75,16 @@ class EvaluationDialog(FormDialog):
             self.level_buttons[level] = button
             row.addWidget(button)
         self.add_field("level", _("评价等级(&L)："), stars, _("评价等级"))
-        reasons = QWidget()
-        grid = QGridLayout(reasons)
-        grid.setContentsMargins(0, 0, 0, 0)
+        # as many a line as fit: long English reasons wrap, never cut
+        reasons = WrapRow()
+        # its one-line width must not set the dialog's: it takes the width
+        # the other rows give it and wraps there
+        reasons.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.reason_boxes: list[tuple[str, QCheckBox]] = []
-        for i, reason in enumerate(REASONS):
+        for reason in REASONS:
             box = QCheckBox(_(reason))
             box.setAccessibleName(_(reason))
-            grid.addWidget(box, i // 4, i % 4)
+            reasons.add(box)
             self.reason_boxes.append((reason, box))
         self.add_field("reasons", _("原因："), reasons, _("评价原因"))
         self.comment = QPlainTextEdit()

@@ -198,6 +198,18 @@ class MainWindow(QMainWindow):
         intake_keys = getattr(self.intake, "shortcut_help", None)
         if callable(intake_keys):
             lines += [f"{key}\t{text}" for key, text in intake_keys()]
+        # keys of a panel (the scans of the selected material), named with it
+        seen = set(actions)
+        for widget in self.findChildren(QWidget):
+            for a in widget.actions():
+                if a in seen or a.shortcut().isEmpty():
+                    continue
+                seen.add(a)
+                key = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                text = _("{area}：{action}").format(
+                    area=widget.accessibleName(), action=a.text()
+                )
+                lines.append(f"{key}\t{text}")
         return lines
 
     def show_devices(self) -> None:

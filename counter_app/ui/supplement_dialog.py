@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
@@ -19,6 +20,7 @@ from counter_app.i18n import _
 from counter_app.services import applications
 from counter_app.services.intake import (
     MATERIAL_STATE_LABELS,
+    RECEIVED,
     MaterialEntry,
     MaterialState,
 )
@@ -42,9 +44,10 @@ class SupplementDialog(FormDialog):
         self.table = QTableWidget(len(materials), 2)
         self.table.setHorizontalHeaderLabels([_("材料"), _("状态")])
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(
-            0, QHeaderView.ResizeMode.Stretch
-        )
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # the state's words whole ("Original received"), in any language
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.combos: list[QComboBox] = []
         for row, material in enumerate(materials):
             item = QTableWidgetItem(material["name"])
@@ -66,6 +69,33 @@ class SupplementDialog(FormDialog):
             for a, b in zip(self.combos, self.combos[1:], strict=False):
                 self.setTabOrder(a, b)
             self.setTabOrder(self.combos[-1], self.ok_button)
+            # the keys go to the first state at once, as in the intake
+            self.combos[0].setFocus()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter on a material's state: the next material; on the last
+        one, save (the form dialog's rule for fields)."""
+        target = self.focusWidget()
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and isinstance(target, QComboBox)
+            and target in self.combos
+        ):
+            i = self.combos.index(target)
+            if i + 1 < len(self.combos):
+                self.combos[i + 1].setFocus(Qt.FocusReason.TabFocusReason)
+            else:
+                self.submit()
+            return
+        super().keyPressEvent(event)
+
+    def show_error(self, field: str | None, message: str) -> None:
+        super().show_error(field, message)
+        if field == "materials":  # to the first material still not in hand
+            for combo in self.combos:
+                if MaterialState(combo.currentData()) not in RECEIVED:
+                    combo.setFocus()
+                    break
 
     def set_state(self, row: int, state: MaterialState) -> None:
         self.combos[row].setCurrentIndex(self.combos[row].findData(state.value))

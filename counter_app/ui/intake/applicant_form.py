@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +45,12 @@ def _id_combo(name: str) -> QComboBox:
     combo.setObjectName(name)
     for t in PERSON_ID_TYPES:
         combo.addItem(_(ID_TYPE_LABELS[t]), t.value)
+    # The longest type's name (a permit's full English title) must not set
+    # the form's minimum width: the field stretches with the form anyway.
+    combo.setSizeAdjustPolicy(
+        QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+    )
+    combo.setMinimumContentsLength(12)
     return combo
 
 
@@ -53,6 +60,9 @@ class ApplicantForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # never squeezed below its rows' height (the text would be cut):
+        # where the window is short the intake scrolls instead
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.kind = QComboBox(self)
         self.kind.setObjectName("applicant_type")
         for source, value in KINDS:
@@ -145,6 +155,14 @@ class ApplicantForm(QWidget):
             f["agent_relation"],
         ]
 
+    def first_empty(self) -> QWidget | None:
+        """The first shown text field still empty (where a clerk resuming a
+        consultation or draft types next)."""
+        for w in self.focus_chain():
+            if isinstance(w, QLineEdit) and w.isVisibleTo(self) and not w.text():
+                return w
+        return None
+
     def _set_tab_order(self) -> None:
         chain = self.focus_chain()
         for a, b in pairwise(chain):
@@ -152,12 +170,23 @@ class ApplicantForm(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Enter that a field did not use (line edits report it after their
-        check, combo boxes and the check box ignore it) goes to the next."""
+        check, combo boxes and the check box ignore it) goes to the next.
+        From a name it goes straight to the ID number while the ID type is
+        the usual 居民身份证 (one key less per applicant; Tab and Shift+Tab
+        still stop at the type)."""
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if plain and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            error = self.errors.get(self.focusWidget().objectName())
+            here = self.focusWidget()
+            error = self.errors.get(here.objectName())
             if error is None or error.isHidden():  # a wrong ID stays to be fixed
+                skip = None
+                if here is self.fields["name"]:
+                    skip = self.id_type
+                elif here is self.fields["agent_name"]:
+                    skip = self.agent_id_type
                 self.focusNextChild()
+                if skip is not None and skip.currentIndex() == 0:
+                    self.focusNextChild()
             return
         super().keyPressEvent(event)
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QGridLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from counter_app.i18n import _
-
-COLUMNS = 3
+from counter_app.ui.flow_layout import WrapRow
 
 
 class ConditionsBox(QWidget):
@@ -19,22 +18,25 @@ class ConditionsBox(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.boxes: dict[str, QCheckBox] = {}
-        self._grid = QGridLayout(self)
-        self._grid.setContentsMargins(0, 0, 0, 0)
+        # as many questions a line as fit; long ones wrap in large print
+        self._row = WrapRow(self)
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(self._row)
 
     def set_conditions(
         self, conditions: Sequence[tuple[str, str]], answers: Mapping[str, bool]
     ) -> None:
         for box in self.boxes.values():
-            self._grid.removeWidget(box)
+            self._row.remove(box)
             box.deleteLater()
         self.boxes = {}
-        for n, (key, label) in enumerate(conditions):
+        for key, label in conditions:
             box = QCheckBox(_("{label}？").format(label=label), self)
             box.setObjectName("cond_" + key)
             box.setChecked(bool(answers.get(key)))
             box.toggled.connect(lambda _on: self.changed.emit())
-            self._grid.addWidget(box, n // COLUMNS, n % COLUMNS)
+            self._row.add(box)
             self.boxes[key] = box
         self.setVisible(bool(conditions))
 

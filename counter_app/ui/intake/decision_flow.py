@@ -10,12 +10,13 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QDialog, QPushButton
 
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import DECISION_LABELS, STATUS_LABELS, Decision
 from counter_app.i18n import _
 from counter_app.services.intake import IntakeError, MaterialState
+from counter_app.ui.flow_layout import WrapRow
 from counter_app.ui.intake.decision_dialogs import (
     DeferredDialog,
     NoticeDialog,
@@ -60,15 +61,16 @@ class DecisionFlow(QObject):
         # the decision whose refusal is on screen, re-checked as things change
         self.refused: Decision | None = None
 
-    def button_row(self) -> QHBoxLayout:
-        """One button per decision, in ``widget.buttons``."""
-        row = QHBoxLayout()
+    def button_row(self) -> WrapRow:
+        """One button per decision, in ``widget.buttons``; they wrap to a
+        second line where the width runs out (large print, English)."""
+        row = WrapRow(self.w)
         self.w.buttons = {}
         for decision in Decision:
             button = QPushButton(decision_label(decision), self.w)
             button.setObjectName("decide_" + decision.value)
             button.clicked.connect(lambda _c=False, d=decision: self.start(d))
-            row.addWidget(button)
+            row.add(button)
             self.w.buttons[decision] = button
         return row
 

@@ -44,6 +44,7 @@ class ItemSearch(QWidget):
         self.popup.hide()
         self.info = QLabel(self)
         self.info.setObjectName("item_info")
+        self.info.setWordWrap(True)  # department, time limit, fee: may wrap
         self.error = QLabel(self)
         self.error.setProperty("tone", "error")
         self.error.hide()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -201,8 +201,23 @@ class MaterialsTable(QTableWidget):
             if st.state not in RECEIVED
         ]
 
+    def minimumSizeHint(self) -> QSize:
+        """Four materials stay in sight however the form around wraps (the
+        intake scrolls rather than squeeze the checklist)."""
+        hint = super().minimumSizeHint()
+        rows = self.verticalHeader().defaultSectionSize() * 4
+        extra = self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
+        extra += self.horizontalScrollBar().sizeHint().height()
+        return QSize(hint.width(), max(hint.height(), rows + extra))
+
     # -- drawing --------------------------------------------------------------
     def _fill(self) -> None:
+        # An answer arriving from the store (reuse offers, a re-tailored
+        # list) while the clerk types a 问题说明: keep the typed text.
+        if self.state() == QAbstractItemView.State.EditingState:
+            editor = self.indexWidget(self.currentIndex())
+            if editor is not None:
+                self.commitData(editor)
         self.setRowCount(len(self.rows))
         for i in range(len(self.rows)):
             self._fill_row(i)

@@ -112,6 +112,15 @@ class SidePanel(QTabWidget):
         for i, source in enumerate(TABS):
             self.setTabText(i, _(source))
 
+    def focus_consultations(self) -> None:
+        """Ctrl+J: today's consultations, the latest selected; Enter takes
+        it over into the form."""
+        self.setCurrentIndex(0)
+        listing = self.consultations
+        if listing.count() and listing.currentRow() < 0:
+            listing.setCurrentRow(0)
+        listing.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def minimumSizeHint(self) -> QSize:
         """Never narrower than its tabs: no scroll arrows on the tab bar."""
         hint = super().minimumSizeHint()

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable
 from itertools import pairwise
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -32,6 +32,7 @@ from counter_app.ui.devices.card_panel import (
     keep_card_photo_op,
 )
 from counter_app.ui.devices.registry import device_settings
+from counter_app.ui.flow_layout import WrapRow
 from counter_app.ui.intake.applicant_form import ApplicantForm
 from counter_app.ui.intake.conditions_box import ConditionsBox
 from counter_app.ui.intake.decision_flow import (
@@ -68,7 +69,11 @@ INTAKE_KEYS = [
     ("F4", N_("读卡：用身份证读卡器填写申请人信息")),
     ("Shift+F4", N_("读代理人证件：填写代理人信息")),
     ("Ctrl+Shift+A", N_("全部已收原件")),
-    ("Enter", N_("申请人信息：进入下一项")),
+    ("Ctrl+J", N_("今日咨询：选中后 Enter 转为受理")),
+    (
+        "Enter",
+        N_("申请人信息：进入下一项（证件类型为居民身份证时从姓名直接到证件号码）"),
+    ),
     ("Tab / Shift+Tab", N_("材料清单：离开清单，进入下一项/上一项")),
     ("↑ ↓ ← →", N_("材料清单：在清单内移动")),
     (N_("空格"), N_("材料清单：切换材料状态")),
@@ -127,7 +132,6 @@ class IntakeWidget(QWidget):
 
     def _build(self) -> None:
         row = self.flow.button_row()
-        row.addStretch(1)
         self.consult_button = tr(QPushButton(self), N_("咨询 (Ctrl+K)"))
         self.consult_button.setObjectName("consult")
         self.consult_button.clicked.connect(self.side.consult)
@@ -138,11 +142,13 @@ class IntakeWidget(QWidget):
         self.next_button.setObjectName("next")
         self.next_button.clicked.connect(self.new_intake)
         shortcuts: list[tuple[str, Callable[[], None]]] = [
+            # the main Enter key; DECISION_KEYS' Ctrl+Enter is the keypad's
             ("Ctrl+Return", self.buttons[Decision.ACCEPT].click),
             ("Ctrl+K", self.side.consult),
             ("Ctrl+Shift+A", self.table.mark_all_original),
             ("F4", self.card.start_read),
             ("Shift+F4", lambda: self.card.start_read(agent=True)),
+            ("Ctrl+J", self.side.focus_consultations),
         ]
         # through the button, so a key does nothing where the button is off
         shortcuts += [(key, self.buttons[d].click) for d, key in DECISION_KEYS.items()]
@@ -162,13 +168,15 @@ class IntakeWidget(QWidget):
         head.addWidget(tr(QLabel(self), N_("材料清单")))
         head.addWidget(self.materials_error, 1)
         # Consultation and next applicant sit above the table, so the row of
-        # decisions stays narrow enough in every language.
+        # decisions stays narrow enough in every language; they wrap too.
+        tools = WrapRow(self)
         for b in (self.all_button, self.consult_button, self.next_button):
-            head.addWidget(b)
+            tools.add(b)
+        head.addWidget(tools)
         col.addLayout(head)
         col.addWidget(self.table, 1)
         col.addWidget(self.certs.label)
-        col.addLayout(row)
+        col.addWidget(row)
         col.addWidget(self.result)
         split = QSplitter(self)
         split.addWidget(main)
@@ -188,6 +196,20 @@ class IntakeWidget(QWidget):
         ]
         for before, after in pairwise(tail):
             QWidget.setTabOrder(before, after)
+
+    def hasHeightForWidth(self) -> bool:
+        return False  # the scroll area sizes the form by minimumSizeHint()
+
+    def minimumSizeHint(self) -> QSize:
+        """As high as the form needs at its width once its rows have wrapped
+        (large print), so the scroll area scrolls instead of squeezing the
+        applicant's fields until their text is cut."""
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None and self.width() > 0:
+            need = layout.totalHeightForWidth(self.width())
+            hint.setHeight(max(hint.height(), need))
+        return hint
 
     def retranslate(self) -> None:
         """After a language switch: every word anew, nothing typed lost."""
@@ -259,6 +281,8 @@ class IntakeWidget(QWidget):
             QWidget.setTabOrder(a, b)
         if form is None:  # the questions are one Shift+Tab away
             self.applicant.fields["name"].setFocus()
+        else:  # a consultation or a draft taken up: where typing goes on
+            (self.applicant.first_empty() or self.table).setFocus()
 
     def _answers_changed(self) -> None:
         self._retailor()

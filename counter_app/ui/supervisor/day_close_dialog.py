@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Signal
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDateEdit,
@@ -88,10 +89,13 @@ class DayCloseDialog(QDialog):
         cancel = QPushButton(_("关闭"))
         cancel.setAccessibleName(_("关闭"))
         cancel.clicked.connect(self.reject)
+        # Enter belongs to the fields (see ``keyPressEvent``), never to a
+        # default button: a stray Enter must not close or reopen a day.
+        for button in (self.close_button, self.reopen_button, cancel):
+            button.setAutoDefault(False)
         self.close_button.clicked.connect(self.submit)
         self.reopen_button.clicked.connect(self.reopen)
         self.typed.textChanged.connect(lambda _t: self._update_buttons())
-        self.typed.returnPressed.connect(self._typed_enter)
         for w in (self.reason_label, self.reason, self.reopen_button):
             w.setVisible(False)
 
@@ -144,9 +148,18 @@ class DayCloseDialog(QDialog):
             self.confirm.setVisible(False)
         self.typed.setEnabled(ready and not closed)
 
-    def _typed_enter(self) -> None:
-        if self.close_button.isEnabled():
-            self.submit()
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Enter in the typed confirmation or on the pending-changes box
+        closes the day (or says what is missing); in the reason, reopens."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            target = self.focusWidget()
+            if target in (self.typed, self.confirm) and self.typed.isEnabled():
+                self.submit()
+                return
+            if target is self.reason and self.reopen_button.isVisible():
+                self.reopen()
+                return
+        super().keyPressEvent(event)
 
     def _target(self) -> tuple[str, date]:
         day: date = self.day_edit.date().toPython()  # type: ignore[assignment]
@@ -201,7 +214,19 @@ class DayCloseDialog(QDialog):
                 )
             )
         self._update_buttons()
+        self._fit_text()
         (self.reason if p.already_closed else self.typed).setFocus()
+
+    def _fit_text(self) -> None:
+        """The summary arrives after the dialog opened: grow it to the
+        height its wrapped lines need, so no line is cut off."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        need = layout.totalHeightForWidth(self.width())
+        if need > self.height():
+            self.resize(self.width(), need)
 
     def submit(self) -> None:
         window, day = self._target()
@@ -211,11 +236,16 @@ class DayCloseDialog(QDialog):
                     text=self.expected_confirmation()
                 )
             )
+            self._fit_text()
             return
         confirm = self.confirm.isChecked()
         if self.preview_value and self.preview_value.pending_ops and not confirm:
             self.error.setText(_("尚有未同步的更改，请先勾选确认或先同步。"))
+            self._fit_text()
+            self.confirm.setFocus()  # Space ticks it, Enter closes
             return
+        if not self.close_button.isEnabled():
+            return  # the preview of this window and day is not in yet
         store, user = self.app.store, self.app.require_user()
         self.close_button.setEnabled(False)
         self.error.setText(_("正在日结并归档……"))
@@ -272,6 +302,7 @@ class DayCloseDialog(QDialog):
             self.confirm.setVisible(True)
         if isinstance(exc, DomainError | PermissionDenied):
             self.error.setText(str(exc))
+            self._fit_text()
             if isinstance(exc, PermissionDenied):
                 self.close_button.setEnabled(False)
             else:

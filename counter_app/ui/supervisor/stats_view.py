@@ -7,16 +7,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCharts import (
-    QBarCategoryAxis,
-    QBarSeries,
-    QBarSet,
-    QChart,
-    QChartView,
-    QValueAxis,
-)
 from PySide6.QtCore import QDate, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QPainter
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -39,6 +31,7 @@ from counter_app.services.daily_log import minutes_text
 from counter_app.services.statistics import GroupBy, StatsFilter, StatsReport, VolumeRow
 from counter_app.ui.context import AppContext
 from counter_app.ui.supervisor.models import RowsModel
+from counter_app.ui.supervisor.volume_chart import VolumeChart
 
 GROUPS = (
     (GroupBy.DAY, N_("按日")),
@@ -148,11 +141,8 @@ class StatsView(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName(_("汇总"))
 
-        self.chart = QChart()
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.chart_view = QChartView(self.chart)
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(220)
+        self.chart_view = VolumeChart(self)
+        self.chart = self.chart_view.chart_
 
         self.model = RowsModel(volume_headers(GroupBy.DAY), self)
         self.table = _table(self.model, _("统计表"))
@@ -313,32 +303,13 @@ class StatsView(QWidget):
         self._draw_chart(rows)
 
     def _draw_chart(self, rows: list[VolumeRow]) -> None:
-        self.chart.removeAllSeries()
-        for axis in self.chart.axes():
-            self.chart.removeAxis(axis)
-        series = QBarSeries()
-        top = 0
-        for key, label in SERIES:
-            bar_set = QBarSet(_(label))
-            values = [getattr(r, key) for r in rows]
-            bar_set.append([float(v) for v in values])
-            top = max([top, *values])
-            series.append(bar_set)
-        self.chart.addSeries(series)
-        categories = QBarCategoryAxis()
-        categories.append(
+        self.chart_view.set_rows(
             [
                 r.label[5:] if len(r.label) == 10 and r.label[4] == "-" else r.label
                 for r in rows
-            ]
+            ],
+            [(_(label), [getattr(r, key) for r in rows]) for key, label in SERIES],
         )
-        values_axis = QValueAxis()
-        values_axis.setRange(0, max(1, top))
-        values_axis.setLabelFormat("%d")
-        self.chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
-        self.chart.addAxis(values_axis, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(categories)
-        series.attachAxis(values_axis)
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.model.tsv())
