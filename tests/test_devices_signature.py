@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
 from counter_app.domain.signature import SignatureError
@@ -28,10 +28,9 @@ from counter_app.store.db import INTEGRITY_ERRORS, Store
 from counter_app.ui.context import AppContext
 from counter_app.ui.devices.signature_dialog import SignatureDialog
 from counter_app.ui.documents import open_application_document
-from counter_app.ui.messages import MessageBridge
-from counter_app.ui.tasks import TaskRunner
 from tests.printing_fixtures import pdf_pages
 from tests.test_ui_documents import accepted
+from tests.ui_context import app_context
 
 pytestmark = pytest.mark.gui
 
@@ -40,16 +39,8 @@ pytestmark = pytest.mark.gui
 def app_ctx(
     seeded_store: Store, clerk: DeskContext, tmp_path: Path, qapp: object
 ) -> Iterator[AppContext]:
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=seeded_store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
-        user=clerk,
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(seeded_store, tmp_path, clerk, seed=False) as ctx:
+        yield ctx
 
 
 def draw_zigzag(qtbot, pad) -> None:  # type: ignore[no-untyped-def]

@@ -14,16 +14,13 @@ from pytestqt.qtbot import QtBot
 
 from counter_app import clock
 from counter_app.services import users
-from counter_app.services.demo import DEMO_PASSWORD, demo_context, seed_users
-from counter_app.services.setup import ensure_seeded
+from counter_app.services.demo import DEMO_PASSWORD, demo_context
 from counter_app.store.db import Store
-from counter_app.ui.app import ui_settings
 from counter_app.ui.context import AppContext
-from counter_app.ui.messages import MessageBridge
 from counter_app.ui.signin import SignInDialog
 from counter_app.ui.supervisor.accounts_dialog import AccountsDialog
-from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.workspace import Workspace
+from tests.ui_context import app_context
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -31,17 +28,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 @pytest.fixture
 def app_ctx(tmp_path: Path) -> Iterator[AppContext]:
     store = Store.memory()
-    ensure_seeded(store)
-    seed_users(store)
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(store, tmp_path, None) as ctx:
+        yield ctx
     store.close()
 
 

@@ -13,17 +13,13 @@ from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
 from counter_app.services import site
-from counter_app.services.demo import demo_context, seed_users
-from counter_app.services.setup import ensure_seeded
+from counter_app.services.demo import demo_context
 from counter_app.store import settings
 from counter_app.store.db import Store
-from counter_app.ui.app import ui_settings
 from counter_app.ui.context import AppContext
 from counter_app.ui.enroll_dialog import EnrollDialog
 from counter_app.ui.integrations import add_sync_menu
-from counter_app.ui.messages import MessageBridge
 from counter_app.ui.site_dialog import SiteDialog
-from counter_app.ui.tasks import TaskRunner
 from tests.central_fixtures import CentralServer
 from tests.sync_fixtures import (
     central_db,
@@ -31,6 +27,7 @@ from tests.sync_fixtures import (
     keyring_home_fixture,  # noqa: F401
 )
 from tests.test_provisional_prefix import _accept
+from tests.ui_context import app_context
 
 pytestmark = [pytest.mark.gui]
 
@@ -38,18 +35,8 @@ pytestmark = [pytest.mark.gui]
 @pytest.fixture(name="desk_ctx")
 def desk_ctx_fixture(tmp_path: Path, keyring_home: Path) -> Iterator[AppContext]:
     store = Store.open(tmp_path / "desk")
-    ensure_seeded(store)
-    seed_users(store)
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-        user=demo_context(store, "chief01"),
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(store, tmp_path, "chief01") as ctx:
+        yield ctx
     store.close()
 
 

@@ -9,17 +9,13 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from counter_app.services.demo import demo_context, seed_users
-from counter_app.services.setup import ensure_seeded
+from counter_app.services.demo import demo_context
 from counter_app.store.db import Store
 from counter_app.store.outbox import add_op
-from counter_app.ui.app import ui_settings
 from counter_app.ui.conflicts import ConflictsDialog
 from counter_app.ui.context import AppContext
 from counter_app.ui.dead_letters import DeadLettersDialog
-from counter_app.ui.messages import MessageBridge
 from counter_app.ui.sync_status import ServiceSyncStatusProvider, snapshot_of
-from counter_app.ui.tasks import TaskRunner
 from sync.service import SyncStatus
 from tests.central_fixtures import CentralServer
 from tests.sync_fixtures import (
@@ -27,6 +23,7 @@ from tests.sync_fixtures import (
     keyring_home_fixture,  # noqa: F401
     make_desk,
 )
+from tests.ui_context import app_context
 
 pytestmark = pytest.mark.gui
 
@@ -34,18 +31,8 @@ pytestmark = pytest.mark.gui
 @pytest.fixture(name="app_ctx")
 def app_ctx_fixture(tmp_path: Path) -> Iterator[AppContext]:
     store = Store.memory()
-    ensure_seeded(store)
-    seed_users(store)
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-        user=demo_context(store, "clerk01"),
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(store, tmp_path) as ctx:
+        yield ctx
     store.close()
 
 

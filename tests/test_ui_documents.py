@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtPdf import QPdfDocument
 
 from counter_app.domain.identifiers import make_resident_id
@@ -30,15 +29,14 @@ from counter_app.store.catalog import get_item
 from counter_app.store.db import Store
 from counter_app.ui.context import AppContext
 from counter_app.ui.documents import DocumentDialog, open_application_document
-from counter_app.ui.messages import MessageBridge
 from counter_app.ui.printer import PrintFailed, print_pdf
-from counter_app.ui.tasks import TaskRunner
 from tests.printing_fixtures import (  # noqa: F401 - pytest fixture
     CupsPdfPrinter,
     cups_pdf_fixture,
     pdf_text,
     squeeze,
 )
+from tests.ui_context import app_context
 
 pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,16 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def app_ctx(
     seeded_store: Store, clerk: DeskContext, tmp_path: Path, qapp: object
 ) -> Iterator[AppContext]:
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=seeded_store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat),
-        user=clerk,
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(seeded_store, tmp_path, clerk, seed=False) as ctx:
+        yield ctx
 
 
 def accepted(store: Store, ctx: DeskContext) -> str:

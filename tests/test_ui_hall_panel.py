@@ -16,16 +16,13 @@ from counter_app.hall import config as hall_config
 from counter_app.hall.local_queue import LocalQueue
 from counter_app.hall.service import ticket_of
 from counter_app.i18n import set_language
-from counter_app.services.demo import demo_context, seed_users
-from counter_app.services.setup import ensure_seeded
+from counter_app.services.demo import demo_context
 from counter_app.store.db import Store
-from counter_app.ui.app import ui_settings
 from counter_app.ui.context import AppContext
 from counter_app.ui.hall_panel import HallPanel
-from counter_app.ui.messages import MessageBridge
-from counter_app.ui.tasks import TaskRunner
 from tests.central_fixtures import free_port
 from tests.hall_fixtures import accept_one
+from tests.ui_context import app_context
 
 pytestmark = [pytest.mark.gui]
 
@@ -33,18 +30,8 @@ pytestmark = [pytest.mark.gui]
 @pytest.fixture
 def app_ctx(tmp_path: Path) -> Iterator[AppContext]:
     store = Store.memory()
-    ensure_seeded(store)
-    seed_users(store)
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-        user=demo_context(store, "clerk01"),
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(store, tmp_path) as ctx:
+        yield ctx
     store.close()
 
 

@@ -12,12 +12,10 @@ from pytestqt.qtbot import QtBot
 from counter_app.services.demo import DEMO_PASSWORD, demo_context, seed_users
 from counter_app.services.setup import ensure_seeded
 from counter_app.store.db import Store
-from counter_app.ui.app import ui_settings
 from counter_app.ui.context import AppContext
-from counter_app.ui.messages import MessageBridge
 from counter_app.ui.signin import SignInDialog
-from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.workspace import Workspace
+from tests.ui_context import app_context
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -33,15 +31,8 @@ def users_store() -> Iterator[Store]:
 
 @pytest.fixture
 def app_ctx(users_store: Store, tmp_path: Path) -> Iterator[AppContext]:
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=users_store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(users_store, tmp_path, None, seed=False) as ctx:
+        yield ctx
 
 
 def _type_and_submit(qtbot: QtBot, dialog: SignInDialog, user: str, pw: str) -> None:

@@ -17,18 +17,17 @@ from pytestqt.qtbot import QtBot
 from counter_app import clock, i18n
 from counter_app.hall.local_queue import LocalQueue
 from counter_app.i18n import _
-from counter_app.services.demo import demo_context, seed_users
+from counter_app.services.demo import seed_users
 from counter_app.services.setup import ensure_seeded
 from counter_app.store import settings
 from counter_app.store.db import Store
 from counter_app.ui import errors
-from counter_app.ui.app import run_gui, ui_settings
+from counter_app.ui.app import run_gui
 from counter_app.ui.context import AppContext
-from counter_app.ui.messages import MessageBridge
 from counter_app.ui.settings_dialog import SettingsDialog
 from counter_app.ui.statusbar import SyncSnapshot, SyncStatusProvider, describe_snapshot
-from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.workspace import Workspace
+from tests.ui_context import app_context
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 
@@ -36,18 +35,8 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("propagateSizeHints")]
 @pytest.fixture
 def app_ctx(tmp_path: Path) -> Iterator[AppContext]:
     store = Store.memory()
-    ensure_seeded(store)
-    seed_users(store)
-    tasks = TaskRunner()
-    ctx = AppContext(
-        store=store,
-        tasks=tasks,
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-        user=demo_context(store, "clerk01"),
-    )
-    yield ctx
-    tasks.wait()
+    with app_context(store, tmp_path) as ctx:
+        yield ctx
     store.close()
     app = QApplication.instance()
     if isinstance(app, QApplication):  # a test may have switched the theme
