@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from counter_app.i18n import _
+from counter_app.store import settings
 from counter_app.store.blobstore import BlobStore
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
-from counter_app.store.outbox import pending_summary
+from counter_app.store.outbox import compact, payload_text, pending_summary
 from sync import audit as audit_sync
 from sync import protocol as p
 from sync.blobs import (
@@ -306,7 +307,9 @@ class SyncEngine:
         batch: list[dict[str, Any]] = []
         size = 0
         for row in rows:
-            row_size = len(row["payload"]) + 256
+            # Stored compressed; sent (and counted against the limit) as JSON.
+            row["payload"] = payload_text(row["payload"])
+            row_size = len(row["payload"].encode()) + 256
             if batch and size + row_size > self.config.batch_max_bytes:
                 break
             batch.append(row)
@@ -547,6 +550,8 @@ class SyncEngine:
                     put_state(db, "server_skew_seconds", f"{report.skew_seconds:.3f}")
                 if report.ok:
                     put_state(db, "last_success", self.clock().isoformat())
+                # Acknowledged is final, whatever became of the rest.
+                compact(db, keep_days=settings.get_int(db, "outbox.keep_days"))
                 put_state(db, "last_attempt", self.clock().isoformat())
                 put_state(db, "last_error", report.error)
                 # Read by the status bar when no service runs in this process.

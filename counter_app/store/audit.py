@@ -78,9 +78,11 @@ def _hash_known(db: Database) -> Callable[[str], bool]:
     def known(value: str) -> bool:
         return (
             db.execute(
-                "SELECT 1 FROM events WHERE hash = ? UNION ALL"
-                " SELECT 1 FROM events_archive WHERE hash = ? LIMIT 1",
-                [value, value],
+                # substr(): the indexes hold the first 8 digits (0016).
+                "SELECT 1 FROM events WHERE substr(hash, 1, 8) = ? AND hash = ?"
+                " UNION ALL SELECT 1 FROM events_archive"
+                " WHERE substr(hash, 1, 8) = ? AND hash = ? LIMIT 1",
+                [value[:8], value, value[:8], value],
             ).fetchone()
             is not None
         )
