@@ -78,11 +78,10 @@ def _hash_known(db: Database) -> Callable[[str], bool]:
     def known(value: str) -> bool:
         return (
             db.execute(
-                # substr(): the indexes hold the first 8 digits (0016).
-                "SELECT 1 FROM events WHERE substr(hash, 1, 8) = ? AND hash = ?"
-                " UNION ALL SELECT 1 FROM events_archive"
-                " WHERE substr(hash, 1, 8) = ? AND hash = ? LIMIT 1",
-                [value[:8], value, value[:8], value],
+                # A scan (no index since 0016): asked only about a broken link.
+                "SELECT 1 FROM events WHERE hash = ? UNION ALL"
+                " SELECT 1 FROM events_archive WHERE hash = ? LIMIT 1",
+                [value, value],
             ).fetchone()
             is not None
         )

@@ -700,17 +700,16 @@ def m0016_lean_store(db: Database) -> None:
         DROP INDEX IF EXISTS applications_updated;
         """
     )
-    # A hash is looked up only to name a broken link (store/audit.py): its
-    # first 8 hex digits find it, with a quarter of the full index.
-    for table in ("events", "events_archive"):
-        if db[table].exists() and "hash" in db[table].columns_dict:
-            db.executescript(
-                f"""
-                DROP INDEX IF EXISTS {table}_hash;
-                CREATE INDEX IF NOT EXISTS {table}_hash8
-                    ON {table}(substr(hash, 1, 8));
-                """
-            )
+    # A hash is looked up only to name a broken link (store/audit.py), once,
+    # when a chain is found broken: a scan then costs less than an index of
+    # every hash kept for it. applicant_name is searched through the terms.
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS events_hash;
+        DROP INDEX IF EXISTS events_archive_hash;
+        DROP INDEX IF EXISTS applications_name;
+        """
+    )
 
 
 def _table_sql(db: Database, table: str) -> tuple[str, list[str]]:
