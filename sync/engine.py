@@ -550,8 +550,6 @@ class SyncEngine:
                     put_state(db, "server_skew_seconds", f"{report.skew_seconds:.3f}")
                 if report.ok:
                     put_state(db, "last_success", self.clock().isoformat())
-                # Acknowledged is final, whatever became of the rest.
-                compact(db, keep_days=settings.get_int(db, "outbox.keep_days"))
                 put_state(db, "last_attempt", self.clock().isoformat())
                 put_state(db, "last_error", report.error)
                 # Read by the status bar when no service runs in this process.
@@ -560,6 +558,12 @@ class SyncEngine:
                 put_state(db, "message", report.error)
         except Exception:  # the report must still reach the caller
             log.exception("could not record the sync outcome")
+        try:  # acknowledged is final, whatever became of the rest
+            with self.store.transaction() as db:
+                keep = settings.get(db, "outbox.keep_days")
+                compact(db, keep_days=int(keep) if keep.isdigit() else 0)
+        except Exception:  # compaction waits for the next round
+            log.exception("could not compact the outbox")
         self._emit(
             "finished" if report.ok else "failed", report.error, {"report": report}
         )
