@@ -105,9 +105,9 @@ def main() -> int:
         )
         started = time.perf_counter()
         acked = rounds = 0
-        # One page of the feed holds the first snapshot of a few thousand
-        # records; past that the reference platform's snapshot cursor is
-        # longer than it accepts back (HTTP 422), so only the push is clean.
+        # The outbox is as after a clean sync once every op is acknowledged
+        # and none is left, even when the pull fails (before the keyset
+        # feed, the platform refused its own cursor past one snapshot page).
         config = EngineConfig(batch_max=500, pull_limit=5000)
         while True:
             rounds += 1
