@@ -103,6 +103,29 @@ BENCHES: list[Bench] = [
         ],
     ),
     Bench(
+        "store-size",
+        "bench_store_size.py",
+        ["--applications", "100000"],
+        ["--applications", "2000"],
+        [
+            Figure(
+                "store size before sync, {n} applications",
+                r"store before sync: " + _NUM + r" KB per application \((?P<n>[\d,]+)",
+                "KB",
+                target=6.0,
+            ),
+            Figure(
+                "store size after a clean sync, {n} applications",
+                r"store after a clean sync: "
+                + _NUM
+                + r" KB per application \((?P<n>[\d,]+)",
+                "KB",
+                target=3.0,
+            ),
+        ],
+        timeout_s=3 * 3600,
+    ),
+    Bench(
         "printing",
         "bench_printing.py",
         [],

@@ -33,6 +33,7 @@ os.environ["COUNTER_TEST_KEYRING"] = "1"
 os.environ["XDG_DATA_HOME"] = str(_TMP / "keyring")
 
 from counter_app.store.db import Store  # noqa: E402
+from counter_app.store.outbox import payload_text  # noqa: E402
 from sync.blobs import DEFAULT_CHUNK_BYTES  # noqa: E402
 from sync.engine import EngineConfig  # noqa: E402
 from sync.runner import sync_once  # noqa: E402
@@ -70,7 +71,7 @@ def _prepare(
                 attach_blob(store, ids[n % len(ids)], per_scan, seed=seed_base + n)
             )
         payload = sum(
-            len(r[0].encode("utf-8"))
+            len(payload_text(r[0]).encode("utf-8"))
             for r in store.db.execute("SELECT payload FROM outbox")
         )
     print(

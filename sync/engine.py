@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from counter_app.i18n import _
+from counter_app.store import settings
 from counter_app.store.blobstore import BlobStore
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
-from counter_app.store.outbox import pending_summary
+from counter_app.store.outbox import compact, payload_text, pending_summary
 from sync import audit as audit_sync
 from sync import protocol as p
 from sync.blobs import (
@@ -306,7 +307,9 @@ class SyncEngine:
         batch: list[dict[str, Any]] = []
         size = 0
         for row in rows:
-            row_size = len(row["payload"]) + 256
+            # Stored compressed; sent (and counted against the limit) as JSON.
+            row["payload"] = payload_text(row["payload"])
+            row_size = len(row["payload"].encode()) + 256
             if batch and size + row_size > self.config.batch_max_bytes:
                 break
             batch.append(row)
@@ -555,6 +558,12 @@ class SyncEngine:
                 put_state(db, "message", report.error)
         except Exception:  # the report must still reach the caller
             log.exception("could not record the sync outcome")
+        try:  # acknowledged is final, whatever became of the rest
+            with self.store.transaction() as db:
+                keep = settings.get(db, "outbox.keep_days")
+                compact(db, keep_days=int(keep) if keep.isdigit() else 0)
+        except Exception:  # compaction waits for the next round
+            log.exception("could not compact the outbox")
         self._emit(
             "finished" if report.ok else "failed", report.error, {"report": report}
         )

@@ -15,7 +15,7 @@ from counter_app.i18n import N_, _
 from counter_app.store import records
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
-from counter_app.store.outbox import add_op
+from counter_app.store.outbox import add_op, decode_payload
 from sync import protocol as p
 from sync.engine import REASON_LOCAL_BLOB_MISSING, REASON_LOCAL_TOO_LARGE
 
@@ -90,7 +90,7 @@ def resend(store: Store, op_id: str, *, actor: str) -> str:
     fixed); an application is resent as it stands now. Returns the new id."""
     with store.transaction() as db:
         row = _dead_row(db, op_id)
-        payload: dict[str, Any] = json.loads(row["payload"])
+        payload: dict[str, Any] = decode_payload(row["payload"])
         blobs: list[str] = json.loads(row["blobs"] or "[]")
         base = row["base_version"]
         if row["entity"] == p.ENTITY_APPLICATION:
@@ -133,7 +133,7 @@ def discard(store: Store, op_id: str, *, actor: str) -> None:
                 "entity": row["entity"],
                 "entity_id": row["entity_id"],
                 "reason": row["reason"],
-                "payload": json.loads(row["payload"]),
+                "payload": decode_payload(row["payload"]),
             },
         )
 

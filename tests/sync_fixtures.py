@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import sqlite3
 import subprocess
@@ -16,8 +15,10 @@ import pytest
 
 from counter_app.services.demo import seed_demo
 from counter_app.services.enrollment import enroll
+from counter_app.store import settings
 from counter_app.store.blobstore import BlobStore
 from counter_app.store.db import Store
+from counter_app.store.outbox import decode_payload
 from tests.central_fixtures import ROOT, CentralServer, start_central
 
 FAST_RETRY = {"backoff_base": 0.05, "backoff_cap": 0.5}
@@ -67,6 +68,10 @@ def make_desk(
     code = server.create_desk(site=site, window=window)
     with Store.open(data_dir) as store:
         result = enroll(store, server_url=server_url or server.base_url, code=code)
+        # Keep acknowledged ops so tests can compare them with the
+        # platform's; a desk deletes them at the end of the round by default.
+        with store.transaction() as db:
+            settings.put(db, "outbox.keep_days", "30")
         if applications:
             seed_demo(store, applications=applications, days=3, seed=seed)
     return Desk(data_dir, result.desk_id, result.site_code, result.window_code)
@@ -142,7 +147,7 @@ def assert_converged(server: CentralServer, desk: Desk, blobs_dir: Path) -> None
             )
         }
         last_status = {
-            r[0]: json.loads(r[1])["status"]
+            r[0]: decode_payload(r[1])["status"]
             for r in store.db.execute(
                 "SELECT entity_id, payload FROM outbox WHERE entity = 'application'"
                 " AND state = 'acked' ORDER BY seq"

@@ -68,3 +68,18 @@ def test_keyboard_intake_reads_after_against_before() -> None:
     assert same["met"] is False  # as many keys as before is not fewer
     alone = read_figure(keyboard.figures[0], output.splitlines()[1])
     assert alone["value"] == 44 and alone["baseline"] is None  # no history
+
+
+def test_store_size_figures_are_read_with_their_targets() -> None:
+    store = next(b for b in BENCHES if b.name == "store-size")
+    output = (
+        "store before sync: 4.61 KB per application (2,000 applications, 9.2 MB;"
+        " target <= 6 KB: met)\n"
+        "store after a clean sync: 3.56 KB per application (2,000 applications,"
+        " 7.1 MB; target <= 3 KB: MISSED)\n"
+    )
+    before, after = (read_figure(f, output) for f in store.figures)
+    assert before["figure"] == "store size before sync, 2,000 applications"
+    assert (before["value"], before["met"]) == (4.61, True)
+    assert after["figure"] == "store size after a clean sync, 2,000 applications"
+    assert (after["value"], after["target"], after["met"]) == (3.56, 3.0, False)

@@ -63,7 +63,7 @@ def test_demo_prepares_enrolls_and_syncs(tmp_path: Path) -> None:
     conn.close()
     assert desk_id
     assert apps == 30
-    assert set(states) == {"acked"}
+    assert set(states) <= {"acked"}  # acknowledged ops are compacted away
     central = sqlite3.connect(tmp_path / "central" / "central.sqlite3")
     on_server = central.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
     central.close()

@@ -18,6 +18,7 @@ from counter_app.services import materials
 from counter_app.store import settings
 from counter_app.store.blobstore import BlobStore
 from counter_app.store.db import Store
+from counter_app.store.outbox import decode_payload
 from tests.scanning_fixtures import image_bytes, pdf_bytes, text_page, write_samples
 
 APP = "app-0001"
@@ -63,7 +64,7 @@ def test_import_every_type_and_reject_bad_files_by_name(
     ops = store.db.execute(sql).fetchall()
     assert len(ops) == 4 and all(op[0] == "material_file" for op in ops)
     assert json.loads(ops[0][2]) == [listed[0].sha256]
-    assert json.loads(ops[0][1])["action"] == "attach"
+    assert decode_payload(ops[0][1])["action"] == "attach"
     kinds = [r[0] for r in store.db.execute("SELECT kind FROM events").fetchall()]
     assert kinds == ["material.attached"]
 

@@ -26,7 +26,7 @@ from counter_app.services.day_close import (
 from counter_app.services.intake import MaterialEntry, MaterialState
 from counter_app.store.catalog import get_item
 from counter_app.store.db import Store
-from counter_app.store.outbox import pending_summary
+from counter_app.store.outbox import decode_payload, pending_summary
 from tests.supervisor_fixtures import PLAIN_ITEM, add_users, at, make, pin, window_ctx
 
 DAY = date(2026, 11, 16)
@@ -87,7 +87,7 @@ def test_pending_changes_need_a_recorded_confirmation(day_store: Store) -> None:
         "SELECT entity, entity_id, payload FROM outbox WHERE op_id = ?", [result.op_id]
     ).fetchone()
     assert op[0] == "day_close" and op[1] == "320102001:01:2026-11-16"
-    assert json.loads(op[2])["pending_confirmed"] == 1
+    assert decode_payload(op[2])["pending_confirmed"] == 1
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils missing")
@@ -258,7 +258,7 @@ def test_reopen_needs_a_supervisor_and_a_reason_then_intake_goes_on(
         " ORDER BY rowid DESC LIMIT 1"
     ).fetchone()
     assert op[0] == "320102001:01:2026-11-16"
-    assert json.loads(op[1])["reopened_by"] == "chief01"
+    assert decode_payload(op[1])["reopened_by"] == "chief01"
     # A second close archives anew beside the kept one.
     _ack_all(day_store)
     again = close_day(day_store, CHIEF, window_code="01", day=DAY)

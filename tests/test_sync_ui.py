@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from counter_app.services.demo import demo_context
 from counter_app.store.db import Store
-from counter_app.store.outbox import add_op
+from counter_app.store.outbox import add_op, decode_payload
 from counter_app.ui.conflicts import ConflictsDialog
 from counter_app.ui.context import AppContext
 from counter_app.ui.dead_letters import DeadLettersDialog
@@ -135,4 +135,4 @@ def test_conflicts_dialog_shows_both_versions_and_keeps_mine(
     row = app_ctx.store.db.execute(
         "SELECT base_version, payload FROM outbox WHERE entity_id = 'app-1'"
     ).fetchone()
-    assert row[0] == 4 and json.loads(row[1])["status"] == "withdrawn"
+    assert row[0] == 4 and decode_payload(row[1])["status"] == "withdrawn"

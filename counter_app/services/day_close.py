@@ -11,6 +11,7 @@ in every transaction.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -26,10 +27,13 @@ from counter_app.domain.text import NAME_MAX, NOTE_MAX, clean_text, shown
 from counter_app.i18n import N_, _
 from counter_app.services.context import DeskContext
 from counter_app.store import audit
-from counter_app.store.db import Store
+from counter_app.store.db import SQLITE_ERRORS, Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op, pending_summary
 from sync.codes import WINDOW_CODE_RULE, is_window_code
+
+_logger = logging.getLogger(__name__)
+_MAINTENANCE_ERRORS: tuple[type[Exception], ...] = (OSError, *SQLITE_ERRORS)
 
 
 class DayClosed(DomainError):
@@ -128,6 +132,8 @@ class CloseResult:
     pending_ops: int
     pending_confirmed: bool
     op_id: str
+    #: Bytes the light maintenance after the close gave back (0: not run).
+    reclaimed: int = 0
 
 
 def preview(
@@ -261,6 +267,14 @@ def close_day(
         except BaseException:
             target.unlink(missing_ok=True)
             raise
+    # After the close is committed: a failure here loses nothing.
+    from counter_app.services.maintenance import reclaim_if_worth_it
+
+    try:
+        maintenance = reclaim_if_worth_it(store, actor=ctx.username)
+    except _MAINTENANCE_ERRORS:
+        _logger.exception("maintenance after the day close failed")
+        maintenance = None
     return CloseResult(
         ctx.site_code,
         window_code,
@@ -270,6 +284,7 @@ def close_day(
         ops,
         bool(row["pending_confirmed"]),
         op_id,
+        max(0, maintenance.freed) if maintenance else 0,
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from counter_app.i18n import _
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
-from sync.runner import sync_lock
+from sync.runner import SyncBusy, sync_lock
 
 
 @dataclass(frozen=True)
@@ -69,12 +69,15 @@ def _files_size(path: Path) -> int:
     )
 
 
-def run_maintenance(data_dir: Path, *, actor: str) -> MaintenanceReport:
+def run_maintenance(
+    data_dir: Path, *, actor: str, key: bytes | None = None
+) -> MaintenanceReport:
     """VACUUM (when the disk has room for the copy it writes), ANALYZE,
     FTS5 ``optimize`` and ``PRAGMA optimize``, under the sync lock. Raises
-    ``sync.runner.SyncBusy`` while a sync is running."""
+    ``sync.runner.SyncBusy`` while a sync is running. ``key``: the desk key
+    when the caller has the store open already."""
     started = time.perf_counter()
-    with sync_lock(data_dir, wait=False), Store.open(data_dir) as store:
+    with sync_lock(data_dir, wait=False), Store.open(data_dir, key=key) as store:
         db = store.db
         path = store.path
         page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
@@ -140,3 +143,28 @@ def _temp_dir() -> Path:
     import tempfile
 
     return Path(tempfile.gettempdir())
+
+
+#: The day close gives free pages back only when they are worth a VACUUM:
+#: at least this much, and this share of the file (after a sync compacted a
+#: long offline period, say). Otherwise new records reuse them anyway.
+RECLAIM_MIN_BYTES = 32 * 1024 * 1024
+RECLAIM_MIN_SHARE = 0.2
+
+
+def reclaim_if_worth_it(store: Store, *, actor: str) -> MaintenanceReport | None:
+    """The light maintenance the day close runs: ``PRAGMA optimize`` always
+    (cheap: it analyzes only what changed a lot), the whole maintenance
+    when free pages make up enough of the file, never while a sync runs.
+    Returns the maintenance's report, or None when it did not run."""
+    db = store.db
+    db.execute("PRAGMA optimize")
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    pages = int(db.execute("PRAGMA page_count").fetchone()[0])
+    free = int(db.execute("PRAGMA freelist_count").fetchone()[0])
+    if free * page_size < RECLAIM_MIN_BYTES or free < pages * RECLAIM_MIN_SHARE:
+        return None
+    try:
+        return run_maintenance(store.data_dir, actor=actor, key=store.key)
+    except SyncBusy:
+        return None  # the next day close tries again

@@ -78,6 +78,7 @@ def _hash_known(db: Database) -> Callable[[str], bool]:
     def known(value: str) -> bool:
         return (
             db.execute(
+                # A scan (no index since 0016): asked only about a broken link.
                 "SELECT 1 FROM events WHERE hash = ? UNION ALL"
                 " SELECT 1 FROM events_archive WHERE hash = ? LIMIT 1",
                 [value, value],

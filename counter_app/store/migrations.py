@@ -3,6 +3,9 @@ that has shipped; add the next number instead."""
 
 from __future__ import annotations
 
+import json
+import re
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
@@ -618,6 +621,111 @@ def m0015_catalog_terms(db: Database) -> None:
         """
     )
     reindex_catalog(db)
+
+
+@migrations(name="0016_lean_store")
+def m0016_lean_store(db: Database) -> None:
+    # A lean store (issue 17): outbox payloads compressed, acknowledged ops
+    # compacted, and no index kept twice. See store/outbox.py.
+    from counter_app.store.outbox import compact, encode_payload
+
+    # Ops not yet acknowledged (and dead letters) are compressed; they push
+    # exactly as before, since the wire carries the JSON they decode to.
+    for op_id, text in db.execute(
+        "SELECT op_id, payload FROM outbox WHERE typeof(payload) = 'text'"
+        " AND state != 'acked'"
+    ).fetchall():
+        db.execute(
+            "UPDATE outbox SET payload = ? WHERE op_id = ?",
+            [encode_payload(json.loads(text)), op_id],
+        )
+    keep = db.execute(
+        "SELECT value FROM settings WHERE key = 'outbox.keep_days'"
+    ).fetchone()
+    compact(db, keep_days=int(keep[0]) if keep and str(keep[0]).isdigit() else 0)
+    # application_materials is read by application: keyed on its primary
+    # key alone (WITHOUT ROWID) it no longer keeps the key twice. Indexes and
+    # triggers other migrations put on it come back as they were.
+    table_sql, extras = _table_sql(db, "application_materials")
+    lean_sql = re.sub(
+        r'^CREATE TABLE\s+"?application_materials"?',
+        "CREATE TABLE application_materials_lean",
+        table_sql,
+    )
+    db.executescript(
+        lean_sql
+        + " WITHOUT ROWID;"
+        + " INSERT INTO application_materials_lean SELECT * FROM application_materials;"
+        + " DROP TABLE application_materials;"
+        + " ALTER TABLE application_materials_lean RENAME TO application_materials;"
+    )
+    for sql in extras:
+        db.execute(sql)
+    # The name index drops an application's terms through its primary key
+    # (term, application_id), computed from the old names, instead of a
+    # second index on application_id that was as big as the table.
+    terms = """
+            SELECT substr(name, n, size)
+            FROM (SELECT OLD.applicant_name AS name UNION ALL
+                  SELECT OLD.agent_name UNION ALL SELECT OLD.org_name) AS names,
+                 term_positions,
+                 (SELECT 1 AS size UNION ALL SELECT 2) AS sizes
+            WHERE name IS NOT NULL AND n + size - 1 <= length(name)"""
+    db.executescript(
+        f"""
+        DROP TRIGGER applications_terms_update;
+        DROP TRIGGER applications_terms_delete;
+        DROP INDEX application_terms_app;
+        CREATE TRIGGER applications_terms_update
+        AFTER UPDATE OF applicant_name, agent_name, org_name ON applications
+        BEGIN
+            DELETE FROM application_terms
+            WHERE application_id = OLD.id AND term IN ({terms});
+            INSERT OR IGNORE INTO application_terms (term, application_id)
+            SELECT substr(name, n, size), NEW.id
+            FROM (SELECT NEW.applicant_name AS name UNION ALL
+                  SELECT NEW.agent_name UNION ALL SELECT NEW.org_name) AS names,
+                 term_positions,
+                 (SELECT 1 AS size UNION ALL SELECT 2) AS sizes
+            WHERE name IS NOT NULL AND n + size - 1 <= length(name);
+        END;
+        CREATE TRIGGER applications_terms_delete AFTER DELETE ON applications
+        BEGIN
+            DELETE FROM application_terms
+            WHERE application_id = OLD.id AND term IN ({terms});
+        END;
+        -- applications_stats begins with (day, window_code); nothing
+        -- filters or sorts applications by updated_at.
+        DROP INDEX IF EXISTS applications_day;
+        DROP INDEX IF EXISTS applications_updated;
+        """
+    )
+    # A hash is looked up only to name a broken link (store/audit.py), once,
+    # when a chain is found broken: a scan then costs less than an index of
+    # every hash kept for it. applicant_name is searched through the terms.
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS events_hash;
+        DROP INDEX IF EXISTS events_archive_hash;
+        DROP INDEX IF EXISTS applications_name;
+        """
+    )
+    # Events are chosen by time only by the retention at the day close and
+    # verify-audit --from; they are written in time order, so the sequence
+    # index serves both (events_archive never had a time index).
+    db.execute("DROP INDEX IF EXISTS events_at")
+
+
+def _table_sql(db: Database, table: str) -> tuple[str, list[str]]:
+    """A table's CREATE statement and those of its indexes and triggers."""
+    rows = db.execute(
+        "SELECT type, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL",
+        [table],
+    ).fetchall()
+    create = next(sql for kind, sql in rows if kind == "table")
+    return str(create).rstrip().rstrip(";"), [
+        str(sql) for kind, sql in rows if kind in ("index", "trigger")
+    ]
 
 
 @migrations(name="0017_signatures_and_card_photos")

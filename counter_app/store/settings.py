@@ -30,7 +30,9 @@ DEFAULTS: dict[str, str] = {
     "notice_bring_days": "20",
     "warn_days_left": "2",
     "language": "zh_CN",
-    "outbox.keep_days": "30",
+    # Acknowledged ops: deleted at the end of the sync round that saw them
+    # acknowledged (0), or kept that many days without payload as a log.
+    "outbox.keep_days": "0",
     # Audit trail: retention (never under 180, see store/audit.py) and how
     # often a sync round re-walks the whole chain for the platform.
     "audit.keep_days": "180",
