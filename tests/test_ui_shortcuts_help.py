@@ -18,6 +18,7 @@ from counter_app.services.demo import DEMO_PASSWORD
 from counter_app.ui.intake.decision_flow import DECISION_KEYS
 from counter_app.ui.intake.widget import IntakeWidget
 from counter_app.ui.mainwindow import MainWindow
+from counter_app.ui.qt_translations import install_qt_translations
 from counter_app.ui.workspace import Workspace
 from tests.intake_fixtures import choose
 from tests.workspace_fixtures import demo_store, ws
@@ -211,7 +212,12 @@ def test_every_listed_key_works(qtbot: QtBot, ws: Workspace) -> None:
 
 
 def test_scan_keys_are_listed_with_their_panel(ws: Workspace) -> None:
-    lines = ws.window.shortcut_lines()
+    # as the Chinese app runs: with Qt's own catalogue (which names Up 上)
+    assert install_qt_translations("zh_CN")
+    try:
+        lines = ws.window.shortcut_lines()
+    finally:
+        install_qt_translations("en")  # none, as the other tests expect
     for key in ("Del", "Ctrl+Up", "Ctrl+Down", "Ctrl+R"):
         [line] = [x for x in lines if x.split("\t")[0] == key]
         assert line.split("\t")[1].startswith("材料文件：")

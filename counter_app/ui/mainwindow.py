@@ -190,8 +190,10 @@ class MainWindow(QMainWindow):
             self.help_action,
             self.quit_action,
         )
+        # PortableText as the intake's keys: with Qt's Chinese catalogue
+        # loaded, NativeText would say "Ctrl+上" for Ctrl+Up.
         lines = [
-            f"{a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)}\t"
+            f"{a.shortcut().toString(QKeySequence.SequenceFormat.PortableText)}\t"
             f"{a.text()}"
             for a in actions
         ]
@@ -205,7 +207,7 @@ class MainWindow(QMainWindow):
                 if a in seen or a.shortcut().isEmpty():
                     continue
                 seen.add(a)
-                key = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+                key = a.shortcut().toString(QKeySequence.SequenceFormat.PortableText)
                 text = _("{area}：{action}").format(
                     area=widget.accessibleName(), action=a.text()
                 )
