@@ -368,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=20)
     parser.add_argument("--resend", type=float, default=0.1)
     parser.add_argument("--clients", type=int, default=64, help="client threads")
+    parser.add_argument(
+        "--max-concurrent", type=int, help="the server's limit (default: its own)"
+    )
     args = parser.parse_args(argv)
     if args.backend == "sqlite":
         args.workers = 1
@@ -394,6 +397,8 @@ def main(argv: list[str] | None = None) -> int:
             f"  ({args.desks:,} desks registered in {time.perf_counter() - started:.1f} s)"
         )
         port = _free_port()
+        if args.max_concurrent is not None:
+            serve_args += ["--max-concurrent", str(args.max_concurrent)]
         proc = _serve(serve_args, workdir, args.workers, port)
         stack.callback(proc.wait, 30)
         stack.callback(proc.terminate)

@@ -116,7 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=32,
         metavar="N",
         help="API requests in progress per worker past which the answer is"
-        " 429 with Retry-After (0: no limit; default 32)",
+        " 429 with Retry-After (0: no limit; default 8)",
     )
     serve.add_argument(
         "--archive-after-days",
