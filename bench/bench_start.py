@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -184,8 +185,11 @@ def main() -> int:
         items=args.catalog_items,
     )
     opts = {"runs": args.runs, "pages": args.pages, "typing_s": args.typing}
-    base = measure("baseline, 1,000 applications", small, **opts)
-    m = measure(f"{args.applications:,} applications", big, **opts)
+    try:
+        base = measure("baseline, 1,000 applications", small, **opts)
+        m = measure(f"{args.applications:,} applications", big, **opts)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # not --store: that one stays
     print(f"start to work over {args.applications:,} applications")
     print(
         f"  sign-in to workspace ready {m['ready']:.0f} ms, baseline"

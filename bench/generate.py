@@ -262,10 +262,13 @@ def generate(
     seed: int = 11,
     scans: bool = True,
     server_url: str = "",
+    key: bytes | None = None,
     progress: Callable[[str], None] = print,
 ) -> Summary:
+    """``key``: the desk key's lookup by default; ``store.db.PLAIN`` makes
+    the unencrypted baseline store."""
     started = time.perf_counter()
-    store = Store.open(out)
+    store = Store.open(out, key=key)
     try:
         if store.db.execute("SELECT 1 FROM applications LIMIT 1").fetchone():
             raise SystemExit(f"{out} already holds applications; give an empty folder")
