@@ -83,6 +83,7 @@ def run_app(
                 break
     finally:
         proc.kill()
+        proc.stdout.close()
         proc.wait()
     if "done" not in out:
         raise RuntimeError(f"the app did not finish its start: {out}")
