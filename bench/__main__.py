@@ -235,6 +235,61 @@ BENCHES: list[Bench] = [
         needs=["PySide6"],
     ),
     Bench(
+        "start",
+        "bench_start.py",
+        [],
+        ["--applications", "3000", "--catalog-items", "41", "--runs", "1"],
+        [
+            Figure(
+                "store generation, {n} applications",
+                r"generated (?P<n>[\d,]+) applications in " + _NUM + " s",
+                "s",
+                target=300.0,
+            ),
+            Figure(
+                "cold start to the sign-in dialog ({n} applications)",
+                r"start to work over (?P<n>[\d,]+) applications\n(?:.*\n)*?"
+                r"\s+cold start to the sign-in dialog "
+                + _NUM
+                + r" ms, baseline "
+                + _BASE,
+                "ms",
+            ),
+            Figure(
+                "sign-in to workspace ready ({n} applications)",
+                r"start to work over (?P<n>[\d,]+) applications\n"
+                r"\s+sign-in to workspace ready " + _NUM + r" ms, baseline " + _BASE,
+                "ms",
+                target=1000.0,
+            ),
+            Figure(
+                "sign-in to workspace ready, CPU time ({n} applications)",
+                r"start to work over (?P<n>[\d,]+) applications\n(?:.*\n)*?"
+                r"\s+CPU time in that span " + _NUM + r" ms, baseline " + _BASE,
+                "ms",
+                target=1000.0,
+            ),
+            Figure(
+                "resident memory at idle",
+                r"memory at idle " + _NUM + r" MB, after \d+ pages [\d.]+ MB,"
+                r" baseline " + _BASE,
+                "MB",
+                target=250.0,
+            ),
+            Figure(
+                "resident memory after {pages} list pages",
+                r"memory at idle [\d.]+ MB, after (?P<pages>\d+) pages "
+                + _NUM
+                + r" MB, baseline "
+                + _BASE,
+                "MB",
+                target=250.0,
+            ),
+        ],
+        timeout_s=5400,
+        needs=["PySide6"],
+    ),
+    Bench(
         "intake",
         "bench_intake.py",
         [],

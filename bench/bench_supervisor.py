@@ -3,13 +3,12 @@
     python bench/bench_supervisor.py [--applications 1000000] [--skip-month-pdf]
                                      [--data-dir DIR]
 
-With --data-dir the synthetic store is kept there and reused by later runs
-(populating a million rows takes minutes).
+With --data-dir the synthetic store is kept there and reused by later runs.
 
-Bulk-inserts synthetic applications (2,000 per working day, eight windows,
-sixteen clerks; the last 40 days with materials, a fifth rated) with
-executemany into a real store (every index and trigger in place), then
-prints, each with a ratio to a baseline measured in the same run:
+The store is ``bench.generate``'s (about 2,000 applications per working day
+over eight windows of the site, this desk being window 01, the full county
+catalog; every index and trigger in place), then prints, each with a ratio
+to a baseline measured in the same run:
 - export of a busy day (2,000 applications) and of a month (60,000) in
   CSV, XLSX and PDF (target: < 1 s for the day in every format), against
   writing the same rows with the csv module;
@@ -21,17 +20,16 @@ from __future__ import annotations
 
 import argparse
 import csv
-import random
+import shutil
 import sys
+import tempfile
 import time
-import uuid
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from counter_app import clock
-from counter_app.domain.workdays import due_date_or_provisional
+from bench.generate import generate
 from counter_app.services.context import DeskContext
 from counter_app.services.daily_log import LogFilter, daily_log
 from counter_app.services.exports import (
@@ -40,147 +38,27 @@ from counter_app.services.exports import (
     export_daily_log,
     row_text,
 )
-from counter_app.services.setup import ensure_seeded
 from counter_app.services.statistics import StatsFilter, report
-from counter_app.store.calendar import load_calendar
 from counter_app.store.db import Store
 
 PER_DAY = 2000
 SITE = "320102001"
-WINDOWS = [f"{n:02d}" for n in range(1, 9)]
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
-GIVEN = ["子墨", "浩然", "雨桐", "欣怡", "𠮷", "䶮", "堃", "建国", "秀英", "磊"]
-DECISIONS = ["accept"] * 80 + ["notice"] * 12 + ["reject"] * 4 + ["accept_deferred"] * 4
+WINDOWS = 8
 
 
-def working_days(store: Store, count: int, last: date) -> list[date]:
-    cal = load_calendar(store.db)
-    days: list[date] = []
-    day = last
-    while len(days) < count:
-        if day.weekday() < 5 and (day.year not in cal.years or cal.is_working_day(day)):
-            days.append(day)
-        day -= timedelta(days=1)
-    return sorted(days)
-
-
-def populate(store: Store, total: int, today: date) -> list[date]:
-    rng = random.Random(11)
-    cal = load_calendar(store.db)
-    days = working_days(store, max(1, total // PER_DAY), today)
-    recent = set(days[-40:])
-    items = [
-        tuple(r)
-        for r in store.db.execute(
-            "SELECT code, name, department, promised_days FROM catalog_items"
-        )
-    ]
-    tz = clock.now().tzinfo
-    made = 0
-    for day in days:
-        apps, mats, evals = [], [], []
-        n_day = min(PER_DAY, total - made)
-        age = (today - day).days
-        for n in range(n_day):
-            made += 1
-            app_id = str(uuid.UUID(int=rng.getrandbits(128)))
-            code, name, dept, promised = rng.choice(items)
-            window = WINDOWS[n % len(WINDOWS)]
-            clerk = f"clerk{(n % 16) + 1:02d}"
-            decision = rng.choice(DECISIONS)
-            moment = datetime.combine(day, datetime.min.time()).replace(
-                hour=9 + (n * 8 // n_day), minute=n % 60, tzinfo=tz
-            )
-            created = moment.isoformat(timespec="seconds")
-            accepted = decision in ("accept", "accept_deferred")
-            due = None
-            status = {"notice": "notified_to_supplement", "reject": "rejected"}.get(
-                decision, "submitted"
-            )
-            completed = delivered = None
-            if accepted:
-                due = due_date_or_provisional(cal, day, promised).date
-                if age > 30 or (age > 5 and rng.random() < 0.8):
-                    status = "delivered"
-                    done = min(today, due - timedelta(days=rng.randint(-2, 6)))
-                    completed = done.isoformat()
-                    delivered = min(today, done + timedelta(days=2)).isoformat()
-                elif rng.random() < 0.3:
-                    status = "in_review"
-            person = rng.choice(SURNAMES) + rng.choice(GIVEN)
-            id_number = f"320102{1950 + n % 50}0101{n % 1000:03d}X"
-            apps.append(
-                (
-                    app_id,
-                    f"{SITE}{window}{day:%Y%m%d}{n:04d}",
-                    code,
-                    name,
-                    dept,
-                    status,
-                    decision,
-                    "person",
-                    person,
-                    "resident_id",
-                    id_number,
-                    SITE,
-                    window,
-                    clerk,
-                    created,
-                    created,
-                    day.isoformat(),
-                    day.isoformat() if accepted else None,
-                    promised,
-                    due.isoformat() if due else None,
-                    rng.randint(60, 400),
-                    created,
-                    completed,
-                    delivered,
-                )
-            )
-            if day in recent:
-                for pos in range(4):
-                    mats.append(
-                        (app_id, f"m{pos}", pos, f"材料{pos}", "original", 1, 0)
-                    )
-            if status == "delivered" and rng.random() < 0.2:
-                level = rng.choices([5, 4, 3, 2, 1], [70, 18, 7, 3, 2])[0]
-                evals.append(
-                    (
-                        str(uuid.UUID(int=rng.getrandbits(128))),
-                        app_id,
-                        level,
-                        "[]",
-                        "window",
-                        clerk,
-                        window,
-                        created,
-                        delivered or day.isoformat(),
-                    )
-                )
-        with store.transaction() as db:
-            db.conn.executemany(
-                "INSERT INTO applications (id, acceptance_no, item_code, item_name,"
-                " department, status, decision, applicant_type, applicant_name,"
-                " id_type, id_number, site_code, window_code, clerk, created_at,"
-                " decided_at, day, accepted_on, promised_days, due_date,"
-                " intake_seconds, updated_at, completed_on, delivered_on)"
-                " VALUES (" + ",".join("?" * 24) + ")",
-                apps,
-            )
-            db.conn.executemany(
-                "INSERT INTO application_materials (application_id, material_key,"
-                " position, name, state, originals, copies) VALUES (?,?,?,?,?,?,?)",
-                mats,
-            )
-            db.conn.executemany(
-                "INSERT INTO evaluations (id, application_id, level, reasons, channel,"
-                " clerk, window_code, created_at, day) VALUES (?,?,?,?,?,?,?,?,?)",
-                evals,
-            )
-        if made >= total:
-            break
-    store.db.execute("ANALYZE")
-    return days
+def populate(data_dir: Path, total: int) -> None:
+    """The store of ``bench.generate``: about ``PER_DAY`` applications a
+    working day over ``WINDOWS`` windows of the site (this desk is window
+    01; the others' records came by the feed), the full county catalog."""
+    years = max(total / PER_DAY / 250, 0.05)
+    s = generate(
+        data_dir,
+        applications=total,
+        years=years,
+        windows=WINDOWS,
+        progress=lambda line: print("  " + line, flush=True),
+    )
+    print(f"  generated in {s.seconds:.1f} s (CPU {s.cpu_seconds:.1f} s)")
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]
@@ -236,21 +114,19 @@ def main() -> None:
     parser.add_argument("--skip-month-pdf", action="store_true")
     parser.add_argument("--data-dir", type=Path, default=None)
     args = parser.parse_args()
-    store = Store.open(args.data_dir) if args.data_dir else Store.memory()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="counter-bench-sup-"))
+    started = time.perf_counter()
+    have = (data_dir / "counter.sqlite3").exists()
+    if not have:
+        populate(data_dir, args.applications)
+    store = Store.open(data_dir)
     try:
-        ensure_seeded(store)
-        today = clock.today()
-        started = time.perf_counter()
-        have = store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
-        if have:
-            days = [
-                date.fromisoformat(r[0])
-                for r in store.db.execute(
-                    "SELECT DISTINCT day FROM applications ORDER BY day"
-                )
-            ]
-        else:
-            days = populate(store, args.applications, today)
+        days = [
+            date.fromisoformat(r[0])
+            for r in store.db.execute(
+                "SELECT DISTINCT day FROM applications ORDER BY day"
+            )
+        ]
         count = store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
         verb = "reused" if have else "populated"
         print(
@@ -300,6 +176,8 @@ def main() -> None:
             )
     finally:
         store.close()
+        if args.data_dir is None:  # a million applications: gigabytes
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":

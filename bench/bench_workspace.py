@@ -5,8 +5,10 @@
 1. Cold start: a subprocess running the desk GUI until its sign-in dialog is
    shown, against a subprocess showing a bare QApplication + QMainWindow, in
    the same run (target ratio ≤ 1.5×).
-2. Search over ``--rows`` applications (bulk-inserted with executemany, the
-   search triggers firing as in real use): list page and count for an
+2. Search over ``--rows`` applications (the store of ``bench.generate``:
+   ``--years`` of history over ``--windows`` windows, the search triggers
+   firing as in real use; ``--db DIR`` keeps it for later runs, and
+   ``bench_encryption.py --db DIR`` opens it): list page and count for an
    acceptance number, an ID number, its last 4, a 2-character name, a rare
    character, a phone, an item, a status filter and the unfiltered list.
 3. Event-loop latency while the list searches: a 10 ms QTimer measures how
@@ -18,21 +20,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from counter_app.domain.identifiers import make_resident_id  # noqa: E402
-from counter_app.services.demo import GIVEN, SURNAMES, seed_users  # noqa: E402
+from bench.generate import generate  # noqa: E402
+from counter_app.services.demo import seed_users  # noqa: E402
 from counter_app.services.queries import ApplicationQuery, count, list_page  # noqa: E402
 from counter_app.services.setup import ensure_seeded  # noqa: E402
 from counter_app.store.db import PLAIN, Store  # noqa: E402
@@ -119,88 +120,25 @@ def bench_start(runs: int) -> None:
 
 
 # -- 2. search over a million --------------------------------------------------
-def build(store: Store, rows: int, seed: int = 11) -> None:
-    """Synthetic applications straight into the table (not via services)."""
-    have = store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
-    if have >= rows:
+def build(
+    data: Path, rows: int, *, key: bytes | None, years: float, windows: int
+) -> None:
+    """The store of ``bench.generate`` (realistic history, every trigger
+    and index of the schema), unless ``data`` already holds one."""
+    if (data / "counter.sqlite3").exists():
         return
-    rng = random.Random(seed)
-    items = store.db.execute(
-        "SELECT code, name, department FROM catalog_items"
-    ).fetchall()
-    areas = ("320102", "320104", "320105", "320106", "320111", "110105", "440305")
-    statuses = ["submitted"] * 3 + [
-        "in_review",
-        "result_ready",
-        "delivered",
-        "delivered",
-        "notified_to_supplement",
-        "rejected",
-    ]
-    per_day = 2000
-    # the newest applications are today's, as on a real desk
-    start_day = date.today() - timedelta(days=rows // per_day)
-    batch: list[tuple[object, ...]] = []
-    t = time.perf_counter()
-    conn = store.db.conn
-    for n in range(have, rows):
-        day = start_day + timedelta(days=n // per_day)
-        seq = n % per_day + 1
-        code, item_name, dept = items[rng.randrange(len(items))]
-        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
-        birth = date(1940, 1, 1) + timedelta(days=rng.randint(0, 365 * 65))
-        id_number = make_resident_id(rng.choice(areas), birth, rng.randint(1, 999))
-        phone = "1" + rng.choice("3456789") + f"{rng.randrange(10**9):09d}"
-        created = datetime(day.year, day.month, day.day, 9) + timedelta(
-            seconds=seq * 10
-        )
-        status = rng.choice(statuses)
-        batch.append(
-            (
-                f"bench-{n:08d}",
-                f"32010200101{day:%Y%m%d}{seq:04d}",
-                code,
-                item_name,
-                dept,
-                status,
-                "person",
-                name,
-                "resident_id",
-                id_number,
-                phone,
-                "320102001",
-                "01",
-                "bench",
-                created.isoformat(),
-                day.isoformat(),
-                day.isoformat(),
-                (day + timedelta(days=21)).isoformat(),
-                created.isoformat(),
-            )
-        )
-        if len(batch) == 20_000:
-            _insert(conn, batch)
-            batch = []
-            done = n + 1
-            rate = (done - have) / (time.perf_counter() - t)
-            print(
-                f"\r  inserting {done:,}/{rows:,} ({rate:,.0f}/s)", end="", flush=True
-            )
-    if batch:
-        _insert(conn, batch)
-    print()
-
-
-def _insert(conn, batch) -> None:  # type: ignore[no-untyped-def]
-    conn.execute("BEGIN")
-    conn.executemany(
-        "INSERT INTO applications (id, acceptance_no, item_code, item_name, department,"
-        " status, applicant_type, applicant_name, id_type, id_number, phone, site_code,"
-        " window_code, clerk, created_at, day, accepted_on, due_date, updated_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        batch,
+    summary = generate(
+        data,
+        applications=rows,
+        years=years,
+        windows=windows,
+        key=key,
+        progress=lambda line: print("  " + line, flush=True),
     )
-    conn.execute("COMMIT")
+    print(
+        f"  generated {summary.applications:,} applications in"
+        f" {summary.seconds:.0f} s (CPU {summary.cpu_seconds:.0f} s)"
+    )
 
 
 def sample_queries(store: Store) -> list[tuple[str, ApplicationQuery]]:
@@ -239,9 +177,10 @@ def timed(fn, repeat: int = 5) -> tuple[float, object]:  # type: ignore[no-untyp
 
 def bench_search(store: Store) -> list[ApplicationQuery]:
     total = store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0]
+    some_id = store.db.execute("SELECT id FROM applications LIMIT 1").fetchone()[0]
     base, _ = timed(
         lambda: store.db.execute(
-            "SELECT * FROM applications WHERE id = 'bench-00000001'"
+            "SELECT * FROM applications WHERE id = ?", [some_id]
         ).fetchone()
     )
     print(f"search over {total:,} applications (median of 5)")
@@ -341,6 +280,8 @@ def main() -> int:
         help="directory to keep the synthetic store in (reused)",
     )
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--years", type=float, default=5)
+    parser.add_argument("--windows", type=int, default=30)
     parser.add_argument(
         "--plain",
         action="store_true",
@@ -354,22 +295,14 @@ def main() -> int:
     if args.only_start:
         return 0
     data = args.db or Path(tempfile.mkdtemp(prefix="counter-bench-search-"))
+    key = PLAIN if args.plain else None
     t = time.perf_counter()
-    store = Store.open(data, key=PLAIN if args.plain else None)
-    print(
-        f"store opened in {(time.perf_counter() - t) * 1000:.1f} ms "
-        f"({'plain SQLite' if args.plain else 'SQLCipher, key from the keyring'})"
-    )
-    ensure_seeded(store)
-    t = time.perf_counter()
-    build(store, args.rows)
+    build(data, args.rows, key=key, years=args.years, windows=args.windows)
     print(
         f"  store ready in {time.perf_counter() - t:.0f} s "
-        f"({(data / 'counter.sqlite3').stat().st_size / 1e6:,.0f} MB)"
+        f"({(data / 'counter.sqlite3').stat().st_size / 1e6:,.0f} MB;"
+        f" {'plain SQLite' if args.plain else 'SQLCipher, key from the keyring'})"
     )
-    store.db.execute("ANALYZE")
-    store.close()
-    key = PLAIN if args.plain else None
     opens = []
     for _ in range(5):
         t = time.perf_counter()
@@ -382,6 +315,8 @@ def main() -> int:
     queries = bench_search(store)
     bench_latency(store, queries)
     store.close()
+    if args.db is None:  # a million applications: gigabytes
+        shutil.rmtree(data, ignore_errors=True)
     return 0
 
 

@@ -83,3 +83,35 @@ def test_store_size_figures_are_read_with_their_targets() -> None:
     assert (before["value"], before["met"]) == (4.61, True)
     assert after["figure"] == "store size after a clean sync, 2,000 applications"
     assert (after["value"], after["target"], after["met"]) == (3.56, 3.0, False)
+
+
+START_OUTPUT = """
+generated 1,000 applications in 6.1 s (CPU 5.0 s; 900 events, 300 scan files, 9 MB)
+generated 1,000,000 applications in 281.5 s (CPU 402.0 s; 9 events, 3 scan files, 3,000 MB)
+start to work over 1,000,000 applications
+  sign-in to workspace ready 1210 ms, baseline 640 ms (target <= 1000 ms)
+  CPU time in that span 830 ms, baseline 610 ms (the app's threads; …)
+  cold start to the sign-in dialog 520 ms, baseline 500 ms
+  memory at idle 231.5 MB, after 10 pages 262.0 MB, baseline 180.2 MB (target <= 250 MB)
+"""
+
+
+def test_start_figures_read_the_big_store_and_their_targets() -> None:
+    start = next(b for b in BENCHES if b.name == "start")
+    rows = {
+        r["figure"]: r for r in (read_figure(f, START_OUTPUT) for f in start.figures)
+    }
+    gen = rows["store generation, 1,000,000 applications"]
+    assert (gen["value"], gen["met"]) == (281.5, True)
+    ready = rows["sign-in to workspace ready (1,000,000 applications)"]
+    assert (ready["value"], ready["baseline"], ready["met"]) == (1210.0, 640.0, False)
+    cpu = rows["sign-in to workspace ready, CPU time (1,000,000 applications)"]
+    assert (cpu["value"], cpu["met"]) == (830.0, True)
+    assert (
+        rows["cold start to the sign-in dialog (1,000,000 applications)"]["value"]
+        == 520.0
+    )
+    idle = rows["resident memory at idle"]
+    assert (idle["value"], idle["baseline"], idle["met"]) == (231.5, 180.2, True)
+    pages = rows["resident memory after 10 list pages"]
+    assert (pages["value"], pages["met"]) == (262.0, False)

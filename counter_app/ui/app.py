@@ -100,6 +100,22 @@ def open_desk(data_dir: Path, site_config: SiteConfig | None = None) -> DeskStar
         raise
 
 
+# What building the workspace imports, loaded while the clerk types the
+# password (modules the main window imports only when it is built).
+WORKSPACE_MODULES = (
+    "counter_app.ui.workspace",
+    "counter_app.ui.intake.widget",
+    "counter_app.ui.sync_status",
+    "counter_app.ui.scan.startup",
+    "counter_app.services.certificates",
+)
+
+
+def _preload_workspace() -> None:
+    for name in WORKSPACE_MODULES:
+        importlib.import_module(name)
+
+
 def run_gui(
     data_dir: Path, *, language: str | None, site_config: SiteConfig | None = None
 ) -> int:
@@ -160,7 +176,7 @@ def run_gui(
         tasks.run_op(
             lambda: open_desk(data_dir, site_config), success=opened, failure=failed
         )
-        tasks.run_io(lambda: importlib.import_module("counter_app.ui.workspace"))
+        tasks.run_io(_preload_workspace)
 
     QTimer.singleShot(0, start)
     try:
@@ -196,7 +212,6 @@ def _run_workspace(
     )
     from counter_app.ui.scan.startup import report_startup_check
     from counter_app.ui.sync_status import make_sync_provider
-    from printing import register_fonts
 
     provider = make_sync_provider(data_dir)
     workspace = Workspace(
@@ -206,9 +221,11 @@ def _run_workspace(
         sync_provider=provider,
     )
     workspace.show()
-    # Behind the shown window: fonts for the first print, and the check that
-    # every scan the database names is on disk.
-    tasks.run_io(register_fonts)
+    # Behind the shown window: the printing modules (reportlab: a second of
+    # imports) and the body font for the first print (the rare-character
+    # fonts, ~100 MB in memory, load with the first character that needs
+    # them), and the check that every scan the database names is on disk.
+    tasks.run_io(lambda: importlib.import_module("printing").register_fonts(rare=False))
     report_startup_check(app)
     code = qt_app.exec()
     workspace.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import logging.handlers
 import os
 import sys
 import traceback
@@ -31,14 +30,22 @@ LOG_MAX_BYTES = 2 * 1024 * 1024
 LOG_BACKUPS = 5
 
 
-class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
-    """Log files are 0600 like the rest of the data folder, rotated ones too."""
+def _private_handler(path: Path) -> logging.Handler:
+    """A rotating handler whose files are 0600 like the rest of the data
+    folder, rotated ones too. (logging.handlers pulls in socket and pickle:
+    loaded here, behind the first window, not with this module.)"""
+    import logging.handlers
 
-    def _open(self):  # type: ignore[no-untyped-def]
-        stream = super()._open()
-        with contextlib.suppress(OSError):
-            os.chmod(self.baseFilename, 0o600)
-        return stream
+    class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+        def _open(self):  # type: ignore[no-untyped-def]
+            stream = super()._open()
+            with contextlib.suppress(OSError):
+                os.chmod(self.baseFilename, 0o600)
+            return stream
+
+    return PrivateRotatingFileHandler(
+        path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
+    )
 
 
 def setup_logging(data_dir: Path) -> Path:
@@ -50,9 +57,7 @@ def setup_logging(data_dir: Path) -> Path:
     for handler in root.handlers:
         if getattr(handler, "baseFilename", None) == str(path):
             return path
-    handler = _PrivateRotatingFileHandler(
-        path, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8"
-    )
+    handler = _private_handler(path)
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
