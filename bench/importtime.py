@@ -93,12 +93,18 @@ def first_window_imports(data_dir: Path, *, timeout_s: float = 120) -> list[Impo
     return found
 
 
+#: Exceptions: the site and window code rules (a few lines, no I/O) that a
+#: site configuration file is checked against before anything starts.
+ALLOWED_BEFORE_DIALOG = frozenset({"sync", "sync.codes"})
+
+
 def too_early(found: list[Imported]) -> list[str]:
     return sorted(
         {
             i.module
             for i in found
-            if any(
+            if i.module not in ALLOWED_BEFORE_DIALOG
+            and any(
                 i.module == name or i.module.startswith(name + ".")
                 for name in NOT_BEFORE_DIALOG
             )
