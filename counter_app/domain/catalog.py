@@ -247,6 +247,7 @@ class _Where:
         # The problem quotes the file's values: a hostile file must not put
         # broken Unicode, control characters or pages of text into the message.
         problem = shown(problem, limit=200)
+        action = shown(action, limit=200)  # it may list the file's names
         field = None if field is None else shown(field, limit=60)
         code = None if self.code is None else shown(self.code, limit=30)
         if field is None:
