@@ -115,21 +115,23 @@ class LocalQueue:
 
     def hall_state(self) -> HallState:
         day = clock.today().isoformat()
-        db = self.store.db
-        waiting = dict(
-            db.execute(
-                "SELECT business_type, COUNT(*) FROM hall_tickets"
-                " WHERE day = ? AND status = 'waiting' GROUP BY business_type",
-                [day],
-            ).fetchall()
-        )
-        rows = db.execute(
-            "SELECT * FROM hall_tickets WHERE day = ? AND status = 'called'"
-            " ORDER BY announced_at DESC LIMIT ?",
-            [day, RECENT_CALLS],
-        )
-        names = [d[0] for d in rows.description]
-        called = [_ticket(dict(zip(names, r, strict=True))) for r in rows.fetchall()]
+        # read by the hall display's server thread, beside the store worker
+        with self.store.read() as db:
+            waiting = dict(
+                db.execute(
+                    "SELECT business_type, COUNT(*) FROM hall_tickets"
+                    " WHERE day = ? AND status = 'waiting' GROUP BY business_type",
+                    [day],
+                ).fetchall()
+            )
+            rows = db.execute(
+                "SELECT * FROM hall_tickets WHERE day = ? AND status = 'called'"
+                " ORDER BY announced_at DESC LIMIT ?",
+                [day, RECENT_CALLS],
+            )
+            names = [d[0] for d in rows.description]
+            found = rows.fetchall()
+        called = [_ticket(dict(zip(names, r, strict=True))) for r in found]
         types = [
             TypeState(t.code, _(t.name), int(waiting.get(t.code, 0)))
             for t in self.types

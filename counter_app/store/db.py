@@ -181,6 +181,14 @@ class Store:
         return target
 
     @contextmanager
+    def read(self) -> Iterator[Database]:
+        """The database for reads from a thread other than the store worker
+        (the hall pages' server): the connection is shared, and a read
+        interleaved with another thread's transaction breaks it."""
+        with self._lock:
+            yield self.db
+
+    @contextmanager
     def transaction(self) -> Iterator[Database]:
         with self._lock:
             conn = self._conn

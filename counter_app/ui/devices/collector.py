@@ -47,6 +47,8 @@ class CollectorCheck(QWidget):
         self.button = QPushButton(_("读卡核验领取人(&K)"), self)
         self.button.setObjectName("read_collector_card")
         self.button.setAccessibleName(_("读卡核验领取人"))
+        # Enter in the dialog's fields saves the delivery; it never reads a card
+        self.button.setAutoDefault(False)
         self.result = QLabel(self)
         self.result.setObjectName("collector_result")
         self.result.setWordWrap(True)
@@ -58,16 +60,24 @@ class CollectorCheck(QWidget):
 
     def read(self) -> None:
         reader, today = card_reader(self.app), clock.today()
-        store, app_id = self.app.store, self.application_id
-
-        def work() -> tuple[CardData, str]:
-            card = check_card(reader.read(), today=today)
-            record = records.application(store.db, app_id) or {}
-            return card, collector_relation(card.id_number, record)
-
         self.button.setEnabled(False)
         self._say(_("正在读卡……"), "")
-        self.app.tasks.run_io(work, success=self._read, failure=self._failed)
+        self.app.tasks.run_io(
+            lambda: check_card(reader.read(), today=today),
+            success=self._card_read,
+            failure=self._failed,
+        )
+
+    def _card_read(self, card: CardData) -> None:
+        # the record on the store's own worker: the connection is not shared
+        store, app_id = self.app.store, self.application_id
+        self.app.tasks.run_op(
+            lambda: collector_relation(
+                card.id_number, records.application(store.db, app_id) or {}
+            ),
+            success=lambda relation: self._read((card, relation)),
+            failure=self._failed,
+        )
 
     def _read(self, found: tuple[CardData, str]) -> None:
         card, relation = found
