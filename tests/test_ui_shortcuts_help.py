@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from counter_app.domain.status import Decision
 from counter_app.hall.local_queue import LocalQueue
 from counter_app.services.demo import DEMO_PASSWORD
+from counter_app.ui.documents import DocumentDialog
 from counter_app.ui.intake.decision_flow import DECISION_KEYS
 from counter_app.ui.intake.widget import IntakeWidget
 from counter_app.ui.mainwindow import MainWindow
@@ -174,6 +175,11 @@ def test_every_listed_key_works(qtbot: QtBot, ws: Workspace) -> None:
             _escape_dialog(qtbot, ws)
         intake.applicant.fields["name"].setFocus()
     _fires(qtbot, ws, "Ctrl+K", expect=lambda: intake.side.consultations.count() > 0)
+    # the checklist's preview opens once its PDF is made: close it then
+    qtbot.waitUntil(
+        lambda: any(d.isVisible() for d in intake.findChildren(DocumentDialog)),
+        timeout=10_000,
+    )
     ws.app.tasks.wait()
     for dialog in intake.findChildren(QDialog):
         dialog.close()

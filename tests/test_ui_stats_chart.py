@@ -24,7 +24,7 @@ from counter_app.store.db import Store
 from counter_app.ui.app import ui_settings
 from counter_app.ui.context import AppContext
 from counter_app.ui.messages import MessageBridge
-from counter_app.ui.supervisor.stats_view import StatsView
+from counter_app.ui.supervisor.stats_view import SERIES, StatsView
 from counter_app.ui.supervisor.volume_chart import VolumeChart
 from counter_app.ui.tasks import TaskRunner
 from counter_app.ui.theme import ThemeOptions, apply_theme
@@ -82,7 +82,8 @@ def test_daily_labels_whole_in_the_statistics_dialog(
     assert sorted(shown) == days[::step]
     if not large:
         assert step == 1  # a month fits whole at the default size
-    top = max(r.applications for r in view.report.by_day)
+    # the value axis runs to the tallest bar drawn (a decision's count)
+    top = max(getattr(r, key) for r in view.report.by_day for key, _label in SERIES)
     assert str(top) in texts and "0" in texts  # the value axis too
     app.tasks.wait()
 
