@@ -383,7 +383,8 @@ class Generator:
         )
         deferred = decision == "accept_deferred"
         for pos, (key, name, originals, copies, can_defer) in enumerate(item.materials):
-            state, problem, received = "original" if originals else "copy", None, at
+            received: str | None = at
+            state, problem = "original" if originals else "copy", None
             if pos == short:
                 state, problem, received = "missing", None, None
             elif deferred and can_defer:

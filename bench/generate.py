@@ -279,9 +279,10 @@ def generate(
         first = today - timedelta(days=round(365.25 * years))
         # The desk was set up on its first day: catalog, users and their
         # events are dated then, before the history that follows.
-        running = clock._now  # the caller's clock (tests pin one)
-        clock.set_clock(lambda: running() - timedelta(days=(today - first).days + 1))
-        try:
+        with clock.restored() as running:
+            clock.set_clock(
+                lambda: running() - timedelta(days=(today - first).days + 1)
+            )
             _catalog(store, catalog_items)
             windows_list = [f"{n:02d}" for n in range(1, windows + 1)]
             if own_window not in windows_list:
@@ -292,8 +293,6 @@ def generate(
                 windows=windows_list,
                 server_url=server_url,
             )
-        finally:
-            clock.set_clock(running)
         wd = WorkingDays(load_calendar(store.db), first, today)
         items = _items(store)
         progress(

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from counter_app import clock
 from counter_app.domain.identifiers import make_resident_id
@@ -118,10 +118,10 @@ def test_closed_or_notified_applications_are_not_sources(
 
 
 def test_validity_window_from_setting(seeded_store: Store, clerk: DeskContext) -> None:
-    now = datetime.now().astimezone()
-    clock.set_clock(lambda: now - timedelta(days=400))
-    decide(seeded_store, clerk, _form(seeded_store, SS_CARD, ID), Decision.ACCEPT)
-    clock.set_clock(None)
+    long_ago = clock.now() - timedelta(days=400)
+    with clock.restored():
+        clock.set_clock(lambda: long_ago)
+        decide(seeded_store, clerk, _form(seeded_store, SS_CARD, ID), Decision.ACCEPT)
     assert _offers(seeded_store) == {}  # default 365 days
     with seeded_store.transaction() as db:
         settings.put(db, "reuse.valid_days", "500")

@@ -135,7 +135,7 @@ def seed_demo(
     contexts = [demo_context(store, "clerk01"), demo_context(store, "clerk02")]
     tz = clock.now().tzinfo
     made = 0
-    try:
+    with clock.restored():
         for day_index, day in enumerate(workdays):
             # Spread exactly ``applications`` over the days.
             count = (applications * (day_index + 1)) // total_days - (
@@ -153,8 +153,6 @@ def seed_demo(
                 made += 1
                 if progress and made % 500 == 0:
                     progress(made, applications)
-    finally:
-        clock.set_clock(None)
     return made
 
 

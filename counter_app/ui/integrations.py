@@ -112,13 +112,13 @@ def add_supervisor_menu(window: QMainWindow, app: AppContext) -> QMenu:
     menu = window.menuBar().addMenu(_("负责人(&M)"))
 
     def stats() -> QDialog:
-        from counter_app.ui.supervisor.stats_view import StatsView
+        from counter_app.ui.supervisor.stats_view import DIALOG_SIZE, StatsView
 
         dialog = QDialog(window)
         dialog.setWindowTitle(_("统计"))
         dialog.setAccessibleName(_("统计"))
         QVBoxLayout(dialog).addWidget(StatsView(app, dialog))
-        dialog.resize(1100, 700)
+        dialog.resize(*DIALOG_SIZE)
         return dialog
 
     def day_close() -> QDialog:

@@ -81,6 +81,12 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+# The statistics dialog's first size: a month of working days (23 with a
+# make-up Sunday) keeps every date label whole under the bars; it still fits
+# the 1280×800 screens of the smallest desks.
+DIALOG_SIZE = (1200, 700)
+
+
 class StatsView(QWidget):
     loaded = Signal(object)  # StatsReport, after it is shown
 
