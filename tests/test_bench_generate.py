@@ -131,6 +131,12 @@ def test_search_terms_are_what_the_schema_triggers_make(generated: Path) -> None
                 ids,
             )
         assert before and terms() == before
+        # and no application was left out of the search
+        unsearchable = store.db.execute(
+            "SELECT count(*) FROM applications WHERE id NOT IN"
+            " (SELECT application_id FROM application_terms)"
+        ).fetchone()[0]
+        assert unsearchable == 0
 
 
 def test_the_audit_chain_verifies_and_matches_the_platform_head(
