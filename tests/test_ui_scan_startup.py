@@ -39,9 +39,14 @@ def test_missing_and_orphan_files_are_reported(case: Case, qtbot: QtBot) -> None
 
 def test_clean_store_says_nothing(case: Case, qtbot: QtBot) -> None:
     found: list[StartupFindings] = []
-    report_startup_check(case.app, done=found.append)
-    qtbot.waitUntil(lambda: bool(found), timeout=10_000)
+    finished: list[int] = []
+    report_startup_check(
+        case.app, done=found.append, finished=lambda: finished.append(len(found))
+    )
+    qtbot.waitUntil(lambda: bool(finished), timeout=10_000)
     assert found[0].messages() == [] and case.seen.warnings == []
+    idle(qtbot, case.app)
+    assert finished == [1]  # once, after the scan check had reported
 
 
 def test_a_damaged_database_is_reported_with_what_to_do(
@@ -53,8 +58,10 @@ def test_a_damaged_database_is_reported_with_what_to_do(
     last = len(raw) // 4096 - 1  # a data page, not the schema on page 1
     raw[last * 4096 + 100 : last * 4096 + 164] = bytes(64)
     store.path.write_bytes(bytes(raw))
-    report_startup_check(case.app)
+    finished: list[bool] = []
+    report_startup_check(case.app, finished=lambda: finished.append(True))
     qtbot.waitUntil(lambda: bool(case.seen.warnings), timeout=20_000)
     idle(qtbot, case.app)
+    assert finished == [True]  # a finding does not keep the memory held
     [warning] = case.seen.warnings
     assert "完整性检查发现问题" in warning and "main.py restore" in warning

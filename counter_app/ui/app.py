@@ -210,6 +210,7 @@ def _run_workspace(
     app = AppContext(
         store=desk.store, tasks=tasks, messages=MessageBridge(), settings=ui, user=user
     )
+    from counter_app.memory import release_free_memory
     from counter_app.ui.scan.startup import report_startup_check
     from counter_app.ui.sync_status import make_sync_provider
 
@@ -224,9 +225,10 @@ def _run_workspace(
     # Behind the shown window: the printing modules (reportlab: a second of
     # imports) and the body font for the first print (the rare-character
     # fonts, ~100 MB in memory, load with the first character that needs
-    # them), and the check that every scan the database names is on disk.
+    # them), and the check that every scan the database names is on disk;
+    # after the checks, the heap pages they freed go back to the system.
     tasks.run_io(lambda: importlib.import_module("printing").register_fonts(rare=False))
-    report_startup_check(app)
+    report_startup_check(app, finished=lambda: tasks.run_io(release_free_memory))
     code = qt_app.exec()
     workspace.close()
     return int(code)

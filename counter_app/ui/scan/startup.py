@@ -76,23 +76,41 @@ def check_store(store: Store) -> StartupFindings:
 
 
 def report_startup_check(
-    app: AppContext, *, done: Callable[[StartupFindings], None] | None = None
+    app: AppContext,
+    *,
+    done: Callable[[StartupFindings], None] | None = None,
+    finished: Callable[[], None] | None = None,
 ) -> None:
-    """Run the check on the store worker; each finding becomes a warning."""
+    """Run the checks in the background; each finding becomes a warning.
+    ``finished`` runs once both checks have ended, whatever they found."""
     store = app.store
+    running = [2]
+
+    def settle() -> None:
+        running[0] -= 1
+        if running[0] == 0 and finished is not None:
+            finished()
+
+    def failed(exc: BaseException) -> None:
+        app.tasks.default_failure(exc)
+        settle()
 
     def show(findings: StartupFindings) -> None:
         for text in findings.messages():
             app.messages.warning(text)
         if done is not None:
             done(findings)
+        settle()
 
-    app.tasks.run_op(lambda: check_store(store), success=show)
+    app.tasks.run_op(lambda: check_store(store), success=show, failure=failed)
 
     def show_database(problems: list[str]) -> None:
         for text in IntegrityReport(database=problems).messages():
             app.messages.warning(text)
+        settle()
 
     # Reading the whole file takes seconds at a million applications (10 s
     # measured): on its own connection and thread, the store worker stays free.
-    app.tasks.run_io(lambda: database_problems(store), success=show_database)
+    app.tasks.run_io(
+        lambda: database_problems(store), success=show_database, failure=failed
+    )
