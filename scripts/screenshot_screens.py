@@ -232,7 +232,7 @@ def menu_dialogs(shots: Shots, ws: Any) -> None:
         for action in menu.actions():
             if action.isSeparator() or not action.isEnabled():
                 continue
-            if action.text() in ("立即同步", "Sync now"):
+            if action.text() in ("立即同步(&N)", "Sync &now"):
                 continue
             before = set(window.findChildren(QDialog))
             action.trigger()
@@ -243,6 +243,7 @@ def menu_dialogs(shots: Shots, ws: Any) -> None:
                 if d not in before and d.isVisible()
             ]
             for dialog in opened:
-                name = re.sub(r"\W+", "-", action.text()).strip("-").lower()
+                text = re.sub(r"\(&\w\)|&", "", action.text())
+                name = re.sub(r"\W+", "-", text).strip("-").lower()
                 shots.take(dialog, "menu-" + name)
                 dialog.reject()

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QStyle,
     QTabBar,
     QTableWidget,
@@ -117,6 +118,17 @@ def _cells(t: QTableWidget) -> list[str]:
     return out
 
 
+def duplicate_menu_letters(menu: QMenu) -> dict[str, list[str]]:
+    """Alt+letters used by more than one item of one menu (every item the
+    menu may show: the supervisor's items are hidden from a clerk)."""
+    seen: dict[str, list[str]] = defaultdict(list)
+    for action in menu.actions():
+        m = MNEMONIC.search(action.text())
+        if m:
+            seen[m.group(1).upper()].append(f"menu item {plain(action.text())!r}")
+    return {k: v for k, v in seen.items() if len(v) > 1}
+
+
 def duplicate_accelerators(root: QWidget) -> dict[str, list[str]]:
     """Alt+letters used by more than one visible control of ``root``."""
     seen: dict[str, list[str]] = defaultdict(list)
@@ -130,6 +142,11 @@ def duplicate_accelerators(root: QWidget) -> dict[str, list[str]]:
         for action in root.menuBar().actions():
             if action.isVisible():
                 add(action.text(), "menu")
+                menu = action.menu()
+                if menu is not None:  # its items, among themselves
+                    inner = duplicate_menu_letters(menu)
+                    for key, users in inner.items():
+                        seen[f"{plain(action.text())}/{key}"].extend(users)
     for w in root.findChildren(QWidget):
         if not _shown(w, root) or w.window() is not root:
             continue

@@ -378,7 +378,7 @@ def test_supervisor_menu_and_sync_menu(qtbot: QtBot, ws: Workspace) -> None:
     ws._set_user(demo_context(ws.app.store, "chief01"))
     assert window.supervisor_menu.menuAction().isVisible()
     titles = [a.text() for a in window.supervisor_menu.actions()]
-    assert titles == ["统计…", "日结…", "导出办件日志…", "用户与锁定…"]
+    assert titles == ["统计(&S)…", "日结(&C)…", "导出办件日志(&E)…", "用户与锁定(&U)…"]
     window.supervisor_menu.actions()[0].trigger()
     stats = next(
         w
@@ -388,7 +388,7 @@ def test_supervisor_menu_and_sync_menu(qtbot: QtBot, ws: Workspace) -> None:
     assert stats.isVisible()
     stats.close()
     sync_titles = [a.text() for a in window.sync_menu.actions()]
-    assert sync_titles[0] == "立即同步"
+    assert sync_titles[0] == "立即同步(&N)"
     assert not window.sync_menu.actions()[0].isEnabled()  # the store stand-in
     window.sync_menu.actions()[1].trigger()
     dead = next(

@@ -27,7 +27,7 @@ def add_sync_menu(
     window: QMainWindow, app: AppContext, provider: SyncStatusProvider
 ) -> QMenu:
     menu = window.menuBar().addMenu(_("同步(&Y)"))
-    now = QAction(_("立即同步"), window)
+    now = QAction(_("立即同步(&N)"), window)
     sync_now = getattr(provider, "sync_now", None)
     now.setEnabled(callable(sync_now))
     if callable(sync_now):
@@ -55,9 +55,9 @@ def add_sync_menu(
         return QuarantineDialog(app, parent=window)
 
     for text, make in (
-        (_("被中心拒绝的操作…"), dead_letters),
-        (_("同步冲突…"), conflicts),
-        (_("暂未应用的中心变更…"), quarantined),
+        (_("被中心拒绝的操作(&R)…"), dead_letters),
+        (_("同步冲突(&C)…"), conflicts),
+        (_("暂未应用的中心变更(&A)…"), quarantined),
     ):
         action = QAction(text, window)
         action.triggered.connect(lambda _c=False, m=make: _open(window, m))
@@ -81,7 +81,7 @@ def _add_enroll_action(
 
         return EnrollDialog(app, on_enrolled=started, parent=window)
 
-    text = _("注册到中心平台…")
+    text = _("注册到中心平台(&E)…")
     menu.addSeparator()
     action = QAction(text, window)
     action.setObjectName("enrollAction")
@@ -93,7 +93,7 @@ def _add_enroll_action(
 
         return SiteDialog(app, parent=window)
 
-    codes = QAction(_("站点和窗口代码…"), window)
+    codes = QAction(_("站点和窗口代码(&W)…"), window)
     codes.setObjectName("siteCodesAction")
     codes.triggered.connect(lambda _c=False: _open(window, site_codes))
     menu.addAction(codes)
@@ -137,10 +137,10 @@ def add_supervisor_menu(window: QMainWindow, app: AppContext) -> QMenu:
         return AccountsDialog(app, parent=window)
 
     for text, make in (
-        (_("统计…"), stats),
-        (_("日结…"), day_close),
-        (_("导出办件日志…"), export),
-        (_("用户与锁定…"), accounts),
+        (_("统计(&S)…"), stats),
+        (_("日结(&C)…"), day_close),
+        (_("导出办件日志(&E)…"), export),
+        (_("用户与锁定(&U)…"), accounts),
     ):
         action = QAction(text, window)
         action.triggered.connect(lambda _c=False, m=make: _open(window, m))

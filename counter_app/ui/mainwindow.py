@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
             _("设置"), "Ctrl+,", self.settings_requested.emit
         )
         tools.addAction(self.settings_action)
-        tools.addAction(_("设备…"), self.show_devices)
+        tools.addAction(_("设备(&D)…"), self.show_devices)
         self.sync_menu = add_sync_menu(self, self.app, self.sync_provider)
         self.supervisor_menu = add_supervisor_menu(self, self.app)
         help_menu = bar.addMenu(_("帮助(&H)"))
