@@ -5,24 +5,23 @@ desk's version (pushed again on top of the server's) or takes the server's."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from counter_app.domain.status import STATUS_LABELS, Status
 from counter_app.i18n import N_, _
 from counter_app.ui.context import AppContext
+from counter_app.ui.listdialog import ListDialog
 from sync.resolve import Conflict, keep_local, open_conflicts, take_remote
 
 FIELD_LABELS = {
@@ -52,21 +51,18 @@ def _value_text(key: str, value: Any) -> str:
     return str(value)
 
 
-class ConflictsDialog(QDialog):
+class ConflictsDialog(ListDialog):
     def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
-        self.conflicts: list[Conflict] = []
-        self.setWindowTitle(_("同步冲突"))
-        self.setAccessibleName(_("同步冲突"))
-        layout = QVBoxLayout(self)
-        self.hint = QLabel(
-            _(
+        super().__init__(
+            app,
+            title=_("同步冲突"),
+            hint=_(
                 "以下办件在本机修改时，中心平台已有更新的版本。请逐项比较后选择保留哪一版。"
-            )
+            ),
+            fetch=lambda store: open_conflicts(store.db),
+            parent=parent,
         )
-        self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
+        self.conflicts: list[Conflict] = []
         body = QHBoxLayout()
         self.list = QListWidget()
         self.list.setAccessibleName(_("冲突的办件"))
@@ -79,32 +75,15 @@ class ConflictsDialog(QDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setAccessibleName(_("两个版本的差异"))
         body.addWidget(self.table, 3)
-        layout.addLayout(body)
-        buttons = QHBoxLayout()
         self.keep_button = QPushButton(_("保留本机版本(&L)"))
         self.take_button = QPushButton(_("采用中心平台版本(&S)"))
-        self.close_button = QPushButton(_("关闭"))
-        buttons.addWidget(self.keep_button)
-        buttons.addWidget(self.take_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
         self.keep_button.clicked.connect(lambda: self._resolve(keep_local))
         self.take_button.clicked.connect(lambda: self._resolve(take_remote))
-        self.close_button.clicked.connect(self.accept)
         self.list.currentRowChanged.connect(self._show_one)
         self.resize(860, 460)
-        self.reload()
+        self.finish(body, [self.keep_button, self.take_button])
 
-    def reload(self) -> None:
-        store = self.app.store
-        self.app.tasks.run_op(
-            lambda: open_conflicts(store.db),
-            success=self._show,
-            failure=lambda exc: self.app.messages.error(str(exc)),
-        )
-
-    def _show(self, conflicts: list[Conflict]) -> None:
+    def show_rows(self, conflicts: list[Conflict]) -> None:
         self.conflicts = conflicts
         self.list.clear()
         for conflict in conflicts:
@@ -135,20 +114,12 @@ class ConflictsDialog(QDialog):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
 
-    def _resolve(self, fn: Any) -> None:
+    def _resolve(self, fn: Callable[..., object]) -> None:
         conflict = self.current()
         if conflict is None:
             return
         user = self.app.require_user()
-        store = self.app.store
-
-        def run() -> None:
-            fn(store, conflict.id, actor=user.username)
-
-        def ok(_result: object) -> None:
-            self.app.messages.info(_("冲突已处理，将在下次同步时发送。"))
-            self.reload()
-
-        self.app.tasks.run_op(
-            run, success=ok, failure=lambda exc: self.app.messages.error(str(exc))
+        self.act(
+            lambda store: fn(store, conflict.id, actor=user.username),
+            _("冲突已处理，将在下次同步时发送。"),
         )

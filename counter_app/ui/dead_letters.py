@@ -3,21 +3,14 @@ resends one after fixing the cause, or discards it (kept in the audit log)."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QPushButton, QTableWidgetItem, QWidget
 
 from counter_app.i18n import N_, _
 from counter_app.services.context import PermissionDenied
 from counter_app.ui.context import AppContext
+from counter_app.ui.listdialog import ListDialog, read_only_table
 from sync.resolve import DeadLetter, dead_letters, discard, reason_text, resend
 
 ENTITY_LABELS = {
@@ -31,55 +24,33 @@ ENTITY_LABELS = {
 }
 
 
-class DeadLettersDialog(QDialog):
+class DeadLettersDialog(ListDialog):
     def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
+        super().__init__(
+            app,
+            title=_("被中心平台拒绝的操作"),
+            hint=_(
+                "这些操作未被中心平台接受。请按原因处理后“重新发送”，或由负责人“放弃”。"
+            ),
+            fetch=lambda store: dead_letters(store.db),
+            parent=parent,
+        )
         self.letters: list[DeadLetter] = []
-        self.setWindowTitle(_("被中心平台拒绝的操作"))
-        self.setAccessibleName(_("被中心平台拒绝的操作"))
-        layout = QVBoxLayout(self)
-        self.hint = QLabel(
-            _("这些操作未被中心平台接受。请按原因处理后“重新发送”，或由负责人“放弃”。")
+        self.table = read_only_table(
+            [_("序号"), _("类型"), _("受理编号/记录"), _("拒绝原因"), _("时间")],
+            _("被拒绝的操作列表"),
         )
-        self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(
-            [_("序号"), _("类型"), _("受理编号/记录"), _("拒绝原因"), _("时间")]
-        )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAccessibleName(_("被拒绝的操作列表"))
-        layout.addWidget(self.table)
-        buttons = QHBoxLayout()
         self.resend_button = QPushButton(_("重新发送(&R)"))
         self.discard_button = QPushButton(_("放弃(&D)"))
-        self.close_button = QPushButton(_("关闭"))
         for button in (self.resend_button, self.discard_button):
             button.setEnabled(False)
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
         self.resend_button.clicked.connect(self.resend_selected)
         self.discard_button.clicked.connect(self.discard_selected)
-        self.close_button.clicked.connect(self.accept)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.resize(820, 420)
-        self.reload()
+        self.finish(self.table, [self.resend_button, self.discard_button])
 
-    def reload(self) -> None:
-        store = self.app.store
-        self.app.tasks.run_op(
-            lambda: dead_letters(store.db),
-            success=self._show,
-            failure=lambda exc: self.app.messages.error(str(exc)),
-        )
-
-    def _show(self, letters: list[DeadLetter]) -> None:
+    def show_rows(self, letters: list[DeadLetter]) -> None:
         self.letters = letters
         self.table.setRowCount(len(letters))
         for row, letter in enumerate(letters):
@@ -116,7 +87,7 @@ class DeadLettersDialog(QDialog):
             _("放弃被拒绝的操作"), discard, _("已放弃该操作，内容保留在审计日志中。")
         )
 
-    def _act(self, action: str, fn: object, done: str) -> None:
+    def _act(self, action: str, fn: Callable[..., object], done: str) -> None:
         letter = self.selected()
         if letter is None:
             return
@@ -126,17 +97,4 @@ class DeadLettersDialog(QDialog):
         except PermissionDenied as exc:
             self.app.messages.warning(str(exc))
             return
-        store = self.app.store
-
-        def run() -> None:
-            fn(store, letter.op_id, actor=user.username)  # type: ignore[operator]
-
-        def ok(_result: object) -> None:
-            self.app.messages.info(done)
-            self.reload()
-
-        self.app.tasks.run_op(run, success=ok, failure=self._failed)
-
-    def _failed(self, exc: BaseException) -> None:
-        self.app.messages.error(str(exc))
-        self.reload()
+        self.act(lambda store: fn(store, letter.op_id, actor=user.username), done)

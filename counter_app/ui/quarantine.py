@@ -4,20 +4,11 @@ with the reason. Each sync retries them first; nothing here is lost."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QDialog,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from counter_app.i18n import N_, _
 from counter_app.ui.context import AppContext
+from counter_app.ui.listdialog import ListDialog, read_only_table
 from sync.quarantine import QuarantinedChange, changes
 
 KIND_LABELS = {
@@ -31,49 +22,27 @@ KIND_LABELS = {
 }
 
 
-class QuarantineDialog(QDialog):
+class QuarantineDialog(ListDialog):
     def __init__(self, app: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.app = app
-        self.entries: list[QuarantinedChange] = []
-        self.setWindowTitle(_("暂未应用的中心变更"))
-        self.setAccessibleName(_("暂未应用的中心变更"))
-        layout = QVBoxLayout(self)
-        self.hint = QLabel(
-            _(
+        super().__init__(
+            app,
+            title=_("暂未应用的中心变更"),
+            hint=_(
                 "这些来自中心平台的变更本机暂时无法应用，已原样保存。"
                 "每次同步会先重试它们；升级软件或事项目录更新后通常会自动应用。"
-            )
+            ),
+            fetch=lambda store: changes(store.db),
+            parent=parent,
         )
-        self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(
-            [_("类型"), _("记录"), _("原因"), _("首次收到"), _("重试次数")]
+        self.entries: list[QuarantinedChange] = []
+        self.table = read_only_table(
+            [_("类型"), _("记录"), _("原因"), _("首次收到"), _("重试次数")],
+            _("暂未应用的变更列表"),
         )
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setAccessibleName(_("暂未应用的变更列表"))
-        layout.addWidget(self.table)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self.close_button = QPushButton(_("关闭"))
-        self.close_button.clicked.connect(self.accept)
-        buttons.addWidget(self.close_button)
-        layout.addLayout(buttons)
         self.resize(820, 420)
-        self.reload()
+        self.finish(self.table)
 
-    def reload(self) -> None:
-        store = self.app.store
-        self.app.tasks.run_op(
-            lambda: changes(store.db),
-            success=self._show,
-            failure=lambda exc: self.app.messages.error(str(exc)),
-        )
-
-    def _show(self, entries: list[QuarantinedChange]) -> None:
+    def show_rows(self, entries: list[QuarantinedChange]) -> None:
         self.entries = entries
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
