@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -220,7 +220,7 @@ def cmd_calendar(args: argparse.Namespace) -> int:
     store.close()
     print(
         _("已导入 {years} 年的节假日安排。").format(
-            years="、".join(str(y) for y in years)
+            years=listing(str(y) for y in years)
         )
     )
     return 0
@@ -272,7 +272,7 @@ def cmd_print(args: argparse.Namespace) -> int:
                 print(
                     _("该办件没有“{document}”这种文书（可打印：{kinds}）。").format(
                         document=args.document,
-                        kinds="、".join(documents.documents_for(record)),
+                        kinds=listing(documents.documents_for(record)),
                     ),
                     file=sys.stderr,
                 )

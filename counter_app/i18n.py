@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gettext
 import threading
+from collections.abc import Iterable
 
 from counter_app.resources import resource_path
 
@@ -52,6 +53,11 @@ def _(message: str) -> str:
 
 def ngettext(singular: str, plural: str, n: int) -> str:
     return _current.ngettext(singular, plural, n)
+
+
+def listing(items: Iterable[object]) -> str:
+    """Items in a sentence: "甲、乙、丙" in Chinese, "A, B, C" in English."""
+    return _("、").join(str(item) for item in items)
 
 
 def N_(message: str) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.resources import resource_path
 
 FONT_DIRS_ENV = "COUNTER_FONT_DIRS"
@@ -172,7 +172,7 @@ def system_font(spec: FontSpec, *, platform: str | None = None) -> FontFile | No
 
 
 def _missing_message(spec: FontSpec, searched: Sequence[Path], platform: str) -> str:
-    where = "、".join(str(d) for d in searched)
+    where = listing(str(d) for d in searched)
     if platform == "win32":
         return _(
             "未找到中文字体（已查找：{dirs} 和 Windows 字体文件夹），无法打印。"

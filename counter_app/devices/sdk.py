@@ -27,7 +27,7 @@ from counter_app.devices.basetext import parse_base_text
 from counter_app.devices.card import CardData, CardError
 from counter_app.devices.settings import DeviceSettings
 from counter_app.domain.identifiers import IdType
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 
 # One reader, one library: calls never overlap (the SDKs are not reentrant).
 _CALLS = threading.Lock()
@@ -87,7 +87,7 @@ class SdkReader:
             raise CardError(
                 _(
                     "读卡器驱动库 {path} 缺少函数 {names}，与本程序支持的接口不符"
-                ).format(path=path, names="、".join(missing))
+                ).format(path=path, names=listing(missing))
             )
         self._lib = lib
         return lib

@@ -34,7 +34,7 @@ from typing import NoReturn
 
 from counter_app.domain.errors import DomainError
 from counter_app.domain.text import TextError, clean_text, shown
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, listing
 from counter_app.resources import resource_path
 
 ITEMS_FORMAT = "counter-catalog/1"
@@ -434,7 +434,7 @@ def _material(
             p + "condition",
             _("引用了未定义的条件“{condition}”").format(condition=condition),
             _("请在 conditions 中定义该条件，或改用已定义的条件：{known}。").format(
-                known="、".join(conditions) or _("（无）")
+                known=listing(conditions) or _("（无）")
             ),
         )
     material = Material(

@@ -31,7 +31,7 @@ from counter_app.domain.status import (
     status_for_decision,
 )
 from counter_app.domain.workdays import due_date_or_provisional
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.services import deferred
 from counter_app.services.context import DeskContext
 from counter_app.services.day_close import assert_day_open
@@ -228,7 +228,7 @@ def supplement(
         if still:
             raise IntakeError(
                 _("仍缺少材料：{names}。材料齐全后才能受理。").format(
-                    names="、".join(still)
+                    names=listing(still)
                 ),
                 field="materials",
             )

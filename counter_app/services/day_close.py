@@ -24,7 +24,7 @@ from counter_app import clock
 from counter_app.domain.errors import DomainError
 from counter_app.domain.identifiers import validate_phone
 from counter_app.domain.text import NAME_MAX, NOTE_MAX, clean_text, shown
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, listing
 from counter_app.services.context import DeskContext
 from counter_app.store import audit
 from counter_app.store.db import SQLITE_ERRORS, Store
@@ -419,7 +419,7 @@ def record_correction(
     if field not in CORRECTABLE:
         raise DayCloseError(
             _("字段“{field}”不能通过更正登记修改。可更正：{fields}。").format(
-                field=field, fields="、".join(_(v) for v in CORRECTABLE.values())
+                field=field, fields=listing(_(v) for v in CORRECTABLE.values())
             ),
             field="field",
         )

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlite_utils import Database
 
 from counter_app import clock
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.services.context import DeskContext
 from counter_app.services.intake import IntakeError, MaterialState
 from counter_app.store.events import add_event
@@ -38,7 +38,7 @@ def check_deliverable(
     missing = outstanding(db, application_id)
     if not missing:
         return {}
-    names = "、".join(missing)
+    names = listing(missing)
     if not override_reason.strip():
         raise IntakeError(
             _(

@@ -13,7 +13,7 @@ from counter_app.domain.catalog import Item
 from counter_app.domain.identifiers import mask_identifier
 from counter_app.domain.signature import SIGNABLE
 from counter_app.domain.status import DECISION_LABELS, Decision
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, listing
 from counter_app.services.context import DeskContext
 from counter_app.services.intake import (
     MATERIAL_STATE_LABELS,
@@ -142,7 +142,7 @@ def _promise_lines(record: dict[str, Any], item: Item) -> list[str]:
                 "本件为容缺受理。容缺材料：{names}，申请人已承诺于 {date} 前补交；"
                 "补交前不出具办理结果。详见容缺受理通知书。"
             ).format(
-                names="、".join(names),
+                names=listing(names),
                 date=fmt_date(
                     date.fromisoformat(record["promise_date"] or record["due_date"])
                 ),
@@ -154,7 +154,7 @@ def _promise_lines(record: dict[str, Any], item: Item) -> list[str]:
             _(
                 "本件按告知承诺制受理。以承诺代替的证明材料：{names}。"
                 "本机关将依法核查，承诺不实的依告知承诺书承担责任。"
-            ).format(names="、".join(waived) or _("无"))
+            ).format(names=listing(waived) or _("无"))
         ]
     return []
 
@@ -222,7 +222,7 @@ def required_form(material_key: str, item: Item) -> str:
         parts.append(_("复印件 {n} 份").format(n=m.copies))
     if m.e_cert:
         parts.append(_("可用电子证照"))
-    return _("、").join(parts)
+    return listing(parts)
 
 
 def _notice(

@@ -19,7 +19,7 @@ from counter_app.domain.identifiers import (
 )
 from counter_app.domain.status import Decision
 from counter_app.domain.text import LINE_MAX, NAME_MAX, NOTE_MAX, clean_text
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, listing
 
 
 class MaterialState(StrEnum):
@@ -293,7 +293,7 @@ def check_decision(
     if decision is Decision.ACCEPT and missing:
         raise IntakeError(
             _("材料未收齐，不能直接受理：{names}。请选择一次性告知或容缺受理。").format(
-                names="、".join(m.name for m in missing)
+                names=listing(m.name for m in missing)
             ),
             field="materials",
         )
@@ -311,7 +311,7 @@ def check_decision(
         if not_promisable:
             raise IntakeError(
                 _("以下材料不能以承诺代替，须当场提交：{names}").format(
-                    names="、".join(m.name for m in not_promisable)
+                    names=listing(m.name for m in not_promisable)
                 ),
                 field="materials",
             )
@@ -325,7 +325,7 @@ def check_decision(
         if not_deferrable:
             raise IntakeError(
                 _("以下材料不允许容缺，须当场提交：{names}").format(
-                    names="、".join(m.name for m in not_deferrable)
+                    names=listing(m.name for m in not_deferrable)
                 ),
                 field="materials",
             )

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from sync.runner import SyncBusy, sync_lock
@@ -48,7 +48,7 @@ class MaintenanceReport:
             ),
             _(
                 "已更新查询统计（ANALYZE、PRAGMA optimize）并合并全文索引：{tables}。"
-            ).format(tables="、".join(self.fts_tables) or _("（无）")),
+            ).format(tables=listing(self.fts_tables) or _("（无）")),
         ]
         if self.skipped:
             lines.append(self.skipped)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from counter_app.domain.errors import DomainError
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from sync.codes import (
     SITE_CODE_RULE,
     WINDOW_CODE_RULE,
@@ -174,9 +174,7 @@ def _check(data: dict[str, Any], path: Path, problem: Problem) -> SiteConfig:
             problem(
                 table,
                 None,
-                _("未知的配置节，可用：{names}").format(
-                    names="、".join(sorted(_TABLES))
-                ),
+                _("未知的配置节，可用：{names}").format(names=listing(sorted(_TABLES))),
             )
         elif not isinstance(content, dict):
             problem(table, None, _("应为一个配置节 [{table}]").format(table=table))
@@ -234,7 +232,7 @@ def _check(data: dict[str, Any], path: Path, problem: Problem) -> SiteConfig:
                     "overrides",
                     "allowed",
                     _("“{name}”不能由用户修改，可用：{names}").format(
-                        name=name, names="、".join(sorted(_OVERRIDABLE))
+                        name=name, names=listing(sorted(_OVERRIDABLE))
                     ),
                 )
             else:

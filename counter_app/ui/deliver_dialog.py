@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.services import applications
 from counter_app.ui.context import AppContext
 from counter_app.ui.devices.collector import CollectorCheck
@@ -72,7 +72,7 @@ class DeliverDialog(FormDialog):
                 _(
                     "容缺材料尚未补交：{names}。请先登记补交；确需先出件的，"
                     "须由科室负责人核准并写明理由。"
-                ).format(names="、".join(outstanding))
+                ).format(names=listing(outstanding))
             )
             warning.setWordWrap(True)
             warning.setAccessibleName(_("容缺材料未补交"))

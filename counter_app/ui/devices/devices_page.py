@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from counter_app import clock
 from counter_app.devices.card import check_card
 from counter_app.domain.errors import DomainError
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, listing
 from counter_app.ui.context import AppContext
 from counter_app.ui.devices.registry import card_reader, device_settings
 from counter_app.ui.devices.signature_pad import SignaturePad
@@ -76,13 +76,13 @@ def detect_scanner() -> Found:
         return Found(problem=str(exc))
     if not devices:
         return Found(problem=_("未检测到扫描仪，请检查电源和连接线；仍可导入文件"))
-    return Found("、".join(d.label for d in devices))
+    return Found(listing(d.label for d in devices))
 
 
 def detect_pen() -> Found:
     names = [d.name() for d in QInputDevice.devices() if d.type() in PEN_TYPES]
     if names:
-        return Found(_("检测到：{names}").format(names="、".join(names)))
+        return Found(_("检测到：{names}").format(names=listing(names)))
     return Found(_("未检测到手写板或触摸屏，可用鼠标签名"))
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import clock
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.services.intake import (
     MATERIAL_STATE_LABELS,
     REJECT_REASONS,
@@ -56,9 +56,7 @@ class DeferredDialog(QDialog):
         today = clock.today()  # the desk's clock, not the machine's
         self.date.setMinimumDate(QDate(today.year, today.month, today.day))
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel(_("容缺材料：{names}").format(names="、".join(deferred)))
-        )
+        layout.addWidget(QLabel(_("容缺材料：{names}").format(names=listing(deferred))))
         form = QFormLayout()
         form.addRow(_("承诺补交日期"), self.date)
         layout.addLayout(form)

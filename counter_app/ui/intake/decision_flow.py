@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialog, QPushButton
 
 from counter_app.domain.errors import DomainError
 from counter_app.domain.status import DECISION_LABELS, STATUS_LABELS, Decision
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.services.intake import IntakeError, MaterialState
 from counter_app.ui.flow_layout import WrapRow
 from counter_app.ui.intake.decision_dialogs import (
@@ -223,7 +223,7 @@ class DecisionFlow(QObject):
         else:
             w.app.messages.info(
                 _("已保存：{numbers}。打印模块未就绪，请稍后在办件详情中打印。").format(
-                    numbers="、".join(r.acceptance_no for r in outcome.results)
+                    numbers=listing(r.acceptance_no for r in outcome.results)
                 )
             )
 

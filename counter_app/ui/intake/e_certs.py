@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QWidget
 
-from counter_app.i18n import _
+from counter_app.i18n import _, listing
 from counter_app.services.certificates import (
     CertificateLookup,
     CertificateQuery,
@@ -89,7 +89,7 @@ class CertificateFetcher(QObject):
         elif result.certificates:
             self._show(
                 _("电子证照库：{kinds}").format(
-                    kinds="、".join(c["cert_type"] for c in result.certificates)
+                    kinds=listing(c["cert_type"] for c in result.certificates)
                 )
             )
         else:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from counter_app import clock
-from counter_app.i18n import N_, _
+from counter_app.i18n import N_, _, listing
 from counter_app.services.consultations import (
     Consultation,
     consult,
@@ -70,7 +70,7 @@ def drafts_for(store: Store, username: str) -> list[tuple[Entry, IntakeForm]]:
     names = dict(store.db.execute("SELECT code, name FROM catalog_items").fetchall())
     out = []
     for draft_id, updated, form in list_drafts(store, username=username):
-        item = "、".join(names.get(c, c) for c in form.item_codes) or _("未选事项")
+        item = listing(names.get(c, c) for c in form.item_codes) or _("未选事项")
         who = form.applicant.name or form.applicant.org_name or _("未填姓名")
         text = _("{time} {item} {name}").format(
             time=updated[5:16].replace("T", " "), item=item, name=who
