@@ -5,14 +5,13 @@ Chinese and English, normal and large font, with the window at its default
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 
 import pytest
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from pytestqt.qtbot import QtBot
 
-from counter_app import i18n
+from counter_app import clock, i18n
 from counter_app.services.demo import demo_context
 from counter_app.store.db import Store
 from counter_app.ui.app import ui_settings
@@ -164,7 +163,7 @@ def _dialogs(ws: Workspace) -> list[tuple[str, Callable[[], QWidget]]]:
         ("deliver", action(detail.deliver)),
         ("evaluate", action(detail.evaluate)),
         ("withdraw", action(detail.withdraw)),
-        ("deferred", lambda: DeferredDialog(["经营场所使用证明"], date.today(), w)),
+        ("deferred", lambda: DeferredDialog(["经营场所使用证明"], clock.today(), w)),
         ("notice", lambda: NoticeDialog(outstanding, w)),
         ("reject", lambda: RejectDialog(w)),
         ("day close", lambda: DayCloseDialog(app, parent=w)),
