@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sync import protocol as p
 
-from . import audit, authz
+from . import audit, authz, signatures
 from .db import Conn, Database
 from .feed import Desk, emit, site_body, status_body
 from .feed import record_push as record_push_in
@@ -141,6 +141,15 @@ def _apply(
     if op["entity"] == p.ENTITY_EVENT:
         return audit.apply_event(conn, desk, op)
     payload = op["payload"]
+    if op["entity"] == p.ENTITY_SIGNATURE:
+        bad = signatures.invalid(payload)
+        if bad:
+            return _rejected(
+                op,
+                p.REASON_INVALID_PAYLOAD,
+                bad,
+                "签名记录不完整或与签名图像不符，中心平台未保存；请联系管理员检查本机数据",
+            )
     ref = allowed.ref  # the referenced application's id, checked above
     conn.execute(
         "INSERT INTO records (op_id, entity, entity_id, desk_id, ref, body,"

@@ -177,6 +177,11 @@ ENTITY_PRINT_JOB: Final = "print_job"
 #: A scan attached to, replaced in or removed from an application's material;
 #: its blob (``blobs``) is uploaded before the op.
 ENTITY_MATERIAL_FILE: Final = "material_file"
+#: The applicant's signature on a document: the strokes as drawn and the PNG
+#: printed (base64, its SHA-256 beside it), never changed once saved.
+ENTITY_SIGNATURE: Final = "signature"
+#: A signature's PNG, at most (its op stays far below the body limit).
+MAX_SIGNATURE_PNG: Final = 512 * 1024
 #: Append-only kinds: stored once per op, never updated, never conflict.
 APPEND_ONLY_ENTITIES: Final = frozenset(
     {
@@ -186,6 +191,7 @@ APPEND_ONLY_ENTITIES: Final = frozenset(
         ENTITY_DAY_CLOSE,
         ENTITY_PRINT_JOB,
         ENTITY_MATERIAL_FILE,
+        ENTITY_SIGNATURE,
     }
 )
 ENTITIES: Final = frozenset({ENTITY_APPLICATION}) | APPEND_ONLY_ENTITIES
@@ -814,7 +820,7 @@ UUID_PATTERN: Final = (
 ENTITY_ID_PATTERN: Final = r"^[0-9A-Za-z][0-9A-Za-z_.:/-]{0,127}$"
 #: Entities whose ``entity_id`` is a UUID made by the desk.
 UUID_ENTITIES: Final = frozenset(
-    {ENTITY_APPLICATION, ENTITY_CONSULTATION, ENTITY_EVALUATION}
+    {ENTITY_APPLICATION, ENTITY_CONSULTATION, ENTITY_EVALUATION, ENTITY_SIGNATURE}
 )
 ALL_STATUSES: Final = frozenset(
     {

@@ -20,6 +20,7 @@ from tests.central_fixtures import (
 )
 
 pytestmark = pytest.mark.e2e
+SHAPED = {p.ENTITY_EVENT, p.ENTITY_SIGNATURE}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -136,11 +137,12 @@ def test_append_only_kinds_and_unknown_entity(server: CentralServer) -> None:
             "payload": {"note": "记录"},
             "created_at": "2026-11-23T09:00:00+08:00",
         }
-        # Events have a shape of their own (tests/test_audit_central.py).
-        for entity in [*sorted(p.APPEND_ONLY_ENTITIES - {p.ENTITY_EVENT}), "spaceship"]
+        # Events and signatures have shapes of their own
+        # (tests/test_audit_central.py, tests/test_signature_sync.py).
+        for entity in [*sorted(p.APPEND_ONLY_ENTITIES - SHAPED), "spaceship"]
     ]
     results = desk.push(*ops)
-    kinds = len(p.APPEND_ONLY_ENTITIES) - 1
+    kinds = len(p.APPEND_ONLY_ENTITIES - SHAPED)
     assert [r["result"] for r in results] == ["applied"] * kinds + ["rejected"]
     assert results[-1]["reason"] == p.REASON_UNKNOWN_ENTITY
     assert {r["result"] for r in desk.push(*ops[:kinds])} == {"duplicate"}

@@ -9,6 +9,8 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
+from sqlite_utils import Database
+
 from counter_app.clock import now_iso
 from counter_app.domain.signature import (
     SIGNABLE,
@@ -20,9 +22,12 @@ from counter_app.i18n import _
 from counter_app.services.context import DeskContext
 from counter_app.store.db import Store
 from counter_app.store.events import add_event
+from counter_app.store.outbox import add_op
+from counter_app.store.records import signature_payload
+from sync.protocol import ENTITY_SIGNATURE, MAX_SIGNATURE_PNG
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-MAX_PNG = 2 * 1024 * 1024
+MAX_PNG = MAX_SIGNATURE_PNG  # a pad's signature is tens of KB
 
 
 def save_signature(
@@ -65,23 +70,26 @@ def save_signature(
                     ),
                     field="signature",
                 )
+            row = {
+                "id": str(uuid.uuid4()),
+                "application_id": app_id,
+                "document": document,
+                "signer": signer,
+                "strokes": data,
+                "width": width,
+                "height": height,
+                "png": png,
+                "png_sha256": sha,
+                "signed_at": now_iso(),
+                "clerk": ctx.username,
+            }
             db.execute(
-                "INSERT INTO signatures (id, application_id, document, signer,"
-                " strokes, width, height, png, png_sha256, signed_at, clerk)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    str(uuid.uuid4()),
-                    app_id,
-                    document,
-                    signer,
-                    data,
-                    width,
-                    height,
-                    png,
-                    sha,
-                    now_iso(),
-                    ctx.username,
-                ],
+                f"INSERT INTO signatures ({', '.join(row)})"
+                f" VALUES ({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
+            send_signature(
+                db, row, site_code=ctx.site_code, window_code=ctx.window_code
             )
             add_event(
                 db,
@@ -90,6 +98,21 @@ def save_signature(
                 application_id=app_id,
                 detail={"document": document, "signer": signer, "png_sha256": sha},
             )
+
+
+def send_signature(
+    db: Database, row: dict[str, object], *, site_code: str, window_code: str
+) -> None:
+    """Queue the signature for the platform, in the transaction that saved
+    it: a lost or stolen desk does not take the applicant's signature with
+    it."""
+    add_op(
+        db,
+        entity=ENTITY_SIGNATURE,
+        entity_id=str(row["id"]),
+        base_version=None,
+        payload=signature_payload(row, site_code=site_code, window_code=window_code),
+    )
 
 
 def signed(store: Store, application_id: str, document: str) -> bool:

@@ -808,3 +808,34 @@ def m0018_hall_queue(db: Database) -> None:
         CREATE INDEX application_tickets_no ON application_tickets(ticket_no);
         """
     )
+
+
+@migrations(name="0019_signatures_to_platform")
+def m0019_signatures_to_platform(db: Database) -> None:
+    # Signatures now go to the platform with the rest of the record; those
+    # saved before are queued once, after every op already waiting.
+    from counter_app.store.outbox import add_op
+    from counter_app.store.records import SIGNATURE_COLUMNS, signature_payload
+
+    codes = dict(
+        db.execute(
+            "SELECT key, value FROM settings WHERE key IN ('site_code', 'window_code')"
+        ).fetchall()
+    )
+    names = [c.strip() for c in SIGNATURE_COLUMNS.split(",")]
+    rows = db.execute(
+        f"SELECT {SIGNATURE_COLUMNS} FROM signatures ORDER BY signed_at, id"
+    ).fetchall()
+    for values in rows:
+        row = dict(zip(names, values, strict=True))
+        add_op(
+            db,
+            entity="signature",
+            entity_id=str(row["id"]),
+            base_version=None,
+            payload=signature_payload(
+                row,
+                site_code=str(codes.get("site_code", "")),
+                window_code=str(codes.get("window_code", "")),
+            ),
+        )

@@ -3,6 +3,7 @@ payloads and the detail view)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -47,3 +48,21 @@ def timeline(db: Database, application_id: str) -> list[dict[str, Any]]:
             [application_id, application_id],
         )
     ]
+
+
+SIGNATURE_COLUMNS = (
+    "id, application_id, document, signer, strokes, width, height, png,"
+    " png_sha256, signed_at, clerk"
+)
+
+
+def signature_payload(
+    row: dict[str, Any], *, site_code: str, window_code: str
+) -> dict[str, Any]:
+    """A signature as the platform keeps it: the row, its PNG as base64."""
+    return {
+        **row,
+        "png": base64.b64encode(bytes(row["png"])).decode("ascii"),
+        "site_code": site_code,
+        "window_code": window_code,
+    }

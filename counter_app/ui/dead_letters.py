@@ -21,6 +21,7 @@ ENTITY_LABELS = {
     "day_close": N_("日结"),
     "print_job": N_("打印"),
     "material_file": N_("材料文件"),
+    "signature": N_("签名"),
 }
 
 
