@@ -72,7 +72,8 @@ class VolumeChart(QChartView):
         # labels under the bars a step smaller than the text, as on most
         # charts: a month of working days then fits whole in the dialog
         small = self.font()
-        small.setPointSizeF(small.pointSizeF() * DATE_SCALE)
+        if small.pointSizeF() > 0:  # a font sized in pixels stays as it is
+            small.setPointSizeF(small.pointSizeF() * DATE_SCALE)
         self.x_axis.setLabelsFont(small)
         self.top = max(1, top)
         self.values_axis = QValueAxis()
