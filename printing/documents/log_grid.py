@@ -37,10 +37,13 @@ ELLIPSIS = "…"
 
 
 class Measure:
-    """Text widths font run by font run; non-ASCII texts' runs are cached."""
+    """Text widths font run by font run; widths and non-ASCII texts' runs
+    are cached."""
 
     def __init__(self) -> None:
         self._runs: dict[str, list[tuple[str, str]]] = {}
+        # a day's log repeats its items, statuses, clerks and dates
+        self._widths: dict[tuple[str, float], float] = {}
 
     def runs(self, text: str) -> list[tuple[str, str]]:
         if text.isascii():
@@ -51,9 +54,14 @@ class Measure:
         return got
 
     def width(self, text: str, size: float) -> float:
-        if text.isascii():
-            return float(stringWidth(text, BODY, size))
-        return float(sum(stringWidth(r, name, size) for name, r in self.runs(text)))
+        got = self._widths.get((text, size))
+        if got is None:
+            if text.isascii():
+                got = float(stringWidth(text, BODY, size))
+            else:
+                got = float(sum(stringWidth(r, n, size) for n, r in self.runs(text)))
+            self._widths[(text, size)] = got
+        return got
 
     def wrap(self, text: str, width: float, size: float) -> list[str]:
         """Lines of ``text`` no wider than ``width`` (character-wise, CJK style)."""
