@@ -29,6 +29,7 @@ from counter_app.ui.context import AppContext
 from counter_app.ui.devices.signature_dialog import SignatureDialog
 from counter_app.ui.documents import open_application_document
 from tests.printing_fixtures import pdf_pages
+from tests.signature_fixtures import ink_png
 from tests.test_ui_documents import accepted
 from tests.ui_context import app_context
 
@@ -178,27 +179,13 @@ def test_signature_cannot_be_changed_or_repeated(
     assert "不能更改" in dialog.error.text() and dialog.pad.has_ink()
 
 
-def _ink_png() -> bytes:
-    from PIL import ImageDraw
-
-    im = Image.new("RGB", (480, 160), "white")
-    ImageDraw.Draw(im).line(
-        [(40 + i * 40, 60 if i % 2 else 110) for i in range(11)],
-        fill=(10, 30, 140),
-        width=4,
-    )
-    out = io.BytesIO()
-    im.save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("kind", ["receipt", "notice", "commitment", "delivery"])
 def test_each_signed_document_prints_the_signature(kind: str, tmp_path: Path) -> None:
     from printing import DOCUMENTS, samples
 
     make = getattr(samples, kind)
     plain = DOCUMENTS[kind](make())
-    signed_pdf = DOCUMENTS[kind](make(signature_png=_ink_png()))
+    signed_pdf = DOCUMENTS[kind](make(signature_png=ink_png()))
     assert ink_pixels(plain, tmp_path) == []
     pages = pdf_pages(signed_pdf)
     ink = [ink_pixels(signed_pdf, tmp_path, page=p) for p in range(1, pages + 1)]
@@ -266,7 +253,7 @@ def test_signature_appears_in_the_timeline(
         application_ids=[app_id],
         document="delivery",
         strokes=[[(10, 10, 1), (60, 40, 1), (120, 20, 1), (200, 60, 1), (260, 30, 1)]],
-        png=_ink_png(),
+        png=ink_png(),
         width=480,
         height=160,
     )

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import io
 import json
 import uuid
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
 
 from counter_app.services.context import DeskContext
 from counter_app.services.signatures import save_signature
@@ -23,6 +21,7 @@ from sync import protocol as p
 from sync.engine import EngineConfig
 from sync.runner import sync_once
 from tests.central_fixtures import CentralServer, start_central
+from tests.signature_fixtures import ink_png
 from tests.sync_fixtures import (
     FAST_RETRY,
     assert_converged,
@@ -36,18 +35,6 @@ from tests.test_central_sync import app_op
 from tests.test_ui_documents import accepted
 
 STROKES = [[(10, 10, 1), (60, 40, 1), (120, 20, 1), (200, 60, 1), (260, 30, 1)]]
-
-
-def ink_png() -> bytes:
-    im = Image.new("RGB", (480, 160), "white")
-    ImageDraw.Draw(im).line(
-        [(40 + i * 40, 60 if i % 2 else 110) for i in range(11)],
-        fill=(10, 30, 140),
-        width=4,
-    )
-    out = io.BytesIO()
-    im.save(out, "PNG")
-    return out.getvalue()
 
 
 def sign(store: Store, ctx: DeskContext, app_id: str, document: str) -> bytes:

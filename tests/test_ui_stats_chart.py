@@ -43,6 +43,28 @@ def large(request: pytest.FixtureRequest) -> Iterator[bool]:
     apply_theme(app, ThemeOptions())
 
 
+def stats_dialog(
+    qtbot: QtBot, store: Store, tmp_path: Path
+) -> tuple[QDialog, StatsView]:
+    """The statistics as 负责人 → 统计… opens them, at the dialog's first
+    size, the report loaded."""
+    app = AppContext(
+        store=store,
+        tasks=TaskRunner(),
+        messages=MessageBridge(),
+        settings=ui_settings(tmp_path),
+        user=demo_context(store, "chief01"),
+    )
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    view = StatsView(app, dialog)
+    QVBoxLayout(dialog).addWidget(view)
+    dialog.resize(*DIALOG_SIZE)
+    with qtbot.waitSignal(view.loaded, timeout=10_000):
+        dialog.show()
+    return dialog, view
+
+
 def drawn(chart: VolumeChart) -> list[str]:
     """Every text the chart's scene draws (axis labels, legend)."""
     texts = []
@@ -57,20 +79,7 @@ def drawn(chart: VolumeChart) -> list[str]:
 def test_daily_labels_whole_in_the_statistics_dialog(
     qtbot: QtBot, demo_store: Store, tmp_path: Path, large: bool
 ) -> None:
-    app = AppContext(
-        store=demo_store,
-        tasks=TaskRunner(),
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-        user=demo_context(demo_store, "chief01"),
-    )
-    dialog = QDialog()  # as 负责人 → 统计… opens it
-    qtbot.addWidget(dialog)
-    view = StatsView(app, dialog)
-    QVBoxLayout(dialog).addWidget(view)
-    dialog.resize(*DIALOG_SIZE)
-    with qtbot.waitSignal(view.loaded, timeout=10_000):
-        dialog.show()
+    _dialog, view = stats_dialog(qtbot, demo_store, tmp_path)
     qtbot.wait(50)
     assert view.report is not None
     days = [r.label[5:] for r in view.report.by_day]
@@ -85,7 +94,7 @@ def test_daily_labels_whole_in_the_statistics_dialog(
     # the value axis runs to the tallest bar drawn (a decision's count)
     top = max(getattr(r, key) for r in view.report.by_day for key, _label in SERIES)
     assert str(top) in texts and "0" in texts  # the value axis too
-    app.tasks.wait()
+    view.app.tasks.wait()
 
 
 def test_a_long_range_shows_every_nth_date_whole(qtbot: QtBot, large: bool) -> None:
@@ -116,20 +125,7 @@ def test_a_month_of_working_days_fits_whole(
 ) -> None:
     """September 2026: 22 weekdays and the make-up Sunday before 国庆, drawn
     in the statistics dialog at its first size."""
-    app = AppContext(
-        store=demo_store,
-        tasks=TaskRunner(),
-        messages=MessageBridge(),
-        settings=ui_settings(tmp_path),
-        user=demo_context(demo_store, "chief01"),
-    )
-    dialog = QDialog()
-    qtbot.addWidget(dialog)
-    view = StatsView(app, dialog)
-    QVBoxLayout(dialog).addWidget(view)
-    dialog.resize(*DIALOG_SIZE)
-    with qtbot.waitSignal(view.loaded, timeout=10_000):
-        dialog.show()
+    _dialog, view = stats_dialog(qtbot, demo_store, tmp_path)
     first = date(2026, 9, 1)
     days = [first + timedelta(days=i) for i in range(30)]
     labels = [d.strftime("%m-%d") for d in days if d.weekday() < 5 or d.day == 20]
@@ -141,7 +137,7 @@ def test_a_month_of_working_days_fits_whole(
     step = view.chart_view.step
     assert sorted(t for t in texts if t in labels) == labels[::step]
     assert step == (2 if large else 1)
-    app.tasks.wait()
+    view.app.tasks.wait()
 
 
 @pytest.mark.parametrize(
