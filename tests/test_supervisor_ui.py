@@ -125,6 +125,40 @@ def test_export_dialog_writes_the_file(
     assert "王𠮷" in text and "欧阳䶮" in text
 
 
+def test_the_desk_works_on_while_the_export_file_is_written(
+    qtbot: QtBot, chief_app: AppContext, tmp_path: Path
+) -> None:
+    """Only reading the log holds the store's worker; writing the file (a
+    month's PDF takes seconds) does not, and the export is recorded after."""
+    import threading
+
+    dialog = ExportDialog(chief_app, day=DAY, out_dir=tmp_path)
+    qtbot.addWidget(dialog)
+    tasks = chief_app.tasks
+    release = threading.Event()
+    for _ in range(tasks.io_pool.maxThreadCount()):  # the writers, held busy
+        tasks.run_io(lambda: release.wait(10))
+    with qtbot.waitSignal(dialog.exported, timeout=20_000) as blocker:
+        dialog.submit()
+        qtbot.waitUntil(lambda: "正在写入" in dialog.error.text(), timeout=10_000)
+        served: list[int] = []
+        store = chief_app.store
+        tasks.run_op(
+            lambda: store.db.execute("SELECT COUNT(*) FROM applications").fetchone()[0],
+            success=served.append,
+        )
+        qtbot.waitUntil(lambda: bool(served), timeout=5_000)  # the file waits
+        out = Path(dialog.path_edit.text())
+        assert not out.exists() and served == [3]
+        release.set()
+    assert blocker.args[0].rows == 3 and out.exists()
+    recorded = store.db.execute(
+        "SELECT COUNT(*) FROM events WHERE kind = 'export.daily_log'"
+    ).fetchone()[0]
+    assert recorded == 1
+    tasks.wait()
+
+
 def test_export_dialog_for_a_clerk(qtbot: QtBot, filled: Store, tmp_path: Path) -> None:
     app = _app(filled, window_ctx("clerk01"), tmp_path)
     dialog = ExportDialog(app, day=DAY, out_dir=tmp_path)

@@ -222,20 +222,43 @@ def write_xlsx(log: DailyLog, out: Path) -> None:
         wb.save(tmp)
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """What a file needs besides the log: who made it, under which
+    letterhead (read from the store with the log)."""
+
+    center_name: str
+    supervision_phone: str
+    address: str
+    clerk_name: str
+
+
+def sheet(store: Store, ctx: DeskContext) -> Sheet:
+    db = store.db
+    return Sheet(
+        center_name=settings.identity(db).center_name,
+        supervision_phone=settings.get(db, "supervision_phone"),
+        address=settings.get(db, "center_address"),
+        clerk_name=ctx.display_name,
+    )
+
+
 def pdf_bytes(log: DailyLog, ctx: DeskContext, store: Store) -> bytes:
+    return render_pdf(log, sheet(store, ctx))
+
+
+def render_pdf(log: DailyLog, made_by: Sheet) -> bytes:
     from printing import render_daily_log
     from printing.model import DailyLogData, Letterhead
     from printing.text import blank_date
 
-    db = store.db
-    ident = settings.identity(db)
     head = Letterhead(
-        center_name=ident.center_name,
+        center_name=made_by.center_name,
         window_name=_window_name(log),
-        clerk_name=ctx.display_name,
+        clerk_name=made_by.clerk_name,
         clerk_contact="",
-        supervision_phone=settings.get(db, "supervision_phone"),
-        address=settings.get(db, "center_address"),
+        supervision_phone=made_by.supervision_phone,
+        address=made_by.address,
         printed_at=clock.now(),
         clerk_role=N_("制表人"),
     )
@@ -254,7 +277,7 @@ def pdf_bytes(log: DailyLog, ctx: DeskContext, store: Store) -> bytes:
             filters=log.filters.describe(), coverage=log.coverage_text() or _("无")
         ),
         sign_off=(
-            _("制表人：{name}").format(name=ctx.display_name),
+            _("制表人：{name}").format(name=made_by.clerk_name),
             _("审核人：＿＿＿＿＿＿"),
             _("日期：{date}").format(date=blank_date()),
         ),
@@ -262,8 +285,8 @@ def pdf_bytes(log: DailyLog, ctx: DeskContext, store: Store) -> bytes:
     return render_daily_log(data)
 
 
-def write_pdf(log: DailyLog, out: Path, *, ctx: DeskContext, store: Store) -> None:
-    data = pdf_bytes(log, ctx, store)
+def write_pdf(log: DailyLog, out: Path, made_by: Sheet) -> None:
+    data = render_pdf(log, made_by)
     with _atomic(out) as tmp:
         tmp.write_bytes(data)
 
@@ -276,25 +299,35 @@ class ExportResult:
     log: DailyLog
 
 
-def export_daily_log(
-    store: Store,
-    ctx: DeskContext,
-    wanted: LogFilter,
-    *,
-    fmt: ExportFormat,
-    out: Path,
-) -> ExportResult:
-    """Export the log ``ctx`` may see; a clerk's export is limited to the
-    own window and records, a site-wide one needs a supervisor (filters
-    left empty mean the whole site)."""
-    log = daily_log(store, ctx, wanted)
+@dataclass(frozen=True)
+class PreparedExport:
+    """The log read for an export, and what its file needs: written to the
+    file off the store's worker (a month's PDF takes seconds)."""
+
+    log: DailyLog
+    made_by: Sheet
+    fmt: ExportFormat
+
+
+def prepare_export(
+    store: Store, ctx: DeskContext, wanted: LogFilter, *, fmt: ExportFormat
+) -> PreparedExport:
+    """Read the log ``ctx`` may see; a clerk's export is limited to the own
+    window and records, a site-wide one needs a supervisor (filters left
+    empty mean the whole site)."""
+    return PreparedExport(daily_log(store, ctx, wanted), sheet(store, ctx), fmt)
+
+
+def write_export(prepared: PreparedExport, out: Path) -> None:
+    """Write the file; touches no store."""
+    log = prepared.log
     writers: dict[ExportFormat, Callable[[], None]] = {
         ExportFormat.CSV: lambda: write_csv(log, out),
         ExportFormat.XLSX: lambda: write_xlsx(log, out),
-        ExportFormat.PDF: lambda: write_pdf(log, out, ctx=ctx, store=store),
+        ExportFormat.PDF: lambda: write_pdf(log, out, prepared.made_by),
     }
     try:
-        writers[fmt]()
+        writers[prepared.fmt]()
     except OSError as exc:
         raise ExportError(
             _("无法写入导出文件 {path}：{error}。请换一个目录或检查磁盘空间。").format(
@@ -302,6 +335,13 @@ def export_daily_log(
             ),
             field="out",
         ) from exc
+
+
+def record_export(
+    store: Store, ctx: DeskContext, prepared: PreparedExport, out: Path
+) -> ExportResult:
+    """The export in the audit log, once its file is written."""
+    log = prepared.log
     with store.transaction() as db:
         add_event(
             db,
@@ -309,7 +349,7 @@ def export_daily_log(
             actor=ctx.username,
             target=f"file:{out}",
             detail={
-                "format": fmt.value,
+                "format": prepared.fmt.value,
                 "path": str(out),
                 "rows": len(log.entries),
                 "start": log.filters.start.isoformat(),
@@ -320,7 +360,22 @@ def export_daily_log(
                 "item": log.filters.item_code,
             },
         )
-    return ExportResult(out, fmt, len(log.entries), log)
+    return ExportResult(out, prepared.fmt, len(log.entries), log)
+
+
+def export_daily_log(
+    store: Store,
+    ctx: DeskContext,
+    wanted: LogFilter,
+    *,
+    fmt: ExportFormat,
+    out: Path,
+) -> ExportResult:
+    """Read, write and record an export in one call (the CLI's way; the
+    export dialog runs the three steps on the threads each belongs on)."""
+    prepared = prepare_export(store, ctx, wanted, fmt=fmt)
+    write_export(prepared, out)
+    return record_export(store, ctx, prepared, out)
 
 
 def default_filename(f: LogFilter, fmt: ExportFormat) -> str:

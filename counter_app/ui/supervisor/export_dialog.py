@@ -31,8 +31,11 @@ from counter_app.services.daily_log import DailyLog, LogFilter, daily_log
 from counter_app.services.exports import (
     ExportFormat,
     ExportResult,
+    PreparedExport,
     default_filename,
-    export_daily_log,
+    prepare_export,
+    record_export,
+    write_export,
 )
 from counter_app.ui.context import AppContext
 from counter_app.ui.supervisor.daily_log_view import DailyLogView
@@ -217,9 +220,28 @@ class ExportDialog(QDialog):
         store, user = self.app.store, self.app.require_user()
         self.export_button.setEnabled(False)
         self.error.setText(_("正在导出……"))
-        self.app.tasks.run_op(
-            lambda: export_daily_log(store, user, wanted, fmt=fmt, out=out),
-            success=self._done,
+        tasks = self.app.tasks
+
+        # Read on the store's worker, write the file beside it (a month's PDF
+        # takes seconds: the desk's other work goes on), then record it.
+        def write(prepared: PreparedExport) -> None:
+            self.error.setText(_("正在写入 {path}……").format(path=out))
+            tasks.run_io(
+                lambda: write_export(prepared, out),
+                success=lambda _none: record(prepared),
+                failure=self._failed,
+            )
+
+        def record(prepared: PreparedExport) -> None:
+            tasks.run_op(
+                lambda: record_export(store, user, prepared, out),
+                success=self._done,
+                failure=self._failed,
+            )
+
+        tasks.run_op(
+            lambda: prepare_export(store, user, wanted, fmt=fmt),
+            success=write,
             failure=self._failed,
         )
 
