@@ -41,16 +41,6 @@ def generated(tmp_path_factory: pytest.TempPathFactory, today: date) -> Path:
     return out
 
 
-def _desk(store: Store) -> DeskContext:
-    return DeskContext(
-        username="clerk01",
-        display_name="王晓明",
-        role="clerk",
-        site_code="320102001",
-        window_code="01",
-    )
-
-
 def test_the_store_is_one_window_after_a_clean_sync(generated: Path) -> None:
     with Store.open(generated) as store:
         db = store.db
@@ -83,7 +73,9 @@ def test_the_store_is_one_window_after_a_clean_sync(generated: Path) -> None:
             assert db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0
 
 
-def test_search_by_number_id_last4_and_name_finds_the_record(generated: Path) -> None:
+def test_search_by_number_id_last4_and_name_finds_the_record(
+    generated: Path, clerk: DeskContext
+) -> None:
     with Store.open(generated) as store:
         number, id_number, name, app_id = store.db.execute(
             "SELECT acceptance_no, id_number, applicant_name, id FROM applications"
@@ -96,7 +88,7 @@ def test_search_by_number_id_last4_and_name_finds_the_record(generated: Path) ->
         assert [r.id for r in list_page(store, ApplicationQuery(text=number)).rows] == [
             app_id
         ]
-        view = read_record(store, _desk(store), app_id)
+        view = read_record(store, clerk, app_id)
         assert view.record["acceptance_no"] == number
         assert view.timeline[0]["kind"].startswith("decision.")
 

@@ -364,10 +364,12 @@ def test_a_desk_deletes_acknowledged_ops_by_default(
 # -- the day close gives compacted space back -----------------------------------
 
 
-def _fill_and_compact(store: Store, ops: int) -> None:
-    """Acknowledged ops with incompressible payloads, then compacted: the
-    pages they held are free."""
+def _fill_and_compact(store: Store, ops: int) -> int:
+    """Every pending op acknowledged (nothing waits for the platform), then
+    ``ops`` acknowledged ops with incompressible payloads compacted: the
+    pages they held are free. Returns the free pages."""
     with store.transaction() as db:
+        db.execute("UPDATE outbox SET state = 'acked'")
         for n in range(ops):
             add_op(
                 db,
@@ -381,16 +383,14 @@ def _fill_and_compact(store: Store, ops: int) -> None:
             " WHERE entity = 'bogus'"
         )
         compact(db, keep_days=0)
+    return int(store.db.execute("PRAGMA freelist_count").fetchone()[0])
 
 
 def test_day_close_vacuums_when_compaction_freed_a_share_of_the_file(
     day_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(maintenance, "RECLAIM_MIN_BYTES", 256 * 1024)
-    with day_store.transaction() as db:
-        db.execute("UPDATE outbox SET state = 'acked'")
-    _fill_and_compact(day_store, 600)
-    free = int(day_store.db.execute("PRAGMA freelist_count").fetchone()[0])
+    free = _fill_and_compact(day_store, 600)
     assert free * 4096 > 256 * 1024
     result = close_day(day_store, CHIEF, window_code="01", day=DAY)
     assert result.reclaimed > 0
@@ -410,10 +410,7 @@ def test_day_close_leaves_the_file_alone_while_a_sync_runs(
     day_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(maintenance, "RECLAIM_MIN_BYTES", 256 * 1024)
-    with day_store.transaction() as db:
-        db.execute("UPDATE outbox SET state = 'acked'")
-    _fill_and_compact(day_store, 600)
-    free = int(day_store.db.execute("PRAGMA freelist_count").fetchone()[0])
+    free = _fill_and_compact(day_store, 600)
     with sync_lock(day_store.data_dir):
         result = close_day(day_store, CHIEF, window_code="01", day=DAY)
     assert result.reclaimed == 0
@@ -423,8 +420,6 @@ def test_day_close_leaves_the_file_alone_while_a_sync_runs(
 
 
 def test_day_close_does_not_vacuum_for_a_few_free_pages(day_store: Store) -> None:
-    with day_store.transaction() as db:
-        db.execute("UPDATE outbox SET state = 'acked'")
     _fill_and_compact(day_store, 50)
     result = close_day(day_store, CHIEF, window_code="01", day=DAY)
     assert result.reclaimed == 0
