@@ -26,6 +26,7 @@ from .blobs import (
 )
 from .db import Database
 from .limits import (
+    DEFAULT_MAX_CONCURRENT,
     BodySizeLimit,
     ConcurrencyLimit,
     Rate,
@@ -34,12 +35,6 @@ from .limits import (
 )
 from .retention import DEFAULT_ARCHIVE_AFTER_DAYS
 from .statuspage import desk_key_matches, key_matches, render_status_page
-
-#: API requests in progress per worker before 429. Measured with
-#: bench/platform_load.py past the knee (600 desks at 64 batches/s, SQLite):
-#: at 32 a request still waited behind 31 others (p99 840 ms); at 6, p99
-#: 128 ms and the overflow answered 429 at once.
-DEFAULT_MAX_CONCURRENT = 8
 
 
 def _utc_now() -> datetime:

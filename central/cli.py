@@ -17,6 +17,7 @@ from sync import protocol as p
 from . import admin, audit, certificates, demo, feed, migrations, ops, retention
 from .blobs import DEFAULT_PARTIAL_QUOTA_BYTES, DEFAULT_STALE_HOURS
 from .db import Database, open_database
+from .limits import DEFAULT_MAX_CONCURRENT
 
 PASSWORD_ENV = "COUNTER_PASSWORD"
 
@@ -113,10 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-concurrent",
         type=int,
-        default=32,
+        default=DEFAULT_MAX_CONCURRENT,
         metavar="N",
         help="API requests in progress per worker past which the answer is"
-        " 429 with Retry-After (0: no limit; default 8)",
+        f" 429 with Retry-After (0: no limit; default {DEFAULT_MAX_CONCURRENT})",
     )
     serve.add_argument(
         "--archive-after-days",

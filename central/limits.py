@@ -179,6 +179,13 @@ def retry_after_header(seconds: float) -> dict[str, str]:
 # --- overload ---------------------------------------------------------------------
 
 
+#: API requests in progress per worker before 429. Measured with
+#: bench/platform_load.py past the knee (600 desks at 64 batches/s, SQLite):
+#: at 32 a request still waited behind 31 others (p99 840 ms); at 6, p99
+#: 128 ms and the overflow answered 429 at once.
+DEFAULT_MAX_CONCURRENT = 8
+
+
 class ConcurrencyLimit:
     """Past ``max_inflight`` API requests in progress in this process, answer
     429 with ``Retry-After`` at once instead of queueing: a desk backs off
