@@ -9,7 +9,12 @@ import pytest
 from counter_app.domain.status import Decision, Status
 from counter_app.services import applications as apps
 from counter_app.services.backoffice import apply_status_change
-from counter_app.services.statistics import GroupBy, StatsFilter, report, volumes
+from counter_app.services.statistics import (
+    GroupBy,
+    StatsFilter,
+    report,
+    volume_rollups,
+)
 from counter_app.store.db import Store
 from counter_app.store.settings import put
 from tests.supervisor_fixtures import add_users, at, make, pin, window_ctx
@@ -203,7 +208,9 @@ def test_window_filter_and_unsynced_window(
     seeded_store: Store, fixture: dict[str, str]
 ) -> None:
     chief = window_ctx("chief01", role="supervisor")
-    rows = volumes(seeded_store.db, "320102001", StatsFilter(D1, D1, "02"), GroupBy.DAY)
+    rows = volume_rollups(seeded_store.db, "320102001", StatsFilter(D1, D1, "02"))[
+        GroupBy.DAY
+    ]
     assert [(r.key, r.applications) for r in rows] == [("2026-11-16", 1)]
     r = report(seeded_store, chief, PERIOD)
     assert [c.text() for c in r.coverage] == [

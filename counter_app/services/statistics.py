@@ -303,17 +303,6 @@ def volume_rollups(
     return out
 
 
-def volumes(
-    db: Database,
-    site_code: str,
-    f: StatsFilter,
-    group: GroupBy,
-    names: dict[str, str] | None = None,
-) -> list[VolumeRow]:
-    """Decisions taken (by intake day) and deliveries (by delivery day)."""
-    return volume_rollups(db, site_code, f, names)[group]
-
-
 def _label(group: GroupBy, key: str, names: dict[str, str] | None) -> str:
     if group is GroupBy.CLERK and names:
         return names.get(key, key)
