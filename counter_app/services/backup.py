@@ -91,14 +91,8 @@ def database_problems(store: Store) -> list[str]:
     """``PRAGMA quick_check`` on a connection of its own, so the store's
     worker stays free while a big file is read through (seconds at 1M)."""
     try:
-        conn = store_db.open_connection(store.data_dir, key=store.key)
-        try:
-            # One pass through the file: the page cache would only hold
-            # 64 MB of pages nobody reads again.
-            conn.execute("PRAGMA cache_size = -2048")
-            rows = conn.execute("PRAGMA quick_check").fetchall()
-        finally:
-            conn.close()
+        with store.read_through() as db:
+            rows = db.execute("PRAGMA quick_check").fetchall()
     except store_db.DATABASE_ERRORS as exc:
         rows = [(str(exc),)]
     except StoreError as exc:

@@ -27,7 +27,7 @@ from counter_app.scanning import pagework, processing, sniff
 from counter_app.scanning.errors import FileRejected, ScanError
 from counter_app.store import settings
 from counter_app.store.blobstore import BlobInfo, BlobStore, CheckReport
-from counter_app.store.db import Store, open_connection
+from counter_app.store.db import Store
 from counter_app.store.events import add_event
 from counter_app.store.outbox import add_op
 from sync.protocol import ENTITY_MATERIAL_FILE
@@ -678,15 +678,10 @@ def startup_check(store: Store, *, verify: bool = False) -> CheckReport:
     files whose blob is missing. Leftover temporary files are deleted."""
     blobs = blob_store(store)
     blobs.clean_temp()
-    # On a connection of its own with a small page cache: at a million
-    # applications the file rows are tens of MB of pages, read once here,
-    # that would otherwise stay in the store's long-lived cache.
-    conn = open_connection(store.data_dir, key=store.key)
-    try:
-        conn.execute("PRAGMA cache_size = -2048")
-        known = live_shas(Database(conn))
-    finally:
-        conn.close()
+    # At a million applications the file rows are tens of MB of pages,
+    # read once here.
+    with store.read_through() as db:
+        known = live_shas(db)
     return blobs.check(known, verify=verify)
 
 
