@@ -52,6 +52,7 @@ class DeskClient:
     site_code: str
     window_code: str
     session: requests.Session = field(default_factory=requests.Session)
+    issued: set[str] = field(default_factory=set)  # numbers new_number gave
 
     def __post_init__(self) -> None:
         self.session.headers["Authorization"] = f"Bearer {self.token}"
@@ -76,9 +77,14 @@ class DeskClient:
         return body
 
     def new_number(self, day: str = "20261123") -> str:
-        """A fresh acceptance number of this desk's site and window."""
-        sequence = 10000 + uuid.uuid4().int % 90000
-        return f"{self.site_code}{self.window_code}{day}{sequence}"
+        """A fresh acceptance number of this desk's site and window, never
+        one it gave before (drawn at random, 60 of them repeated one in 50)."""
+        while True:
+            sequence = 10000 + uuid.uuid4().int % 90000
+            number = f"{self.site_code}{self.window_code}{day}{sequence}"
+            if number not in self.issued:
+                self.issued.add(number)
+                return number
 
     def pull_all(self, since: str | None = None) -> tuple[list[dict[str, Any]], str]:
         """Follow ``more`` to the end; returns (changes, final cursor)."""

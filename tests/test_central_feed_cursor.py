@@ -85,9 +85,11 @@ def test_no_change_is_skipped_or_repeated_under_concurrent_writers(
             pool.submit(_write, desk, ids)
             for desk, ids in zip(writers, written, strict=True)
         ]
-        for push in pushes:
-            push.result()
-        done.set()
+        try:
+            for push in pushes:
+                push.result()
+        finally:  # a failed writer is reported, not waited on by the reader
+            done.set()
         pulled.result()
 
     seqs = [c["seq"] for c in seen]
